@@ -1,0 +1,222 @@
+// Package agg counts parsed log events.
+//
+// Each scan worker owns one Shard and counts into it without locks or atomics:
+// nothing else touches a shard while its worker runs. When every worker has
+// finished, Merge folds the shards into one Totals, once. Memory grows with the
+// number of distinct users and level names, never with the number of lines.
+package agg
+
+import (
+	"unicode/utf8"
+)
+
+// The level names slog defines have fixed slots, so the common case is an
+// array index. Any other level name gets a slot of its own on first sight.
+const (
+	levelDebug = iota
+	levelInfo
+	levelWarn
+	levelError
+	knownLevels
+)
+
+var knownLevelNames = [knownLevels]string{"DEBUG", "INFO", "WARN", "ERROR"}
+
+// Shard is one worker's counters. The zero value is not ready; use NewShard.
+type Shard struct {
+	// levels and noUser are indexed by level slot.
+	levels []int64
+	noUser []int64
+	// otherLevels maps a normalised level name that is not one of slog's
+	// four to its slot; levelNames[slot] is its name.
+	otherLevels map[string]int
+	levelNames  []string
+
+	// users maps a user to an index into userLines, so a hit hashes once
+	// and the key is copied only when a user is first seen.
+	users     map[string]int32
+	userLines []int64
+
+	blank     int64
+	malformed int64
+	scratch   []byte
+}
+
+// NewShard returns an empty shard.
+func NewShard() *Shard {
+	s := &Shard{
+		levels:      make([]int64, knownLevels, knownLevels+4),
+		noUser:      make([]int64, knownLevels, knownLevels+4),
+		otherLevels: make(map[string]int),
+		users:       make(map[string]int32, 1024),
+	}
+	s.levelNames = append(s.levelNames, knownLevelNames[:]...)
+	return s
+}
+
+// Count records one event with the given level and user. An empty user
+// means the line named none: it is counted by level only.
+func (s *Shard) Count(level, user []byte) {
+	slot := s.levelSlot(level)
+	s.levels[slot]++
+	if len(user) == 0 {
+		s.noUser[slot]++
+		return
+	}
+	i, ok := s.users[string(user)]
+	if !ok {
+		i = s.addUser(user)
+	}
+	s.userLines[i]++
+}
+
+func (s *Shard) addUser(user []byte) int32 {
+	i := int32(len(s.userLines))
+	s.users[string(user)] = i
+	s.userLines = append(s.userLines, 0)
+	return i
+}
+
+// CountBlank records a line that holds nothing but white space.
+func (s *Shard) CountBlank() { s.blank++ }
+
+// CountMalformed records a line with no parsable level.
+func (s *Shard) CountMalformed() { s.malformed++ }
+
+// levelSlot is the fast path: slog writes its four level names in upper
+// case, so a length switch and one comparison settle almost every line.
+func (s *Shard) levelSlot(b []byte) int {
+	switch len(b) {
+	case 4:
+		if string(b) == "INFO" {
+			return levelInfo
+		}
+		if string(b) == "WARN" {
+			return levelWarn
+		}
+	case 5:
+		if string(b) == "ERROR" {
+			return levelError
+		}
+		if string(b) == "DEBUG" {
+			return levelDebug
+		}
+	}
+	return s.levelSlotSlow(b)
+}
+
+func (s *Shard) levelSlotSlow(b []byte) int {
+	s.scratch = AppendLevel(s.scratch[:0], b)
+	for i, name := range knownLevelNames {
+		if string(s.scratch) == name {
+			return i
+		}
+	}
+	if slot, ok := s.otherLevels[string(s.scratch)]; ok {
+		return slot
+	}
+	slot := len(s.levels)
+	name := string(s.scratch)
+	s.otherLevels[name] = slot
+	s.levelNames = append(s.levelNames, name)
+	s.levels = append(s.levels, 0)
+	s.noUser = append(s.noUser, 0)
+	return slot
+}
+
+// AppendLevel appends the normalised form of a level name to dst: ASCII
+// letters upper-cased, WARNING spelled WARN and ERR spelled ERROR, as logrus,
+// zap and zerolog name the levels slog calls WARN and ERROR. Other names
+// (TRACE, FATAL, slog's INFO+2) are kept as they are.
+func AppendLevel(dst, level []byte) []byte {
+	start := len(dst)
+	for _, c := range level {
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	switch string(dst[start:]) {
+	case "WARNING":
+		dst = append(dst[:start], "WARN"...)
+	case "ERR":
+		dst = append(dst[:start], "ERROR"...)
+	}
+	return dst
+}
+
+// Totals is the merged count of every shard.
+type Totals struct {
+	// Levels counts events by normalised level name.
+	Levels map[string]int64
+	// NoUser counts, by level, the events that named no user.
+	NoUser map[string]int64
+	// Users counts events by user. Names that are not valid UTF-8 are
+	// stored with each invalid byte replaced by U+FFFD, the way every JSON
+	// encoder writes them, so that Users and its JSON agree.
+	Users map[string]int64
+	// Blank and Malformed count the lines that carried no event.
+	Blank     int64
+	Malformed int64
+}
+
+// Events is the number of lines that carried a level.
+func (t *Totals) Events() int64 {
+	var n int64
+	for _, c := range t.Levels {
+		n += c
+	}
+	return n
+}
+
+// Lines is the number of lines counted, events or not.
+func (t *Totals) Lines() int64 { return t.Events() + t.Blank + t.Malformed }
+
+// Merge folds shards into one Totals. It reads the shards and leaves them
+// unchanged; call it once every worker has finished.
+func Merge(shards ...*Shard) Totals {
+	t := Totals{
+		Levels: make(map[string]int64),
+		NoUser: make(map[string]int64),
+	}
+	users := 0
+	for _, s := range shards {
+		users = max(users, len(s.users))
+	}
+	t.Users = make(map[string]int64, users)
+	for _, s := range shards {
+		for slot, n := range s.levels {
+			if n != 0 {
+				t.Levels[s.levelNames[slot]] += n
+			}
+			if m := s.noUser[slot]; m != 0 {
+				t.NoUser[s.levelNames[slot]] += m
+			}
+		}
+		for name, i := range s.users {
+			if !utf8.ValidString(name) {
+				name = toValidUTF8(name)
+			}
+			t.Users[name] += s.userLines[i]
+		}
+		t.Blank += s.blank
+		t.Malformed += s.malformed
+	}
+	return t
+}
+
+// toValidUTF8 replaces each invalid byte with U+FFFD, byte for byte, as
+// encoding/json and goccy/go-json do when they write a string.
+func toValidUTF8(s string) string {
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = utf8.AppendRune(b, utf8.RuneError)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
+}
