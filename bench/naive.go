@@ -1,0 +1,151 @@
+// Package bench measures logproc against the alternatives and keeps the
+// naive implementation that the seed project describes: the oracle that
+// every fast path must agree with, and the baseline it must beat.
+package bench
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/logproc/logproc/agg"
+)
+
+// Naive counts a log file the way the seed project did: one bufio.Scanner,
+// a channel of lines, a pool of goroutines and one map behind a mutex. Its
+// parser favours being obviously right over being fast: logfmt pairs are cut
+// with strconv.QuotedPrefix and strconv.Unquote, JSON lines go through
+// encoding/json. It is slow on purpose and must never be made clever.
+func Naive(path string, workers int) (agg.Totals, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return agg.Totals{}, err
+	}
+	defer f.Close()
+
+	t := agg.Totals{Levels: map[string]int64{}, NoUser: map[string]int64{}, Users: map[string]int64{}}
+	var mu sync.Mutex
+	lines := make(chan string, 1024)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for line := range lines {
+				level, user, kind := naiveParse(line)
+				mu.Lock()
+				switch kind {
+				case "blank":
+					t.Blank++
+				case "malformed":
+					t.Malformed++
+				default:
+					level = string(agg.AppendLevel(nil, []byte(level)))
+					t.Levels[level]++
+					if user == "" {
+						t.NoUser[level]++
+					} else {
+						t.Users[strings.ToValidUTF8(user, "\uFFFD")]++
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<30)
+	for sc.Scan() {
+		lines <- sc.Text()
+	}
+	close(lines)
+	wg.Wait()
+	if err := sc.Err(); err != nil {
+		return agg.Totals{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+// naiveParse returns the level and user of one line and whether it is an
+// event, blank or malformed, by the grammar logline documents.
+func naiveParse(line string) (level, user, kind string) {
+	line = strings.TrimSuffix(line, "\r")
+	if strings.Trim(line, " \t") == "" {
+		return "", "", "blank"
+	}
+	var ok bool
+	if strings.HasPrefix(strings.TrimLeft(line, " \t"), "{") {
+		level, user, ok = naiveJSON(line)
+	} else {
+		level, user, ok = naiveLogfmt(line)
+	}
+	if !ok || level == "" {
+		return "", "", "malformed"
+	}
+	return level, user, "event"
+}
+
+func naiveLogfmt(line string) (level, user string, ok bool) {
+	seen := map[string]bool{}
+	rest := strings.TrimLeft(line, " ")
+	for rest != "" {
+		key, value := rest, ""
+		if i := strings.IndexAny(rest, " ="); i >= 0 {
+			key, rest = rest[:i], rest[i:]
+		} else {
+			rest = ""
+		}
+		if key == "" || strings.Contains(key, `"`) {
+			return "", "", false
+		}
+		if strings.HasPrefix(rest, "=") {
+			rest = rest[1:]
+			if strings.HasPrefix(rest, `"`) {
+				q, err := strconv.QuotedPrefix(rest)
+				if err != nil {
+					return "", "", false
+				}
+				rest = rest[len(q):]
+				if (key == "level" || key == "user") && !seen[key] {
+					if value, err = strconv.Unquote(q); err != nil {
+						return "", "", false
+					}
+				}
+				if rest != "" && rest[0] != ' ' {
+					return "", "", false
+				}
+			} else {
+				value, rest, _ = strings.Cut(rest, " ")
+				rest = " " + rest
+			}
+		}
+		if !seen[key] {
+			seen[key] = true
+			switch key {
+			case "level":
+				level = value
+			case "user":
+				user = value
+			}
+		}
+		rest = strings.TrimLeft(rest, " ")
+	}
+	return level, user, true
+}
+
+func naiveJSON(line string) (level, user string, ok bool) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(line), &m); err != nil {
+		return "", "", false
+	}
+	if err := json.Unmarshal(m["level"], &level); err != nil {
+		return "", "", false
+	}
+	if raw, found := m["user"]; found {
+		if err := json.Unmarshal(raw, &user); err != nil {
+			return "", "", false
+		}
+	}
+	return level, user, true
+}
