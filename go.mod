@@ -3,11 +3,14 @@ module github.com/logproc/logproc
 go 1.26.8
 
 require (
+	github.com/goccy/go-json v0.10.5
+	github.com/ilyakaznacheev/cleanenv v1.5.0
+	github.com/joho/godotenv v1.5.1
+	golang.org/x/exp v0.0.0-20261113113407-e3970619a1a4
+)
+
+require (
 	github.com/BurntSushi/toml v1.2.1 // indirect
-	github.com/goccy/go-json v0.10.5 // indirect
-	github.com/ilyakaznacheev/cleanenv v1.5.0 // indirect
-	github.com/joho/godotenv v1.5.1 // indirect
-	golang.org/x/exp v0.0.0-20261113113407-e3970619a1a4 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	olympos.io/encoding/edn v0.0.0-20201019073823-d3554ca0b0a3 // indirect
 )

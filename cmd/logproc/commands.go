@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/logproc/logproc/gen"
+	"github.com/logproc/logproc/out"
+	"github.com/logproc/logproc/scan"
+)
+
+const genUsage = `Usage: logproc gen [flags]
+
+Writes a synthetic log file, exactly as Go's log/slog would (TextHandler for
+logfmt, JSONHandler for json), from many goroutines at once. The same seed
+and settings give the same bytes whatever the number of workers.
+`
+
+const scanUsage = `Usage: logproc scan [flags] [FILE...]
+
+Counts log files (slog logfmt or JSON lines, detected per line) into one
+results JSON: events per level, unique users, lines per user, lines without
+a user, blank and malformed lines. With no FILE it scans LOG_PATH. Files are
+memory-mapped and counted together by a pool of workers.
+`
+
+const runUsage = `Usage: logproc run [flags]
+
+The whole job: generate LOG_PATH, scan it, write LOG_PATH.json, check the
+results against what the generator wrote, and print a summary.
+`
+
+// genSettings are the generator's flags, defaulted from the Config.
+type genSettings struct {
+	opts   gen.Options
+	format string
+	path   string
+	truth  string
+}
+
+func addGenFlags(f *commandFlags, cfg Config) *genSettings {
+	s := &genSettings{
+		opts:   gen.Options{Records: cfg.Records, Users: cfg.UsersPool, Workers: cfg.GenWorkers, Seed: cfg.Seed},
+		format: cfg.Format,
+		path:   cfg.LogPath,
+	}
+	f.Int64Var(&s.opts.Records, "n", s.opts.Records, "lines to generate (env AMOUNT_LOG_RECORDS)")
+	f.IntVar(&s.opts.Users, "users", s.opts.Users, "size of the fake user pool (env AMOUNT_USERS_POOL)")
+	f.Uint64Var(&s.opts.Seed, "seed", s.opts.Seed, "generator seed (env LOGPROC_SEED)")
+	f.StringVar(&s.format, "format", s.format, "line format: logfmt or json (env LOGPROC_FORMAT)")
+	f.BoolVar(&s.opts.Sync, "fsync", false, "flush the log to disk before renaming it into place")
+	return s
+}
+
+// check validates the generator's settings, naming the flag or variable
+// each value came from.
+func (s *genSettings) check(f *commandFlags, workersFlag string) error {
+	format, err := gen.ParseFormat(s.format)
+	if err != nil {
+		return usagef("%s: %v", f.source("format", "LOGPROC_FORMAT"), err)
+	}
+	s.opts.Format = format
+	if err := atLeastOne(f.source("n", "AMOUNT_LOG_RECORDS"), s.opts.Records); err != nil {
+		return usageError{err}
+	}
+	if err := atLeastOne(f.source("users", "AMOUNT_USERS_POOL"), s.opts.Users); err != nil {
+		return usageError{err}
+	}
+	if err := atLeastOne(f.source(workersFlag, "CONCURRENT_LOG_TASK"), s.opts.Workers); err != nil {
+		return usageError{err}
+	}
+	if err := checkWritableDir(f.source("o", "LOG_PATH"), s.path); err != nil {
+		return usageError{err}
+	}
+	if s.truth != "" {
+		if err := checkWritableDir("-truth", s.truth); err != nil {
+			return usageError{err}
+		}
+	}
+	return nil
+}
+
+func runGen(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("gen", genUsage)
+	s := addGenFlags(f, cfg)
+	f.IntVar(&s.opts.Workers, "workers", cfg.GenWorkers, "goroutines that generate (env CONCURRENT_LOG_TASK)")
+	f.StringVar(&s.path, "o", s.path, "the log `file` to write (env LOG_PATH)")
+	f.StringVar(&s.truth, "truth", "", "also write what was generated, in the results schema, to `file`")
+	if err := f.parse(args, stdout); err != nil {
+		return err
+	}
+	if f.NArg() > 0 {
+		return usagef("gen takes no arguments, got %q (see 'logproc gen -h')", f.Arg(0))
+	}
+	if err := s.check(f, "workers"); err != nil {
+		return err
+	}
+	stopProfiles, err := f.startProfiles()
+	if err != nil {
+		return err
+	}
+	m := newMeter(stderr, f.quiet)
+	stage, err := genStage(ctx, s, m, nil)
+	if err != nil {
+		return err
+	}
+	if !f.quiet {
+		fmt.Fprintln(stderr, stage.summary("generated", s.opts.Workers, "workers", s.path))
+	}
+	return stopProfiles()
+}
+
+// stageStats is what one stage did, for the summary.
+type stageStats struct {
+	lines, bytes int64
+	took         time.Duration
+}
+
+func (st stageStats) summary(verb string, workers int, what, path string) string {
+	if path == "-" {
+		path = "stdout"
+	}
+	return fmt.Sprintf("%s %s lines (%s) in %s with %d %s: %.2f M lines/s, %s/s → %s",
+		verb, count(st.lines), size(st.bytes), seconds(st.took), workers, what,
+		rate(st.lines, st.took)/1e6, size(int64(rate(st.bytes, st.took))), path)
+}
+
+// genStage runs the generator stage, writes the truth file if asked, and
+// keeps the truth in *truth when truth is not nil.
+func genStage(ctx context.Context, s *genSettings, m *meter, truth *out.Result) (stageStats, error) {
+	var done atomic.Int64
+	m.start(func() string {
+		n := done.Load()
+		return fmt.Sprintf("gen: %s %s/%s lines", percent(n, s.opts.Records), count(n), count(s.opts.Records))
+	})
+	began := time.Now()
+	rep, err := gen.WriteFile(ctx, s.path, s.opts, &done)
+	took := time.Since(began)
+	m.end()
+	if err != nil {
+		return stageStats{}, err
+	}
+	want := out.New(rep.Totals, rep.Bytes, nil)
+	if s.truth != "" {
+		if err := out.Write(s.truth, want, nil); err != nil {
+			return stageStats{}, err
+		}
+	}
+	if truth != nil {
+		*truth = want
+	}
+	return stageStats{lines: rep.Lines, bytes: rep.Bytes, took: took}, nil
+}
+
+// scanSettings are the scanner's flags, defaulted from the Config.
+type scanSettings struct {
+	opts   scan.Options
+	output string
+}
+
+func addScanFlags(f *commandFlags, cfg Config) *scanSettings {
+	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: cfg.LogPath + ".json"}
+	f.StringVar(&s.output, "o", s.output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
+	f.BoolVar(&s.opts.Copy, "readat", false, "read files through x/exp/mmap's ReaderAt, copying each window (the portable path), not in place")
+	return s
+}
+
+func (s *scanSettings) check(f *commandFlags, workersFlag string) error {
+	if err := atLeastOne(f.source(workersFlag, "CONCURRENT_LOG_READER_TASK"), s.opts.Workers); err != nil {
+		return usageError{err}
+	}
+	if s.output != "-" {
+		if err := checkWritableDir(f.source("o", "LOG_PATH"), s.output); err != nil {
+			return usageError{err}
+		}
+	}
+	return nil
+}
+
+func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("scan", scanUsage)
+	s := addScanFlags(f, cfg)
+	f.IntVar(&s.opts.Workers, "workers", cfg.ScanWorkers, "workers that parse (env CONCURRENT_LOG_READER_TASK)")
+	if err := f.parse(args, stdout); err != nil {
+		return err
+	}
+	if err := s.check(f, "workers"); err != nil {
+		return err
+	}
+	paths := f.Args()
+	if len(paths) == 0 {
+		paths = []string{cfg.LogPath}
+	}
+	stopProfiles, err := f.startProfiles()
+	if err != nil {
+		return err
+	}
+	m := newMeter(stderr, f.quiet)
+	res, stage, err := scanStage(ctx, paths, s, m)
+	if err != nil {
+		return err
+	}
+	if err := out.Write(s.output, res, stdout); err != nil {
+		return err
+	}
+	if !f.quiet {
+		fmt.Fprintln(stderr, stage.summary("scanned", s.opts.Workers, "workers", s.output))
+		if res.MalformedLines > 0 {
+			fmt.Fprintln(stderr, malformedNote(res))
+		}
+	}
+	return stopProfiles()
+}
+
+// scanStage runs the scan stage and builds the results.
+func scanStage(ctx context.Context, paths []string, s *scanSettings, m *meter) (out.Result, stageStats, error) {
+	var p scan.Progress
+	m.start(func() string {
+		return fmt.Sprintf("scan: %s %s lines, %s", percent(p.Bytes.Load(), p.Size.Load()), count(p.Lines.Load()), size(p.Bytes.Load()))
+	})
+	began := time.Now()
+	sr, err := scan.Files(ctx, paths, s.opts, &p)
+	took := time.Since(began)
+	m.end()
+	if err != nil {
+		return out.Result{}, stageStats{}, err
+	}
+	res := out.New(sr.Totals, sr.Bytes, sr.MalformedAt)
+	return res, stageStats{lines: res.Lines, bytes: res.Bytes, took: took}, nil
+}
+
+func malformedNote(r out.Result) string {
+	s := fmt.Sprintf("%s malformed lines (no parsable level), first at", count(r.MalformedLines))
+	for i, p := range r.MalformedExamples {
+		if i > 0 {
+			s += ","
+		}
+		s += " " + p.File + ":" + strconv.FormatInt(p.Line, 10)
+	}
+	return s
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"runtime"
+	"strconv"
+
+	"github.com/ilyakaznacheev/cleanenv"
+	"github.com/joho/godotenv"
+)
+
+// Config is every setting logproc reads from the environment. Flags of the
+// same meaning override it; see newFlags.
+type Config struct {
+	UsersPool   int    `env:"AMOUNT_USERS_POOL" env-default:"10000" env-description:"size of the fake user pool the generator draws from"`
+	Records     int64  `env:"AMOUNT_LOG_RECORDS" env-default:"1000000" env-description:"lines to generate"`
+	GenWorkers  int    `env:"CONCURRENT_LOG_TASK" env-description:"goroutines that generate (default: number of CPUs)"`
+	ScanWorkers int    `env:"CONCURRENT_LOG_READER_TASK" env-description:"workers that parse (default: number of CPUs)"`
+	LogPath     string `env:"LOG_PATH" env-default:"./logs" env-description:"the log file; results go to LOG_PATH.json"`
+	Seed        uint64 `env:"LOGPROC_SEED" env-default:"1" env-description:"seed of the generator: same seed and settings, same file"`
+	Format      string `env:"LOGPROC_FORMAT" env-default:"logfmt" env-description:"format the generator writes: logfmt or json"`
+}
+
+// envFile is read from the working directory when present. A variable
+// already set in the environment wins over it.
+const envFile = ".env"
+
+// loadConfig reads .env (if any) and the environment into a Config.
+func loadConfig() (Config, error) {
+	// cleanenv can read .env itself, but it sets every variable it finds
+	// there, overriding the environment; godotenv.Load keeps what is set.
+	if err := godotenv.Load(envFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return Config{}, fmt.Errorf("%s: %w", envFile, err)
+	}
+	// Fields without env-default keep these values when their variable is
+	// unset; cleanenv leaves a non-zero field alone.
+	cfg := Config{GenWorkers: runtime.NumCPU(), ScanWorkers: runtime.NumCPU()}
+	if err := cleanenv.ReadEnv(&cfg); err != nil {
+		return Config{}, explainEnvError(&cfg, err)
+	}
+	return cfg, nil
+}
+
+var envErrorName = regexp.MustCompile(`env (\w+):`)
+
+// explainEnvError turns cleanenv's "parsing field Records env
+// AMOUNT_LOG_RECORDS: strconv.ParseInt: …" into a line that names the
+// variable, its value and what was wanted.
+func explainEnvError(cfg *Config, err error) error {
+	m := envErrorName.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	name := m[1]
+	want := "a valid value"
+	t := reflect.TypeOf(*cfg)
+	for i := range t.NumField() {
+		if t.Field(i).Tag.Get("env") != name {
+			continue
+		}
+		switch t.Field(i).Type.Kind() {
+		case reflect.Int, reflect.Int64:
+			want = "a whole number"
+		case reflect.Uint64:
+			want = "a whole number from 0 to " + strconv.FormatUint(1<<64-1, 10)
+		}
+	}
+	return fmt.Errorf("%s=%q: want %s", name, os.Getenv(name), want)
+}
+
+// atLeastOne checks a count. name is the variable or flag the value came
+// from, so the message points at what to fix.
+func atLeastOne[T int | int64](name string, v T) error {
+	if v < 1 {
+		return fmt.Errorf("%s=%d: must be at least 1", name, v)
+	}
+	return nil
+}
+
+// checkWritableDir fails unless a file can be created in path's directory,
+// so that a run stops before any work rather than after it.
+func checkWritableDir(name, path string) error {
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s=%q: directory %s: %w", name, path, dir, unwrapPath(err))
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s=%q: %s is not a directory", name, path, dir)
+	}
+	f, err := os.CreateTemp(dir, ".logproc-probe-*")
+	if err != nil {
+		return fmt.Errorf("%s=%q: directory %s is not writable: %w", name, path, dir, unwrapPath(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s=%q: is a directory", name, path)
+	}
+	return nil
+}
+
+// unwrapPath drops the path from an *os.PathError when the message names
+// the path already.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

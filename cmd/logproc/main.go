@@ -1,0 +1,109 @@
+// Command logproc generates and counts log files at the speed of the machine.
+//
+//	logproc gen  [flags]          write a synthetic log file
+//	logproc scan [flags] FILE…    count log files into a results JSON
+//	logproc run  [flags]          both, as one job, with a summary
+//
+// Settings come from the environment (and a .env file), flags override them;
+// see Config. This package only wires the stages together: gen writes, scan
+// reads and counts, agg merges, out writes the results.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := exitCode(ctx, run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError is a mistake in how logproc was called.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// exitCode reports err on stderr, in one line, and picks the exit code.
+func exitCode(ctx context.Context, err error, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case ctx.Err() != nil:
+		fmt.Fprintln(stderr, "logproc: interrupted; partial output removed")
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "logproc: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+const mainUsage = `logproc generates and counts log files at the speed of the machine.
+
+Usage:
+  logproc gen  [flags]          write a synthetic log file (slog logfmt or JSON)
+  logproc scan [flags] FILE...  count log files into a results JSON
+  logproc run  [flags]          generate, scan and write results, with a summary
+
+Run 'logproc COMMAND -h' for a command's flags. Every setting can also be
+given in the environment or in a .env file in the working directory; flags
+win over the environment, which wins over .env.
+`
+
+// run is the whole program: it parses args, runs one command and returns
+// its error. It writes only to stdout and stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, mainUsage)
+		return usagef("no command given")
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, mainUsage)
+		return nil
+	case "gen", "scan", "run":
+	default:
+		fmt.Fprint(stderr, mainUsage)
+		return usagef("unknown command %q", cmd)
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return usageError{err}
+	}
+	switch cmd {
+	case "gen":
+		return runGen(ctx, cfg, args, stdout, stderr)
+	case "scan":
+		return runScan(ctx, cfg, args, stdout, stderr)
+	default:
+		return runJob(ctx, cfg, args, stdout, stderr)
+	}
+}

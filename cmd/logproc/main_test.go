@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The tests run the built binary, as a user would.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "logproc-test-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "logproc")
+	build := exec.Command("go", "build", "-race", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		os.RemoveAll(dir)
+		panic("building logproc: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// logproc runs the binary in dir with only the given environment (plus
+// PATH), so the developer's own settings cannot leak in.
+func logproc(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("running logproc: %v", err)
+	}
+	return result{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()}
+}
+
+// wantError asserts a failure with the given exit code and a one-line
+// message that holds every string in want, and no panic trace.
+func wantError(t *testing.T, r result, code int, want ...string) {
+	t.Helper()
+	if r.code != code {
+		t.Errorf("exit code %d, want %d (stderr %q)", r.code, code, r.stderr)
+	}
+	msg := strings.TrimSuffix(r.stderr, "\n")
+	if strings.Contains(msg, "\n") && code != 2 {
+		t.Errorf("stderr has more than one line: %q", r.stderr)
+	}
+	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic") {
+		t.Errorf("stderr holds a panic trace: %q", r.stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("stderr %q does not mention %q", msg, w)
+		}
+	}
+}
+
+func readResults(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s is not JSON: %v", path, err)
+	}
+	return m
+}
+
+func TestScanBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	binaryData := make([]byte, 4096)
+	for i := range binaryData {
+		binaryData[i] = byte(i * 7)
+	}
+	write("binary.bin", binaryData)
+	if err := os.Mkdir(filepath.Join(dir, "adir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"missing file", []string{"scan", "-o", "r.json", "nope.log"}, 1, []string{"nope.log", "no such file"}},
+		{"directory", []string{"scan", "-o", "r.json", "adir"}, 1, []string{"adir", "directory"}},
+		{"binary file", []string{"scan", "-o", "r.json", "binary.bin"}, 1, []string{"binary.bin", "not a log"}},
+		{"output in a missing directory", []string{"scan", "-o", "no/such/dir/r.json", "binary.bin"}, 2, []string{"-o", "no/such/dir"}},
+		{"unknown flag", []string{"scan", "-bogus", "x"}, 2, []string{"-bogus"}},
+		{"zero workers", []string{"scan", "-workers", "0", "x"}, 2, []string{"-workers=0"}},
+		{"unknown command", []string{"frobnicate"}, 2, []string{"frobnicate"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := logproc(t, dir, nil, tt.args...)
+			wantError(t, r, tt.code, tt.want...)
+			if _, err := os.Stat(filepath.Join(dir, "r.json")); err == nil {
+				t.Errorf("a failed scan left r.json behind")
+			}
+		})
+	}
+}
+
+func TestBadEnvironment(t *testing.T) {
+	tests := []struct {
+		env  string
+		args []string
+		want []string
+	}{
+		{"AMOUNT_LOG_RECORDS=abc", []string{"gen"}, []string{"AMOUNT_LOG_RECORDS", `"abc"`}},
+		{"AMOUNT_LOG_RECORDS=0", []string{"gen"}, []string{"AMOUNT_LOG_RECORDS=0"}},
+		{"AMOUNT_LOG_RECORDS=-5", []string{"run"}, []string{"AMOUNT_LOG_RECORDS=-5"}},
+		{"AMOUNT_USERS_POOL=1e3", []string{"gen"}, []string{"AMOUNT_USERS_POOL", `"1e3"`}},
+		{"CONCURRENT_LOG_TASK=0", []string{"gen"}, []string{"CONCURRENT_LOG_TASK=0"}},
+		{"CONCURRENT_LOG_READER_TASK=-1", []string{"scan"}, []string{"CONCURRENT_LOG_READER_TASK=-1"}},
+		{"CONCURRENT_LOG_READER_TASK=many", []string{"scan"}, []string{"CONCURRENT_LOG_READER_TASK", `"many"`}},
+		{"LOGPROC_FORMAT=xml", []string{"gen"}, []string{"LOGPROC_FORMAT", "xml"}},
+		{"LOGPROC_SEED=-1", []string{"gen"}, []string{"LOGPROC_SEED", `"-1"`}},
+		{"LOG_PATH=/proc/nonexistent/dir/logs", []string{"gen"}, []string{"LOG_PATH", "/proc/nonexistent/dir"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			dir := t.TempDir()
+			r := logproc(t, dir, []string{tt.env}, tt.args...)
+			wantError(t, r, 2, tt.want...)
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("a rejected run left files: %v", entries)
+			}
+		})
+	}
+}
+
+func TestScanEmptyFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "empty.log"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := logproc(t, dir, nil, "scan", "-o", "r.json", "empty.log")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	m := readResults(t, filepath.Join(dir, "r.json"))
+	if m["lines"] != 0.0 || m["unique_users"] != 0.0 || m["bytes"] != 0.0 {
+		t.Fatalf("empty file gave %v, want zero counts", m)
+	}
+}
+
+func TestScanReportsMalformedLines(t *testing.T) {
+	dir := t.TempDir()
+	log := "level=INFO user=a\nnot a log line\n\nlevel=WARN\nlevel=\"unterminated\n"
+	if err := os.WriteFile(filepath.Join(dir, "app.log"), []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := logproc(t, dir, nil, "scan", "-o", "-", "app.log")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var res struct {
+		Lines     int64 `json:"lines"`
+		Blank     int64 `json:"blank_lines"`
+		Malformed int64 `json:"malformed_lines"`
+		Examples  []struct {
+			File string `json:"file"`
+			Line int64  `json:"line"`
+		} `json:"malformed_examples"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("stdout is not the results JSON: %v\n%s", err, r.stdout)
+	}
+	if res.Lines != 5 || res.Blank != 1 || res.Malformed != 2 {
+		t.Errorf("lines, blank, malformed = %d, %d, %d; want 5, 1, 2", res.Lines, res.Blank, res.Malformed)
+	}
+	if len(res.Examples) != 2 || res.Examples[0].Line != 2 || res.Examples[1].Line != 5 || res.Examples[0].File != "app.log" {
+		t.Errorf("malformed examples = %+v, want app.log lines 2 and 5", res.Examples)
+	}
+	if !strings.Contains(r.stderr, "app.log:2") {
+		t.Errorf("stderr does not point at the malformed line: %q", r.stderr)
+	}
+}
+
+// TestGenScanEqualsTruth is the whole pipeline through the binary: what
+// scan counts is byte for byte what gen says it wrote, in both formats.
+func TestGenScanEqualsTruth(t *testing.T) {
+	for _, format := range []string{"logfmt", "json"} {
+		t.Run(format, func(t *testing.T) {
+			dir := t.TempDir()
+			r := logproc(t, dir, nil, "gen", "-n", "30011", "-users", "500", "-format", format, "-workers", "3", "-o", "app.log", "-truth", "truth.json")
+			if r.code != 0 {
+				t.Fatalf("gen: exit %d: %s", r.code, r.stderr)
+			}
+			for _, workers := range []string{"1", "2", "5"} {
+				r = logproc(t, dir, nil, "scan", "-workers", workers, "-o", "got.json", "app.log")
+				if r.code != 0 {
+					t.Fatalf("scan: exit %d: %s", r.code, r.stderr)
+				}
+				got, _ := os.ReadFile(filepath.Join(dir, "got.json"))
+				want, _ := os.ReadFile(filepath.Join(dir, "truth.json"))
+				if len(want) == 0 || !bytes.Equal(got, want) {
+					t.Fatalf("scan with %s workers differs from the truth:\n%.400s\nwant\n%.400s", workers, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	r := logproc(t, dir, []string{"AMOUNT_LOG_RECORDS=20000", "AMOUNT_USERS_POOL=300"}, "run")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"20,000 lines", "./logs", "./logs.json", "peak goroutines", "equal what the generator wrote"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("summary does not mention %q:\n%s", want, r.stdout)
+		}
+	}
+	m := readResults(t, filepath.Join(dir, "logs.json"))
+	if m["lines"] != 20000.0 {
+		t.Errorf("logs.json counts %v lines, want 20000", m["lines"])
+	}
+}
+
+// TestSettingsPrecedence: .env < environment < flags.
+func TestSettingsPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	env := "AMOUNT_LOG_RECORDS=111\nAMOUNT_USERS_POOL=7\nLOG_PATH=fromdotenv.log\n"
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(env), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lines := func(path string) int {
+		b, err := os.ReadFile(filepath.Join(dir, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Count(b, []byte("\n"))
+	}
+	if r := logproc(t, dir, nil, "gen"); r.code != 0 {
+		t.Fatalf("gen: %s", r.stderr)
+	}
+	if n := lines("fromdotenv.log"); n != 111 {
+		t.Errorf(".env: %d lines, want 111", n)
+	}
+	if r := logproc(t, dir, []string{"AMOUNT_LOG_RECORDS=222"}, "gen"); r.code != 0 {
+		t.Fatalf("gen: %s", r.stderr)
+	}
+	if n := lines("fromdotenv.log"); n != 222 {
+		t.Errorf("environment over .env: %d lines, want 222", n)
+	}
+	if r := logproc(t, dir, []string{"AMOUNT_LOG_RECORDS=222"}, "gen", "-n", "333", "-o", "flag.log"); r.code != 0 {
+		t.Fatalf("gen: %s", r.stderr)
+	}
+	if n := lines("flag.log"); n != 333 {
+		t.Errorf("flag over environment: %d lines, want 333", n)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"gen", "-h"}, {"scan", "--help"}, {"run", "-help"}} {
+		r := logproc(t, t.TempDir(), nil, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "Usage") {
+			t.Errorf("%v: exit %d, stdout %q", args, r.code, r.stdout)
+		}
+	}
+	r := logproc(t, t.TempDir(), nil, "scan", "-h")
+	for _, want := range []string{"-workers", "CONCURRENT_LOG_READER_TASK", "-o", "-cpuprofile"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("scan -h does not mention %s", want)
+		}
+	}
+}
+
+// TestInterrupt: SIGINT during gen exits 130 and leaves no partial file.
+func TestInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "gen", "-n", "20000000", "-o", "big.log")
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the generator has started writing.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		entries, _ := os.ReadDir(dir)
+		if len(entries) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("after SIGINT: %v, want exit 130 (stderr %q)", err, stderr.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("interrupted gen left %v", entries)
+	}
+	if !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("stderr %q does not say it was interrupted", stderr.String())
+	}
+}
