@@ -32,10 +32,7 @@ type Shard struct {
 	otherLevels map[string]int
 	levelNames  []string
 
-	// users maps a user to an index into userLines, so a hit hashes once
-	// and the key is copied only when a user is first seen.
-	users     map[string]int32
-	userLines []int64
+	users *userTable
 
 	blank     int64
 	malformed int64
@@ -48,7 +45,7 @@ func NewShard() *Shard {
 		levels:      make([]int64, knownLevels, knownLevels+4),
 		noUser:      make([]int64, knownLevels, knownLevels+4),
 		otherLevels: make(map[string]int),
-		users:       make(map[string]int32, 1024),
+		users:       newUserTable(),
 	}
 	s.levelNames = append(s.levelNames, knownLevelNames[:]...)
 	return s
@@ -63,18 +60,7 @@ func (s *Shard) Count(level, user []byte) {
 		s.noUser[slot]++
 		return
 	}
-	i, ok := s.users[string(user)]
-	if !ok {
-		i = s.addUser(user)
-	}
-	s.userLines[i]++
-}
-
-func (s *Shard) addUser(user []byte) int32 {
-	i := int32(len(s.userLines))
-	s.users[string(user)] = i
-	s.userLines = append(s.userLines, 0)
-	return i
+	s.users.add(user)
 }
 
 // CountBlank records a line that holds nothing but white space.
@@ -181,7 +167,7 @@ func Merge(shards ...*Shard) Totals {
 	}
 	users := 0
 	for _, s := range shards {
-		users = max(users, len(s.users))
+		users = max(users, s.users.len())
 	}
 	t.Users = make(map[string]int64, users)
 	for _, s := range shards {
@@ -193,12 +179,12 @@ func Merge(shards ...*Shard) Totals {
 				t.NoUser[s.levelNames[slot]] += m
 			}
 		}
-		for name, i := range s.users {
-			if !utf8.ValidString(name) {
+		s.users.each(func(name []byte, n int64) {
+			if !utf8.Valid(name) {
 				name = toValidUTF8(name)
 			}
-			t.Users[name] += s.userLines[i]
-		}
+			t.Users[string(name)] += n
+		})
 		t.Blank += s.blank
 		t.Malformed += s.malformed
 	}
@@ -207,10 +193,10 @@ func Merge(shards ...*Shard) Totals {
 
 // toValidUTF8 replaces each invalid byte with U+FFFD, byte for byte, as
 // encoding/json and goccy/go-json do when they write a string.
-func toValidUTF8(s string) string {
+func toValidUTF8(s []byte) []byte {
 	b := make([]byte, 0, len(s)+8)
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRune(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = utf8.AppendRune(b, utf8.RuneError)
 		} else {
@@ -218,5 +204,5 @@ func toValidUTF8(s string) string {
 		}
 		i += size
 	}
-	return string(b)
+	return b
 }
