@@ -112,9 +112,6 @@ func naiveLogfmt(line string) (level, user string, ok bool) {
 						return "", "", false
 					}
 				}
-				if rest != "" && rest[0] != ' ' {
-					return "", "", false
-				}
 			} else {
 				value, rest, _ = strings.Cut(rest, " ")
 				rest = " " + rest
@@ -128,6 +125,12 @@ func naiveLogfmt(line string) (level, user string, ok bool) {
 			case "user":
 				user = value
 			}
+		}
+		if seen["level"] && seen["user"] {
+			break // as logline documents: the rest cannot change the record
+		}
+		if rest != "" && rest[0] != ' ' {
+			return "", "", false // a byte right after a quoted value
 		}
 		rest = strings.TrimLeft(rest, " ")
 	}

@@ -23,6 +23,13 @@
 //
 // So a quoted value ends at the first DQUOTE with an even number of
 // backslashes before it and must be followed by SP or the end of the line.
+//
+// Parsing stops as soon as the first level and the first user have both
+// been read: nothing after them can change the record, and a malformed line
+// is one with no parsable level. So the grammar is checked up to that
+// point, and on the whole line only when it lacks a level or a user. On
+// slog's lines this skips the attributes after user (action, latency_ms),
+// a third of the work.
 // Bare values are lenient: slog quotes any value holding SP, "=", DQUOTE or
 // a non-printable, but a bare value here is any run of bytes up to the next
 // SP. A key cannot be quoted: slog quotes a key that is empty or holds such
@@ -257,8 +264,8 @@ func (p *Parser) parseLogfmt(s []byte) (Record, Kind) {
 				}
 			}
 		}
-		if i == len(s) {
-			break
+		if i == len(s) || haveLevel && haveUser {
+			break // the rest of the line cannot change the record
 		}
 		if s[i] != ' ' {
 			return Record{}, Malformed // DQUOTE in a key, or a byte after a quoted value

@@ -46,6 +46,15 @@ var parseTests = []parseTest{
 	{"level=WARN", Event, "WARN", ""},
 	{"user=first level=ERROR", Event, "ERROR", "first"},
 	{"a=1 b=2 user=u c=3 level=DEBUG d=4", Event, "DEBUG", "u"},
+
+	// logfmt: parsing stops once the level and the user are both read, so
+	// what follows them is not checked; without a user the whole line is.
+	{`level=INFO user=a action="unterminated`, Event, "INFO", "a"},
+	{`user=a level=INFO "quoted key"=x`, Event, "INFO", "a"},
+	{`level=INFO user="a"b`, Event, "INFO", "a"},
+	{`level=INFO action="unterminated`, Malformed, "", ""},
+	{`level=INFO "quoted key"=x`, Malformed, "", ""},
+	{`level=INFO user="unterminated`, Malformed, "", ""},
 	{"level=INFO+2 user=x", Event, "INFO+2", "x"},
 	{`level=INFO user="Jane Q. Public <jane@example.com>"`, Event, "INFO", "Jane Q. Public <jane@example.com>"},
 	{`level=INFO user=""`, Event, "INFO", ""},

@@ -17,13 +17,10 @@ const (
 	refKey    = `[^ ="]+`
 	refQuoted = `"(?:[^"\\]|\\.)*"`
 	refBare   = `(?:[^ "][^ ]*)?`
-	refPair   = refKey + `(?:=(?:` + refQuoted + `|` + refBare + `))?`
 )
 
-var (
-	refLogfmtLine = regexp.MustCompile(`(?s)^` + refPair + `(?: +` + refPair + `)*$`)
-	refLogfmtPair = regexp.MustCompile(`(?s)(` + refKey + `)(?:=(?:(` + refQuoted + `)|(` + refBare + `)))?`)
-)
+// refLogfmtPairAt matches the pair at the start of a string.
+var refLogfmtPairAt = regexp.MustCompile(`(?s)^(` + refKey + `)(?:=(?:(` + refQuoted + `)|(` + refBare + `)))?`)
 
 // refParse returns what Parse should return for line.
 func refParse(line string) (level, user string, kind Kind) {
@@ -45,29 +42,40 @@ func refParse(line string) (level, user string, kind Kind) {
 }
 
 func refLogfmt(line string) (level, user string, ok bool) {
-	if !refLogfmtLine.MatchString(line) {
-		return "", "", false
-	}
 	seen := map[string]bool{}
-	for _, m := range refLogfmtPair.FindAllStringSubmatch(line, -1) {
-		key, quoted, bare := m[1], m[2], m[3]
-		if key != "level" && key != "user" || seen[key] {
-			continue
+	rest := line
+	for {
+		m := refLogfmtPairAt.FindStringSubmatch(rest)
+		if m == nil {
+			return "", "", false
 		}
-		seen[key] = true
-		value := bare
-		if quoted != "" {
-			if value, ok = refUnquoteGo(quoted[1 : len(quoted)-1]); !ok {
-				return "", "", false
+		key, quoted, bare := m[1], m[2], m[3]
+		if (key == "level" || key == "user") && !seen[key] {
+			seen[key] = true
+			value := bare
+			if quoted != "" {
+				if value, ok = refUnquoteGo(quoted[1 : len(quoted)-1]); !ok {
+					return "", "", false
+				}
+			}
+			if key == "level" {
+				level = value
+			} else {
+				user = value
 			}
 		}
-		if key == "level" {
-			level = value
-		} else {
-			user = value
+		rest = rest[len(m[0]):]
+		if strings.HasSuffix(m[0], "=") && strings.HasPrefix(rest, `"`) {
+			return "", "", false // an unterminated quoted value
 		}
+		if rest == "" || seen["level"] && seen["user"] {
+			return level, user, true // the grammar is checked up to here only
+		}
+		if rest[0] != ' ' {
+			return "", "", false
+		}
+		rest = strings.TrimLeft(rest, " ")
 	}
-	return level, user, true
 }
 
 // refUnquoteGo decodes each escape with strconv.UnquoteChar and keeps every
