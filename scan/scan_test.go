@@ -43,7 +43,7 @@ func sameTotals(t *testing.T, what string, got, want agg.Totals) {
 
 // TestFilesEqualsTruth: across seeds, sizes, both formats, worker counts
 // from 1 to more than there are lines, windows smaller than a line, and
-// both ways of reading the mapping, scan reproduces what gen wrote.
+// scan reproduces what gen wrote.
 func TestFilesEqualsTruth(t *testing.T) {
 	dir := t.TempDir()
 	sizes := []int64{1, 2, 17, 5000, 70001}
@@ -56,16 +56,14 @@ func TestFilesEqualsTruth(t *testing.T) {
 			path, rep := generate(t, dir, o)
 			for _, workers := range []int{1, 2, 3, 8, int(records) + 5} {
 				for _, window := range []int{0, 64, 4096} {
-					for _, copyWindows := range []bool{false, true} {
-						name := fmt.Sprintf("%s/%d lines/%d workers/window %d/copy %v", format, records, workers, window, copyWindows)
-						res, err := scan.Files(context.Background(), []string{path}, scan.Options{Workers: workers, Window: window, Copy: copyWindows}, nil)
-						if err != nil {
-							t.Fatalf("%s: %v", name, err)
-						}
-						sameTotals(t, name, res.Totals, rep.Totals)
-						if res.Bytes != rep.Bytes || res.Totals.Lines() != rep.Lines {
-							t.Errorf("%s: %d bytes, %d lines; want %d, %d", name, res.Bytes, res.Totals.Lines(), rep.Bytes, rep.Lines)
-						}
+					name := fmt.Sprintf("%s/%d lines/%d workers/window %d", format, records, workers, window)
+					res, err := scan.Files(context.Background(), []string{path}, scan.Options{Workers: workers, Window: window}, nil)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					sameTotals(t, name, res.Totals, rep.Totals)
+					if res.Bytes != rep.Bytes || res.Totals.Lines() != rep.Lines {
+						t.Errorf("%s: %d bytes, %d lines; want %d, %d", name, res.Bytes, res.Totals.Lines(), rep.Bytes, rep.Lines)
 					}
 				}
 			}
@@ -226,10 +224,10 @@ func TestProgress(t *testing.T) {
 func BenchmarkFiles(b *testing.B) {
 	const records = 1 << 20
 	path, rep := generate(b, b.TempDir(), gen.Options{Records: records, Users: 10000, Workers: 2, Seed: 1})
-	for _, copyWindows := range []bool{false, true} {
+	for _, window := range []int{64 << 10, scan.DefaultWindow, 4 << 20} {
 		for _, workers := range []int{1, 2} {
-			b.Run(fmt.Sprintf("copy=%v/workers=%d", copyWindows, workers), func(b *testing.B) {
-				o := scan.Options{Workers: workers, Copy: copyWindows}
+			b.Run(fmt.Sprintf("window=%dKiB/workers=%d", window>>10, workers), func(b *testing.B) {
+				o := scan.Options{Workers: workers, Window: window}
 				b.SetBytes(rep.Bytes)
 				b.ReportAllocs()
 				var res scan.Result

@@ -165,7 +165,6 @@ type scanSettings struct {
 func addScanFlags(f *commandFlags, cfg Config) *scanSettings {
 	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: cfg.LogPath + ".json"}
 	f.StringVar(&s.output, "o", s.output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
-	f.BoolVar(&s.opts.Copy, "readat", false, "read files through x/exp/mmap's ReaderAt, copying each window (the portable path), not in place")
 	return s
 }
 
