@@ -210,6 +210,9 @@ func (p *Parser) parseLogfmt(s []byte) (Record, Kind) {
 	var rec Record
 	haveLevel, haveUser := false, false
 	i := 0
+	if levelKey.name != "time" && userKey.name != "time" {
+		i = skipSlogTime(s)
+	}
 	for {
 		k := i // the key is s[k:k+n]
 		keyWord := wordAt(s, i)
@@ -278,6 +281,30 @@ func (p *Parser) parseLogfmt(s []byte) (Record, Kind) {
 		return Record{}, Malformed
 	}
 	return rec, Event
+}
+
+// skipSlogTime returns where the second pair of s starts when s begins
+// with the time as slog writes it in UTC, `time=2026-11-26T08:00:00.123Z `,
+// and 0 otherwise. The pair is not one taken, so only its grammar matters:
+// a bare value of 24 bytes with no SP that does not start with DQUOTE.
+// Checking that costs three word tests, where the loop below would match
+// the key against both names and search the value word by word:
+// BenchmarkParseLogfmt ran 819 instructions a line instead of 978
+// (cachegrind).
+func skipSlogTime(s []byte) int {
+	const n = len("time=2026-11-26T08:00:00.123Z")
+	if len(s) <= n || s[n] != ' ' || string(s[:5]) != "time=" || s[5] == '"' {
+		return 0
+	}
+	// byteMask marks nothing only when the word holds no SP at all.
+	if byteMask(wordAt(s, 5), ' ')|byteMask(wordAt(s, 13), ' ')|byteMask(wordAt(s, 21), ' ') != 0 {
+		return 0
+	}
+	i := n + 1
+	for s[i] == ' ' { // s does not end in SP
+		i++
+	}
+	return i
 }
 
 // keyEnd returns the index of the first SP, "=" or DQUOTE at or after s[i],
