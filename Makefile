@@ -21,9 +21,34 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-# Go benchmarks beside the code, once each.
-bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...
+# logproc against wc -l, a newline-count floor, mawk and the naive seed
+# implementation (and logproc gen against dd), interleaved on one generated
+# file in bench/data; every answer is checked. Prints the table and writes
+# bench/results/latest.md and latest.svg. BENCH_RECORDS (default 50000000,
+# about 6 GB) and BENCH_ROUNDS (default 5) size it. The Go benchmarks beside
+# the code: go test -run='^$$' -bench=. -benchmem ./...
+BENCH_BIN := bench/data/bin
+
+bench: build
+	$(GO) build -o $(BENCH_BIN)/compare ./bench/cmd/compare
+	$(GO) build -o $(BENCH_BIN)/floor ./bench/cmd/floor
+	$(GO) build -o $(BENCH_BIN)/naive ./bench/cmd/naive
+	$(BENCH_BIN)/compare -logproc $(BIN) -floor $(BENCH_BIN)/floor -naive $(BENCH_BIN)/naive
+
+# The perf gate: logproc's instructions per line under cachegrind, for scan
+# and gen, against bench/perf-baseline.json (fails on more than 2 % growth),
+# then the test that scan's allocations do not grow with the input.
+.PHONY: bench-baseline perf-gate
+perf-gate: build
+	$(GO) build -o $(BENCH_BIN)/perfgate ./bench/cmd/perfgate
+	$(BENCH_BIN)/perfgate -logproc $(BIN) -baseline bench/perf-baseline.json
+	$(GO) test -count=1 -run '^TestScanAllocs' ./bench/
+
+# Rewrite bench/perf-baseline.json from this tree: a deliberate step, to
+# commit with the change that moved the numbers.
+bench-baseline: build
+	$(GO) build -o $(BENCH_BIN)/perfgate ./bench/cmd/perfgate
+	$(BENCH_BIN)/perfgate -logproc $(BIN) -baseline bench/perf-baseline.json -write
 
 # Fuzz each parser for FUZZTIME (default 30s each).
 FUZZTIME ?= 30s

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// baseline is bench/perf-baseline.json: the numbers the gate compares
+// with, and what they were measured on, so that a mismatch is explained.
+type baseline struct {
+	ScanPerLine float64 `json:"scan_instructions_per_line"`
+	GenPerLine  float64 `json:"gen_instructions_per_line"`
+	// RepeatSpread is the largest (max-min)/median of the repetitions,
+	// in percent: how much of the tolerance noise takes.
+	RepeatSpread float64 `json:"repeat_spread_percent"`
+	Repeat       int     `json:"repeat"`
+
+	GoVersion string `json:"go_version"`
+	Platform  string `json:"platform"`
+	CPU       string `json:"cpu"`
+	Valgrind  string `json:"valgrind"`
+
+	Input      string `json:"input"`
+	Lines      int64  `json:"lines"`
+	BaseLines  int64  `json:"base_lines"`
+	LargeBytes int64  `json:"large_input_bytes"`
+	SmallBytes int64  `json:"small_input_bytes"`
+	Scan       string `json:"scan_command"`
+	Gen        string `json:"gen_command"`
+	Env        string `json:"env"`
+	Written    string `json:"written"`
+}
+
+func newBaseline(m measurement, c Config, valgrind string) (baseline, error) {
+	if s := max(spread(m.ScanRuns), spread(m.GenRuns)); s > c.Tolerance/4 {
+		return baseline{}, fmt.Errorf("the %d measurements vary by %.2f %%, too much for a %g %% gate; not writing %s",
+			len(m.ScanRuns), s, c.Tolerance, c.Baseline)
+	}
+	return baseline{
+		ScanPerLine:  round1(m.ScanPerLine()),
+		GenPerLine:   round1(m.GenPerLine()),
+		RepeatSpread: math.Round(max(spread(m.ScanRuns), spread(m.GenRuns))*1000) / 1000,
+		Repeat:       len(m.ScanRuns),
+		GoVersion:    m.GoVersion,
+		Platform:     runtime.GOOS + "/" + runtime.GOARCH,
+		CPU:          cpuDescription(),
+		Valgrind:     valgrind,
+		Input: fmt.Sprintf("logproc gen -seed %d -users %d -format logfmt: %d lines, minus the cost of its first %d lines",
+			inputSeed, inputUsers, c.BaseLines+c.Lines, c.BaseLines),
+		Lines:      c.Lines,
+		BaseLines:  c.BaseLines,
+		LargeBytes: m.LargeBytes,
+		SmallBytes: m.SmallBytes,
+		Scan:       "valgrind --tool=cachegrind --cache-sim=no logproc " + strings.Join(scanArgs("FILE"), " "),
+		Gen:        "valgrind --tool=cachegrind --cache-sim=no logproc " + strings.Join(genArgs(c.BaseLines+c.Lines, "FILE"), " "),
+		Env:        strings.Join(gateEnv, " "),
+		Written:    time.Now().UTC().Format(time.RFC3339),
+	}, nil
+}
+
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
+
+func (b baseline) write(path string) error {
+	data, err := json.MarshalIndent(b, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+func readBaseline(path string) (baseline, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return baseline{}, fmt.Errorf("%w (make bench-baseline writes it)", err)
+	}
+	var b baseline
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return baseline{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if b.ScanPerLine <= 0 || b.GenPerLine <= 0 {
+		return baseline{}, fmt.Errorf("%s: instructions per line must be positive", path)
+	}
+	return b, nil
+}
+
+// check rejects a gate run set up differently from the baseline's.
+func (b baseline) check(c Config) error {
+	if b.Lines != c.Lines || b.BaseLines != c.BaseLines {
+		return fmt.Errorf("the baseline was measured over %d lines past the first %d, this run over %d past %d: "+
+			"pass -lines %d -base-lines %d, or make bench-baseline",
+			b.Lines, b.BaseLines, c.Lines, c.BaseLines, b.Lines, b.BaseLines)
+	}
+	return nil
+}
+
+// warnings name what differs between the baseline's setting and this
+// run's. They do not fail the gate, but they explain a change in the
+// numbers that is not the code's.
+func (b baseline) warnings(m measurement, valgrind string) []string {
+	var w []string
+	add := func(what, was, now string) {
+		if was != now {
+			w = append(w, fmt.Sprintf("%s was %s for the baseline, is %s now", what, was, now))
+		}
+	}
+	add("Go", b.GoVersion, m.GoVersion)
+	add("the platform", b.Platform, runtime.GOOS+"/"+runtime.GOARCH)
+	add("the CPU", b.CPU, cpuDescription())
+	add("valgrind", b.Valgrind, valgrind)
+	add("the large input's size", fmt.Sprint(b.LargeBytes), fmt.Sprint(m.LargeBytes))
+	if len(w) > 0 {
+		w = append(w, "if the change is intended, make bench-baseline and commit bench/perf-baseline.json")
+	}
+	return w
+}
+
+// cpuDescription is the CPU model and the vector extensions the Go runtime
+// picks code by (bytes.IndexByte, memmove): they change the count.
+func cpuDescription() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	var model string
+	var flags []string
+	for line := range strings.Lines(string(data)) {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "model name":
+			if model == "" {
+				model = strings.TrimSpace(v)
+			}
+		case "flags":
+			if flags == nil {
+				flags = strings.Fields(v)
+			}
+		}
+	}
+	var ext []string
+	for _, f := range flags {
+		switch f {
+		case "avx2", "avx512f", "avx512bw", "erms", "fsrm":
+			ext = append(ext, f)
+		}
+	}
+	if len(ext) == 0 {
+		return model
+	}
+	return model + " (" + strings.Join(ext, " ") + ")"
+}

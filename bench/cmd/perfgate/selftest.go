@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// slowBuild is a deliberately slowed logproc build, made with compiler
+// flags only, so that no package has to carry a slow mode.
+type slowBuild struct {
+	name  string
+	flags []string // for go build
+}
+
+// slowBuilds are the builds -selftest expects the gate to fail: a gross
+// slowdown, and a small one. The small one is calibrated on the code of
+// the day: package agg unoptimised cost scan +4 % to +8 % in November
+// 2026, more as the rest of scan got faster. Should agg's share of the
+// work shrink, it may fall under the tolerance, and the selftest says so.
+var slowBuilds = []slowBuild{
+	{"optimisations and inlining off everywhere", []string{"-gcflags=all=-N -l"}},
+	{"optimisations off in package agg only", []string{"-gcflags=github.com/logproc/logproc/agg=-N"}},
+}
+
+// selfTest checks the gate on builds of c.Module's logproc: the plain
+// build, measured twice, must pass against itself (noise does not fail
+// it), and every slow build must fail against the plain build's numbers.
+func selfTest(ctx context.Context, c Config, work string, log io.Writer) error {
+	plain := filepath.Join(work, "logproc")
+	if err := goBuild(ctx, c.Module, plain); err != nil {
+		return err
+	}
+	c.Logproc = plain
+	in, err := makeInputs(ctx, c, work)
+	if err != nil {
+		return err
+	}
+	ref, err := measure(ctx, c, plain, in, work, log)
+	if err != nil {
+		return err
+	}
+	again, err := measure(ctx, c, plain, in, work, log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(log, "perfgate: selftest: the same binary, measured again:")
+	v := judge(ref.ScanPerLine(), ref.GenPerLine(), again, c.Tolerance)
+	printLines(log, v.lines)
+	if v.err != nil {
+		return fmt.Errorf("selftest failed: the gate fails the same binary measured twice: %w", v.err)
+	}
+	var errs []error
+	for i, b := range slowBuilds {
+		bin := filepath.Join(work, fmt.Sprintf("logproc-slow%d", i))
+		if err := goBuild(ctx, c.Module, bin, b.flags...); err != nil {
+			return err
+		}
+		m, err := measure(ctx, c, bin, in, work, log)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(log, "perfgate: selftest: %s (go build %s):\n", b.name, strings.Join(b.flags, " "))
+		v := judge(ref.ScanPerLine(), ref.GenPerLine(), m, c.Tolerance)
+		printLines(log, v.lines)
+		if v.err == nil {
+			errs = append(errs, fmt.Errorf("selftest failed: the gate passed a build with %s", b.name))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "perfgate: selftest passed: the gate passes the same binary twice and fails all %d slowed builds\n", len(slowBuilds))
+	return nil
+}
+
+func printLines(w io.Writer, lines []string) {
+	for _, l := range lines {
+		fmt.Fprintln(w, "  "+l)
+	}
+}
+
+// goBuild builds module's cmd/logproc into out with extra go build flags.
+func goBuild(ctx context.Context, module, out string, flags ...string) error {
+	args := append(append([]string{"build"}, flags...), "-o", out, "./cmd/logproc")
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = module
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(b)))
+	}
+	return nil
+}
