@@ -55,6 +55,20 @@ var parseTests = []parseTest{
 	{`level=INFO action="unterminated`, Malformed, "", ""},
 	{`level=INFO "quoted key"=x`, Malformed, "", ""},
 	{`level=INFO user="unterminated`, Malformed, "", ""},
+
+	// logfmt: near misses of slog's exact shape, which parseSlogText must
+	// leave to the general loop.
+	{`time=2026-11-26T08:00:00.123Z level=INFO msg="a b" user="Jane Q. <j@x>" x=1`, Event, "INFO", "Jane Q. <j@x>"},
+	{`time=2026-11-26T08:00:00.123Z level=INFO msg="a b user=x`, Malformed, "", ""},
+	{`time=2026-11-26T08:00:00.123Z level=INFO msg="a"user=x`, Malformed, "", ""},
+	{`time=2026-11-26T08:00:00.123Z level=INFO msg=a  user=x`, Event, "INFO", "x"},
+	{`time=2026-11-26T08:00:00.123Z level= msg=a user=x`, Malformed, "", ""},
+	{`time=2026-11-26T08:00:00.123Z level="WARN" msg=a user=x`, Event, "WARN", "x"},
+	{`time=2026-11-26T08:00:00.123Z level=INFO msg=a user= level=WARN`, Event, "INFO", ""},
+	{`time=2026-11-26T08:00:00.123Z level=INFO msg="q \" user=x" user=y`, Event, "INFO", "y"},
+	{`time=2026-11-26 08:00:00.123Z level=INFO msg=a user=x`, Event, "INFO", "x"},
+	{`time="2026-11-26T08:00:00.12" level=INFO msg=a user=x`, Event, "INFO", "x"},
+	{`time=2026-11-26T08:00:00.123Z level=INFO msg=a user=x`, Event, "INFO", "x"},
 	{"level=INFO+2 user=x", Event, "INFO+2", "x"},
 	{`level=INFO user="Jane Q. Public <jane@example.com>"`, Event, "INFO", "Jane Q. Public <jane@example.com>"},
 	{`level=INFO user=""`, Event, "INFO", ""},
