@@ -7,19 +7,26 @@
 // agg.Shard. Nothing is shared per line: no lock, no channel, no atomic. The
 // shards are merged once, after the last worker returns.
 //
+// What cannot be mapped (standard input, a pipe, a .gz file) is streamed:
+// one goroutine reads it in chunks that end on newlines and hands each chunk
+// to the same workers, one channel operation per chunk.
+//
 //	file ──Split──▶ ranges ──▶ worker 1 (window, parser, shard 1) ─┐
 //	                       ──▶ worker 2 (window, parser, shard 2) ─┼─▶ agg.Merge ─▶ Result
 //	                       ──▶ …                                   ─┘
 package scan
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -44,9 +51,11 @@ const maxExamples = 10
 type Options struct {
 	// Workers is the number of goroutines that parse; at least 1.
 	Workers int
-	// Window is the read buffer per worker in bytes; 0 means DefaultWindow.
-	// A line longer than the window grows that worker's buffer.
+	// Window is the read buffer per worker in bytes, and the size of a
+	// streamed chunk; 0 means DefaultWindow. A longer line grows the buffer.
 	Window int
+	// Stdin is what the path "-" reads; nil means os.Stdin.
+	Stdin io.Reader
 }
 
 // Progress is what a scan has done so far. Workers publish to it once per
@@ -93,47 +102,47 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 			in.Close()
 		}
 	}()
-	var jobs []job
 	var size int64
-	for i, path := range paths {
-		in, err := open(path)
+	pieces := 0 // what there is to share among workers
+	for _, path := range paths {
+		in, err := open(path, o.Stdin)
 		if err != nil {
 			return Result{}, err
 		}
 		inputs = append(inputs, in)
-		ranges, err := Split(in.data, in.size, rangesPerFile(in.size, o.Workers))
-		if err != nil {
-			return Result{}, fmt.Errorf("%s: %w", path, err)
-		}
-		in.ranges = make([]rangeTally, len(ranges))
-		for j, r := range ranges {
-			jobs = append(jobs, job{file: i, index: j, r: r})
+		if in.data != nil {
+			if in.split, err = Split(in.data, in.size, rangesPerFile(in.size, o.Workers)); err != nil {
+				return Result{}, fmt.Errorf("%s: %w", path, err)
+			}
 		}
 		size += in.size
+		pieces += len(in.split)
+		if in.stream != nil {
+			pieces += o.Workers
+		}
 	}
-
 	p.Size.Store(size)
+	workers := min(o.Workers, max(pieces, 1))
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	workers := min(o.Workers, max(len(jobs), 1))
-	shards := make([]*agg.Shard, workers)
-	var next atomic.Int64
+	jobs := make(chan job, workers)
+	free := make(chan []byte, workers+1) // chunk buffers of streamed inputs
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(jobs)
+		if err := produce(ctx, inputs, o.Window, free, jobs); err != nil {
+			cancel(err)
+		}
+	})
+	shards := make([]*agg.Shard, workers)
 	for w := range shards {
 		shards[w] = agg.NewShard()
 		wg.Go(func() {
 			wk := worker{shard: shards[w], buf: make([]byte, o.Window), progress: p}
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(len(jobs)) || ctx.Err() != nil {
-					return
-				}
-				j := jobs[i]
-				in := inputs[j.file]
-				if err := wk.scan(ctx, in, j.r, &in.ranges[j.index]); err != nil {
-					cancel(fmt.Errorf("%s: %w", in.path, err))
-					return
+			for j := range jobs {
+				if err := wk.do(ctx, j, free); err != nil {
+					cancel(fmt.Errorf("%s: %w", j.in.path, err))
 				}
 			}
 		})
@@ -143,6 +152,9 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 		return Result{}, err
 	}
 
+	for _, in := range inputs {
+		size += in.streamed
+	}
 	res := Result{Totals: agg.Merge(shards...), Bytes: size}
 	for _, in := range inputs {
 		if err := in.check(); err != nil {
@@ -161,25 +173,38 @@ func rangesPerFile(size int64, workers int) int {
 	return int(max(1, min(int64(workers)*4, size/minRange)))
 }
 
+// job is one piece of one input for a worker: a range of a mapped file, or
+// a chunk of a streamed one. Either way it holds whole lines, except that
+// the last piece of an input may end without a newline.
 type job struct {
-	file, index int
-	r           Range
+	in    *input
+	tally *rangeTally
+	r     Range  // of a mapped file
+	chunk []byte // of a streamed input: whole lines in a buffer from free
 }
 
-// input is one mapped file and, per range, what its worker saw. data is
-// nil for an empty file, which has no ranges.
+// input is one file to count and, per range or chunk in order, what its
+// worker saw. A mapped input has data (nil when the file is empty); a
+// streamed one has stream.
 type input struct {
-	path   string
-	size   int64
-	data   *mmap.ReaderAt
-	ranges []rangeTally
+	path     string
+	size     int64 // of a mapped file
+	data     *mmap.ReaderAt
+	stream   io.Reader
+	close    func() error
+	streamed int64   // bytes read from stream
+	split    []Range // of a mapped file
+	ranges   []*rangeTally
 }
 
 func (in *input) Close() error {
-	if in.data == nil {
-		return nil
+	if in.data != nil {
+		return in.data.Close()
 	}
-	return in.data.Close()
+	if in.close != nil {
+		return in.close()
+	}
+	return nil
 }
 
 // rangeTally is what a range holds besides counts: its number of lines and
@@ -192,22 +217,40 @@ type rangeTally struct {
 	at        [maxExamples]int64 // 1-based line numbers within the range
 }
 
-func open(path string) (*input, error) {
+// open maps a regular file and prepares anything else to be streamed: "-"
+// (stdin), a pipe or other non-regular file, and a file ending in .gz,
+// which is decompressed on the way.
+func open(path string, stdin io.Reader) (*input, error) {
+	if path == "-" {
+		if stdin == nil {
+			stdin = os.Stdin
+		}
+		return &input{path: "stdin", stream: stdin}, nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return nil, err
 	}
-	if fi.IsDir() {
+	switch {
+	case fi.IsDir():
+		f.Close()
 		return nil, fmt.Errorf("%s: is a directory, not a log file", path)
+	case strings.HasSuffix(path, ".gz"):
+		z, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return &input{path: path, stream: z, close: f.Close}, nil
+	case !fi.Mode().IsRegular():
+		return &input{path: path, stream: f, close: f.Close}, nil
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s); pipes and devices are not supported", path, fi.Mode().Type())
-	}
+	defer f.Close()
 	in := &input{path: path, size: fi.Size()}
 	if in.size == 0 {
 		return in, nil
@@ -216,6 +259,84 @@ func open(path string) (*input, error) {
 		return nil, fmt.Errorf("%s: cannot map: %w", path, err)
 	}
 	return in, nil
+}
+
+// produce sends every input's pieces to the workers, in order: the ranges
+// of each mapped file, the chunks of each streamed one.
+func produce(ctx context.Context, inputs []*input, window int, free chan []byte, jobs chan<- job) error {
+	send := func(j job) error {
+		j.in.ranges = append(j.in.ranges, j.tally)
+		select {
+		case jobs <- j:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	for _, in := range inputs {
+		if in.stream != nil {
+			if err := in.chunks(ctx, window, free, send); err != nil {
+				return fmt.Errorf("%s: %w", in.path, err)
+			}
+			continue
+		}
+		for _, r := range in.split {
+			if err := send(job{in: in, tally: new(rangeTally), r: r}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// chunks reads a streamed input into buffers of about size bytes, cuts
+// each after its last newline and sends it; the unfinished line starts the
+// next buffer. A line longer than a buffer grows it. Buffers come back
+// through free once a worker is done with them.
+func (in *input) chunks(ctx context.Context, size int, free chan []byte, send func(job) error) error {
+	var buf, carry []byte
+	want := size
+	for eof := false; !eof; {
+		select {
+		case buf = <-free:
+		default:
+			buf = nil
+		}
+		if cap(buf) < want {
+			buf = make([]byte, want)
+		}
+		buf = buf[:cap(buf)]
+		n := copy(buf, carry)
+		for n < len(buf) && !eof {
+			m, err := in.stream.Read(buf[n:])
+			n += m
+			in.streamed += int64(m)
+			if err == io.EOF {
+				eof = true
+			} else if err != nil {
+				return err
+			}
+		}
+		end := n
+		if !eof {
+			end = bytes.LastIndexByte(buf[:n], '\n') + 1
+			if end == 0 { // one line fills the buffer: read it into a bigger one
+				carry = append(carry[:0], buf[:n]...)
+				want = 2 * len(buf)
+				continue
+			}
+		}
+		carry = append(carry[:0], buf[end:n]...)
+		if end > 0 {
+			if err := send(job{in: in, tally: new(rangeTally), chunk: buf[:end]}); err != nil {
+				return err
+			}
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+	}
+	return nil
 }
 
 // check rejects a file that has bytes but not one line with a level: that
@@ -254,6 +375,26 @@ type worker struct {
 	shard    *agg.Shard
 	buf      []byte
 	progress *Progress
+}
+
+// do counts one job; a streamed chunk's buffer goes back to free.
+func (w *worker) do(ctx context.Context, j job, free chan<- []byte) error {
+	if ctx.Err() != nil {
+		return nil // another worker failed; the scan is over
+	}
+	if j.chunk == nil {
+		return w.scan(ctx, j.in, j.r, j.tally)
+	}
+	if rest := w.countLines(j.chunk, j.tally); len(rest) > 0 {
+		w.countLine(rest, j.tally) // the stream's last line has no '\n'
+	}
+	w.progress.Lines.Add(j.tally.lines)
+	w.progress.Bytes.Add(int64(len(j.chunk)))
+	select {
+	case free <- j.chunk[:0]:
+	default: // enough buffers are waiting
+	}
+	return nil
 }
 
 // scan counts range r of in into the worker's shard and t. A fault in the

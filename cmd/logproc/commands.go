@@ -25,7 +25,8 @@ const scanUsage = `Usage: logproc scan [flags] [FILE...]
 Counts log files (slog logfmt or JSON lines, detected per line) into one
 results JSON: events per level, unique users, lines per user, lines without
 a user, blank and malformed lines. With no FILE it scans LOG_PATH. Files are
-memory-mapped and counted together by a pool of workers.
+memory-mapped and counted together by a pool of workers; "-" (standard
+input), pipes and .gz files are streamed through the same workers.
 `
 
 const runUsage = `Usage: logproc run [flags]

@@ -334,3 +334,33 @@ func TestInterrupt(t *testing.T) {
 		t.Errorf("stderr %q does not say it was interrupted", stderr.String())
 	}
 }
+
+// TestScanStreams: standard input and a .gz file count what the mapped
+// file does.
+func TestScanStreams(t *testing.T) {
+	dir := t.TempDir()
+	if r := logproc(t, dir, nil, "gen", "-n", "5000", "-users", "50", "-o", "app.log", "-truth", "truth.json"); r.code != 0 {
+		t.Fatalf("gen: %s", r.stderr)
+	}
+	want, _ := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err := exec.Command("gzip", "-k", filepath.Join(dir, "app.log")).Run(); err != nil {
+		t.Fatalf("gzip: %v", err)
+	}
+	cmd := exec.Command(binary, "scan", "-o", "-", "-")
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	stdin, err := os.Open(filepath.Join(dir, "app.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	cmd.Stdin = stdin
+	got, err := cmd.Output()
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("scan - < app.log: %v\n%.300s\nwant\n%.300s", err, got, want)
+	}
+	r := logproc(t, dir, nil, "scan", "-o", "-", "app.log.gz")
+	if r.code != 0 || r.stdout != string(want) {
+		t.Errorf("scan app.log.gz: exit %d, %s\n%.300s", r.code, r.stderr, r.stdout)
+	}
+}
