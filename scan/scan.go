@@ -56,6 +56,9 @@ type Options struct {
 	Window int
 	// Stdin is what the path "-" reads; nil means os.Stdin.
 	Stdin io.Reader
+	// LevelKey and UserKey name the keys that hold the level and the
+	// user; empty means "level" and "user" (see logline.NewParser).
+	LevelKey, UserKey string
 }
 
 // Progress is what a scan has done so far. Workers publish to it once per
@@ -139,7 +142,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	for w := range shards {
 		shards[w] = agg.NewShard()
 		wg.Go(func() {
-			wk := worker{shard: shards[w], buf: make([]byte, o.Window), progress: p}
+			wk := worker{parser: logline.NewParser(o.LevelKey, o.UserKey), shard: shards[w], buf: make([]byte, o.Window), progress: p}
 			for j := range jobs {
 				if err := wk.do(ctx, j, free); err != nil {
 					cancel(fmt.Errorf("%s: %w", j.in.path, err))

@@ -11,6 +11,7 @@ import (
 	"github.com/logproc/logproc/gen"
 	"github.com/logproc/logproc/out"
 	"github.com/logproc/logproc/scan"
+	"github.com/logproc/logproc/scan/logline"
 )
 
 const genUsage = `Usage: logproc gen [flags]
@@ -185,10 +186,15 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	f := newCommandFlags("scan", scanUsage)
 	s := addScanFlags(f, cfg)
 	f.IntVar(&s.opts.Workers, "workers", cfg.ScanWorkers, "workers that parse (env CONCURRENT_LOG_READER_TASK)")
+	f.StringVar(&s.opts.LevelKey, "level-key", cfg.LevelKey, "`key` that holds a line's level (env LOGPROC_LEVEL_KEY)")
+	f.StringVar(&s.opts.UserKey, "user-key", cfg.UserKey, "`key` that holds a line's user (env LOGPROC_USER_KEY)")
 	if err := f.parse(args, stdout); err != nil {
 		return err
 	}
 	if err := s.check(f, "workers"); err != nil {
+		return err
+	}
+	if err := checkKeys(f, s.opts.LevelKey, s.opts.UserKey); err != nil {
 		return err
 	}
 	paths := f.Args()
@@ -242,4 +248,20 @@ func malformedNote(r out.Result) string {
 		s += " " + p.File + ":" + strconv.FormatInt(p.Line, 10)
 	}
 	return s
+}
+
+// checkKeys validates -level-key and -user-key, naming the flag or
+// variable each came from.
+func checkKeys(f *commandFlags, levelKey, userKey string) error {
+	level, user := f.source("level-key", "LOGPROC_LEVEL_KEY"), f.source("user-key", "LOGPROC_USER_KEY")
+	if err := logline.CheckKey(levelKey); err != nil {
+		return usagef("%s=%q: %v", level, levelKey, err)
+	}
+	if err := logline.CheckKey(userKey); err != nil {
+		return usagef("%s=%q: %v", user, userKey, err)
+	}
+	if levelKey == userKey {
+		return usagef("%s and %s both name %q: the level and the user need keys of their own", level, user, levelKey)
+	}
+	return nil
 }

@@ -24,6 +24,8 @@ type Config struct {
 	LogPath     string `env:"LOG_PATH" env-default:"./logs" env-description:"the log file; results go to LOG_PATH.json"`
 	Seed        uint64 `env:"LOGPROC_SEED" env-default:"1" env-description:"seed of the generator: same seed and settings, same file"`
 	Format      string `env:"LOGPROC_FORMAT" env-default:"logfmt" env-description:"format the generator writes: logfmt or json"`
+	LevelKey    string `env:"LOGPROC_LEVEL_KEY" env-default:"level" env-description:"key that holds a line's level, for scan"`
+	UserKey     string `env:"LOGPROC_USER_KEY" env-default:"user" env-description:"key that holds a line's user, for scan"`
 }
 
 // envFile is read from the working directory when present. A variable

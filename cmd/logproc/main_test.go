@@ -146,6 +146,8 @@ func TestBadEnvironment(t *testing.T) {
 		{"LOGPROC_FORMAT=xml", []string{"gen"}, []string{"LOGPROC_FORMAT", "xml"}},
 		{"LOGPROC_SEED=-1", []string{"gen"}, []string{"LOGPROC_SEED", `"-1"`}},
 		{"LOG_PATH=/proc/nonexistent/dir/logs", []string{"gen"}, []string{"LOG_PATH", "/proc/nonexistent/dir"}},
+		{"LOGPROC_USER_KEY=a b", []string{"scan"}, []string{"LOGPROC_USER_KEY", `"a b"`}},
+		{"LOGPROC_LEVEL_KEY=user", []string{"scan"}, []string{"LOGPROC_LEVEL_KEY", "LOGPROC_USER_KEY", `"user"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
@@ -363,4 +365,26 @@ func TestScanStreams(t *testing.T) {
 	if r.code != 0 || r.stdout != string(want) {
 		t.Errorf("scan app.log.gz: exit %d, %s\n%.300s", r.code, r.stderr, r.stdout)
 	}
+}
+
+// TestScanKeys: -level-key and -user-key read logs that name them
+// otherwise, and beat their environment variables.
+func TestScanKeys(t *testing.T) {
+	dir := t.TempDir()
+	log := "{\"severity\":\"info\",\"account\":\"acme\",\"message\":\"x\"}\nseverity=WARN account=\"big corp\" level=ERROR user=nobody\n"
+	if err := os.WriteFile(filepath.Join(dir, "svc.log"), []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := logproc(t, dir, []string{"LOGPROC_USER_KEY=user"}, "scan", "-level-key", "severity", "-user-key", "account", "-o", "-", "svc.log")
+	var res struct {
+		Levels map[string]int64 `json:"log_levels"`
+		Users  map[string]int64 `json:"user_actions"`
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if res.Levels["INFO"] != 1 || res.Levels["WARN"] != 1 || res.Users["acme"] != 1 || res.Users["big corp"] != 1 || len(res.Users) != 2 {
+		t.Errorf("levels %v, users %v; want INFO and WARN, acme and big corp", res.Levels, res.Users)
+	}
+	wantError(t, logproc(t, dir, nil, "scan", "-user-key", "a=b", "svc.log"), 2, "-user-key", `"a=b"`)
 }

@@ -73,7 +73,10 @@ package logline
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"math/bits"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -107,14 +110,39 @@ const (
 // for concurrent use: each worker owns one.
 type Parser struct {
 	// levelKey and userKey name the keys taken; empty means
-	// defaultLevelKey and defaultUserKey. Nothing sets them yet: they are
-	// fields so that an option can, without touching the parsing.
+	// defaultLevelKey and defaultUserKey (see NewParser).
 	levelKey, userKey string
 	// scratch holds the values that had to be unquoted in the last line.
 	scratch []byte
 	// nest is the stack of open '{' and '[' while a JSON value is skipped.
 	// It keeps the capacity of the deepest nesting seen.
 	nest []byte
+}
+
+// NewParser returns a Parser that takes the level and the user from the
+// keys named, at the top level of a line; an empty name means the default,
+// "level" or "user". The names must differ and be valid logfmt keys, which
+// CheckKey tells.
+func NewParser(levelKey, userKey string) Parser {
+	if levelKey == defaultLevelKey {
+		levelKey = "" // keeps the fast path for slog's own lines
+	}
+	if userKey == defaultUserKey {
+		userKey = ""
+	}
+	return Parser{levelKey: levelKey, userKey: userKey}
+}
+
+// CheckKey reports why name cannot be a key to take: empty, or holding a
+// space, '=' or '"', which logfmt keys cannot.
+func CheckKey(name string) error {
+	if name == "" {
+		return errors.New("a key name cannot be empty")
+	}
+	if i := strings.IndexAny(name, " =\""); i >= 0 {
+		return fmt.Errorf("a key name cannot hold %q", name[i])
+	}
+	return nil
 }
 
 // Parse parses one line. The line has no trailing '\n'; a trailing '\r' is

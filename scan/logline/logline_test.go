@@ -310,9 +310,37 @@ func TestParseReusesScratch(t *testing.T) {
 }
 
 func TestParseKeys(t *testing.T) {
-	p := Parser{levelKey: "severity", userKey: "uid"}
+	p := NewParser("severity", "uid")
 	checkParse(t, &p, parseTest{"level=INFO user=u severity=WARN uid=7", Event, "WARN", "7"})
 	checkParse(t, &p, parseTest{`{"level":"INFO","severity":"WARN","uid":7}`, Event, "WARN", "7"})
+	// slog's own shape must not be taken by the fast path when the keys
+	// are not slog's.
+	checkParse(t, &p, parseTest{`time=2026-11-26T08:00:00.123Z level=INFO msg=a user=x severity=ERROR`, Event, "ERROR", ""})
+	checkParse(t, &p, parseTest{`time=2026-11-26T08:00:00.123Z level=INFO msg=a user=x`, Malformed, "", ""})
+
+	// zerolog names the message "message"; the user key is the service's.
+	z := NewParser("", "account")
+	checkParse(t, &z, parseTest{`{"level":"warn","account":"acme","time":"2026-11-26T08:00:00Z","message":"slow"}`, Event, "warn", "acme"})
+	// Naming the defaults is the same as naming nothing.
+	if d := NewParser("level", "user"); d.levelKey != "" || d.userKey != "" {
+		t.Errorf("NewParser(level, user) = %+v, want the zero Parser's keys", d)
+	}
+	// A custom key longer than a word is compared in full.
+	l := NewParser("log.level", "user.email")
+	checkParse(t, &l, parseTest{`log.levelx=INFO log.level=ERROR user.emailx=a user.email=b`, Event, "ERROR", "b"})
+}
+
+func TestCheckKey(t *testing.T) {
+	for _, bad := range []string{"", "a b", "a=b", `a"b`} {
+		if CheckKey(bad) == nil {
+			t.Errorf("CheckKey(%q) = nil, want an error", bad)
+		}
+	}
+	for _, good := range []string{"level", "severity", "log.level", "@l"} {
+		if err := CheckKey(good); err != nil {
+			t.Errorf("CheckKey(%q) = %v", good, err)
+		}
+	}
 }
 
 // allocLines are the lines of TestParseAllocs: the shapes seen in production
