@@ -224,11 +224,11 @@ func hasPrefixAt(s []byte, i int, prefix string) bool {
 
 // bareValue returns the bytes of s from i up to the next SP or the end.
 func bareValue(s []byte, i int) []byte {
-	for j := i; ; j += 8 {
-		if m := byteMask(wordAt(s, j), ' '); m != 0 {
-			return s[i:min(j+firstMarked(m), len(s))]
-		}
+	v := s[i:]
+	if j := bytes.IndexByte(v, ' '); j >= 0 {
+		return v[:j]
 	}
+	return v
 }
 
 func isSpaceOrTab(c byte) bool { return c == ' ' || c == '\t' }
