@@ -79,16 +79,19 @@ type Position struct {
 // Result is what a scan found.
 type Result struct {
 	Totals agg.Totals
-	// Bytes is the size of the files read.
+	// Bytes is the number of bytes counted: the size of mapped files, what
+	// was read from streams (decompressed, for .gz).
 	Bytes int64
 	// MalformedAt locates the first malformed lines, in file order.
 	MalformedAt []Position
 }
 
-// Files scans the named files and counts them together. An empty file
+// Files scans the named files and counts them together: regular files are
+// mapped, "-" (o.Stdin), pipes and .gz files are streamed. An empty file
 // counts as zero lines. A missing file, a directory, a file that cannot be
 // mapped or read, and a file that holds no log lines at all (binary data,
-// say) are errors naming the file; nothing is counted then.
+// say) are errors naming the file; nothing is counted then. When ctx is
+// cancelled Files returns at once, even if a stream is blocked in Read.
 func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result, error) {
 	if o.Workers < 1 {
 		return Result{}, fmt.Errorf("scan: workers must be at least 1, got %d", o.Workers)
@@ -131,21 +134,32 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	defer cancel(nil)
 	jobs := make(chan job, workers)
 	free := make(chan []byte, workers+1) // chunk buffers of streamed inputs
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	// The producer is not waited for once the scan is cancelled: it may be
+	// blocked reading a terminal or a pipe that will never say more, and an
+	// interrupted scan must return now. It closes jobs when it is done.
+	go func() {
 		defer close(jobs)
 		if err := produce(ctx, inputs, o.Window, free, jobs); err != nil {
 			cancel(err)
 		}
-	})
+	}()
 	shards := make([]*agg.Shard, workers)
+	var wg sync.WaitGroup
 	for w := range shards {
 		shards[w] = agg.NewShard()
 		wg.Go(func() {
 			wk := worker{parser: logline.NewParser(o.LevelKey, o.UserKey), shard: shards[w], buf: make([]byte, o.Window), progress: p}
-			for j := range jobs {
-				if err := wk.do(ctx, j, free); err != nil {
-					cancel(fmt.Errorf("%s: %w", j.in.path, err))
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case j, ok := <-jobs:
+					if !ok {
+						return // the producer is done, so inputs are final
+					}
+					if err := wk.do(ctx, j, free); err != nil {
+						cancel(fmt.Errorf("%s: %w", j.in.path, err))
+					}
 				}
 			}
 		})

@@ -136,3 +136,25 @@ func TestStreamErrors(t *testing.T) {
 		t.Errorf("binary on stdin: err = %v, want one naming stdin", err)
 	}
 }
+
+// TestCancelWhileReading: a scan of a stream that never says more (a
+// terminal, a quiet pipe) returns as soon as it is cancelled.
+func TestCancelWhileReading(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	defer r.Close()
+	w.Write([]byte("level=INFO user=a\n"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := scan.Files(ctx, []string{"-"}, scan.Options{Workers: 2, Stdin: r}, nil)
+		done <- err
+	}()
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("a cancelled scan of a blocked stream returned no error")
+	}
+}

@@ -388,3 +388,40 @@ func TestScanKeys(t *testing.T) {
 	}
 	wantError(t, logproc(t, dir, nil, "scan", "-user-key", "a=b", "svc.log"), 2, "-user-key", `"a=b"`)
 }
+
+// TestInterruptScanStdin: SIGINT stops a scan of standard input that is
+// waiting for more, with exit 130 and no results file.
+func TestInterruptScanStdin(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "scan", "-o", "r.json", "-")
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Write([]byte("level=INFO user=a\n"))
+	time.Sleep(200 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+			t.Fatalf("after SIGINT: %v, want exit 130", err)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("scan - did not stop within 10 s of SIGINT")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r.json")); err == nil {
+		t.Error("an interrupted scan wrote r.json")
+	}
+}
