@@ -59,6 +59,9 @@ type Options struct {
 	// LevelKey and UserKey name the keys that hold the level and the
 	// user; empty means "level" and "user" (see logline.NewParser).
 	LevelKey, UserKey string
+	// NoMmap streams regular files too, as it does pipes: for file systems
+	// where mapping fails or is slow (some network mounts).
+	NoMmap bool
 }
 
 // Progress is what a scan has done so far. Workers publish to it once per
@@ -111,7 +114,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	var size int64
 	pieces := 0 // what there is to share among workers
 	for _, path := range paths {
-		in, err := open(path, o.Stdin)
+		in, err := open(path, o.Stdin, o.NoMmap)
 		if err != nil {
 			return Result{}, err
 		}
@@ -235,9 +238,9 @@ type rangeTally struct {
 }
 
 // open maps a regular file and prepares anything else to be streamed: "-"
-// (stdin), a pipe or other non-regular file, and a file ending in .gz,
-// which is decompressed on the way.
-func open(path string, stdin io.Reader) (*input, error) {
+// (stdin), a pipe or other non-regular file, a file ending in .gz, which is
+// decompressed on the way, and any file when noMmap is set.
+func open(path string, stdin io.Reader, noMmap bool) (*input, error) {
 	if path == "-" {
 		if stdin == nil {
 			stdin = os.Stdin
@@ -264,7 +267,7 @@ func open(path string, stdin io.Reader) (*input, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return &input{path: path, stream: z, close: f.Close}, nil
-	case !fi.Mode().IsRegular():
+	case !fi.Mode().IsRegular() || noMmap:
 		return &input{path: path, stream: f, close: f.Close}, nil
 	}
 	defer f.Close()

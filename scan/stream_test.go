@@ -72,8 +72,9 @@ func TestStreamsEqualTruth(t *testing.T) {
 				}
 				for _, workers := range []int{1, 3} {
 					o := scan.Options{Workers: workers, Window: window, Stdin: bytes.NewReader(data)}
-					for name, p := range map[string]string{"stdin": "-", "gzip": gz, "fifo": fifo(t, data)} {
+					for name, p := range map[string]string{"stdin": "-", "gzip": gz, "fifo": fifo(t, data), "no-mmap": path} {
 						what := fmt.Sprintf("%s/%s/%d lines/window %d/%d workers", name, format, records, window, workers)
+						o.NoMmap = name == "no-mmap"
 						res, err := scan.Files(context.Background(), []string{p}, o, nil)
 						if err != nil {
 							t.Fatalf("%s: %v", what, err)

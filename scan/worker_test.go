@@ -56,7 +56,7 @@ func TestTruncatedWhileMapped(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in, err := open(path, nil)
+	in, err := open(path, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -188,6 +191,7 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	f.IntVar(&s.opts.Workers, "workers", cfg.ScanWorkers, "workers that parse (env CONCURRENT_LOG_READER_TASK)")
 	f.StringVar(&s.opts.LevelKey, "level-key", cfg.LevelKey, "`key` that holds a line's level (env LOGPROC_LEVEL_KEY)")
 	f.StringVar(&s.opts.UserKey, "user-key", cfg.UserKey, "`key` that holds a line's user (env LOGPROC_USER_KEY)")
+	f.BoolVar(&s.opts.NoMmap, "no-mmap", false, "read files instead of mapping them (for mounts where mapping fails)")
 	if err := f.parse(args, stdout); err != nil {
 		return err
 	}
@@ -197,7 +201,10 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if err := checkKeys(f, s.opts.LevelKey, s.opts.UserKey); err != nil {
 		return err
 	}
-	paths := f.Args()
+	paths, err := expandGlobs(f.Args())
+	if err != nil {
+		return err
+	}
 	if len(paths) == 0 {
 		paths = []string{cfg.LogPath}
 	}
@@ -264,4 +271,31 @@ func checkKeys(f *commandFlags, levelKey, userKey string) error {
 		return usagef("%s and %s both name %q: the level and the user need keys of their own", level, user, levelKey)
 	}
 	return nil
+}
+
+// expandGlobs expands the arguments that hold a glob pattern and name no
+// file as they are, so that 'logs/*.log' works when the shell did not
+// expand it (quoted, or from a script). A pattern that matches nothing is an
+// error, like a missing file.
+func expandGlobs(args []string) ([]string, error) {
+	var paths []string
+	for _, a := range args {
+		if !strings.ContainsAny(a, "*?[") {
+			paths = append(paths, a)
+			continue
+		}
+		if _, err := os.Stat(a); err == nil {
+			paths = append(paths, a)
+			continue
+		}
+		matches, err := filepath.Glob(a)
+		if err != nil {
+			return nil, usagef("%q: %v", a, err)
+		}
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("%s: no file matches", a)
+		}
+		paths = append(paths, matches...)
+	}
+	return paths, nil
 }

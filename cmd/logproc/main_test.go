@@ -425,3 +425,23 @@ func TestInterruptScanStdin(t *testing.T) {
 		t.Error("an interrupted scan wrote r.json")
 	}
 }
+
+// TestScanGlobs: a quoted glob is expanded; one that matches nothing is an
+// error naming it.
+func TestScanGlobs(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.log", "b.log"} {
+		if r := logproc(t, dir, nil, "gen", "-n", "1000", "-o", name, "-quiet"); r.code != 0 {
+			t.Fatalf("gen: %s", r.stderr)
+		}
+	}
+	r := logproc(t, dir, nil, "scan", "-o", "-", "*.log")
+	if r.code != 0 || !strings.Contains(r.stdout, `"lines": 2000`) {
+		t.Errorf("scan '*.log': exit %d, %s, want 2000 lines", r.code, r.stderr)
+	}
+	r = logproc(t, dir, nil, "scan", "-no-mmap", "-o", "-", "a.log")
+	if r.code != 0 || !strings.Contains(r.stdout, `"lines": 1000`) {
+		t.Errorf("scan -no-mmap: exit %d, %s, want 1000 lines", r.code, r.stderr)
+	}
+	wantError(t, logproc(t, dir, nil, "scan", "-o", "-", "*.txt"), 1, "*.txt", "no file matches")
+}
