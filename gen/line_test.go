@@ -187,3 +187,21 @@ func FuzzAppendLine(f *testing.F) {
 		checkLikeSlog(t, &e)
 	})
 }
+
+// TestRenderBatchLongLatency renders a batch as if no latency fitted a
+// word, which the latency tables never reach, so that the renderer's slow
+// path writes the same bytes as its fast one.
+func TestRenderBatchLongLatency(t *testing.T) {
+	for _, f := range []Format{Logfmt, JSON} {
+		o := Options{Records: batchLines, Users: 2000, Workers: 1, Seed: 3, Format: f}
+		g := newGenerator(o)
+		want := g.renderBatch(nil, 0, &tally{users: make([]int64, o.Users)})
+		for _, texts := range [][][latencySteps]word{g.actionLatText, g.jobLatText} {
+			clear(texts)
+		}
+		got := g.renderBatch(nil, 0, &tally{users: make([]int64, o.Users)})
+		if !bytes.Equal(got, want) {
+			t.Errorf("%v: lines differ when latencies take the slow path", f)
+		}
+	}
+}
