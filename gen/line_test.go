@@ -106,7 +106,7 @@ func TestAppendDateTime(t *testing.T) {
 	}
 	for _, sec := range secs {
 		got := appendDateTime(nil, sec)
-		want := time.Unix(sec, 0).UTC().AppendFormat(nil, "2006-01-02T15:04:05")
+		want := time.Unix(sec, 0).UTC().AppendFormat(nil, dateTimeLayout)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("appendDateTime(%d) = %s, want %s", sec, got, want)
 		}
