@@ -1,0 +1,32 @@
+package agg
+
+import (
+	"maps"
+	"testing"
+)
+
+// TestTotalsAdd: adding the totals of two shards gives what merging the
+// shards gives.
+func TestTotalsAdd(t *testing.T) {
+	a, b := NewShard(), NewShard()
+	a.Count([]byte("INFO"), []byte("ann"))
+	a.Count([]byte("warning"), nil)
+	a.CountBlank()
+	b.Count([]byte("INFO"), []byte("ann"))
+	b.Count([]byte("TRACE"), []byte("bob"))
+	b.CountMalformed()
+	want := Merge(a, b)
+
+	var got Totals
+	ta, tb := Merge(a), Merge(b)
+	got.Add(&ta)
+	got.Add(&tb)
+	if !maps.Equal(got.Levels, want.Levels) || !maps.Equal(got.NoUser, want.NoUser) || !maps.Equal(got.Users, want.Users) ||
+		got.Blank != want.Blank || got.Malformed != want.Malformed {
+		t.Fatalf("Add gave %+v, Merge %+v", got, want)
+	}
+	got.Add(&ta)
+	if ta.Users["ann"] != 1 || got.Users["ann"] != 3 {
+		t.Fatalf("after adding ta twice: ta.Users[ann] = %d (want 1), got.Users[ann] = %d (want 3)", ta.Users["ann"], got.Users["ann"])
+	}
+}
