@@ -7,13 +7,18 @@
 // on the Options but not on how many workers render them. Each worker owns
 // one reused buffer and counts what it renders into its own tally:
 //
-//	worker: take batch b → render it into buf → wait for b-1's end offset
+//	file:   take batch b → render it into buf → wait for b-1's end offset
 //	        → pass b's end offset on to b+1 → WriteAt(buf, offset)
+//	stream: take batch b → render it into buf → wait for b-1's end offset
+//	        → Write(buf) → pass b's end offset on to b+1
 //
 // Rendering, the costly part, runs in parallel; the only order between
-// workers is the hand-off of one offset per batch, through a channel. The
-// WriteAt runs after the hand-off, so writes overlap too. Tallies are
-// merged once, when every worker is done.
+// workers is the hand-off of one offset per batch, through a channel. Into
+// a file (Write, WriteFile) the WriteAt runs after the hand-off, so writes
+// overlap too. A stream (WriteStream: stdout, a pipe) has no offsets, so
+// there the Write runs before the hand-off: writes take turns, in batch
+// order, while the other workers render. Tallies are merged once, when
+// every worker is done.
 //
 // AppendLine formats one Event as slog would. The generator draws each
 // line as a few table indices and renders it from pieces encoded once with
@@ -25,6 +30,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -137,6 +143,27 @@ type batch struct {
 	end   chan<- int64
 }
 
+// sink is where the workers put their batches, chosen once per log. With
+// at set, each batch goes to its offset by WriteAt, after the hand-off, so
+// writes overlap; otherwise each batch is written to stream before the
+// hand-off, so writes take turns in batch order.
+type sink struct {
+	at     io.WriterAt
+	stream io.Writer
+}
+
+// name names the output in errors when it is a file (/dev/stdout too).
+func (s sink) name() string {
+	var w any = s.stream
+	if s.at != nil {
+		w = s.at
+	}
+	if f, ok := w.(interface{ Name() string }); ok {
+		return f.Name()
+	}
+	return ""
+}
+
 // worker renders and writes batches, one at a time.
 type worker struct {
 	gen   *generator
@@ -150,7 +177,7 @@ type worker struct {
 // lines of each batch once the batch is written. On error f holds part of
 // the log; the first error stops every worker and is returned.
 func Write(ctx context.Context, f *os.File, o Options, progress *atomic.Int64) (Report, error) {
-	rep, err := writeAll(ctx, f, o, progress)
+	rep, err := generate(ctx, sink{at: f}, o, progress)
 	if err != nil {
 		return Report{}, err
 	}
@@ -160,13 +187,33 @@ func Write(ctx context.Context, f *os.File, o Options, progress *atomic.Int64) (
 	return rep, nil
 }
 
-// writeAll is Write without the final truncation, which a device refuses.
-func writeAll(ctx context.Context, f *os.File, o Options, progress *atomic.Int64) (Report, error) {
+// WriteStream writes the log to w, which need not seek: standard output, a
+// pipe, a compressor. The bytes are those WriteFile writes for the same
+// Options, whatever o.Workers is; each batch is one Write of about 2 MB,
+// and Writes never overlap. If progress is not nil, it adds the number of
+// lines of each batch once the batch is written. o.Sync does not apply.
+//
+// The first error, or ctx's end, stops every worker: no Write starts
+// after it, but one in progress is waited for, since w may block (a pipe
+// nobody reads). w then holds a prefix of the log, whole batches and
+// perhaps part of the failing one. A write error names the batch and its
+// offset in the log.
+func WriteStream(ctx context.Context, w io.Writer, o Options, progress *atomic.Int64) (Report, error) {
+	return generate(ctx, sink{stream: w}, o, progress)
+}
+
+// generate runs the workers that write the log into s. It is Write without
+// the final truncation, which a device refuses and a stream cannot do.
+func generate(ctx context.Context, s sink, o Options, progress *atomic.Int64) (Report, error) {
 	if err := o.Validate(); err != nil {
 		return Report{}, err
 	}
+	prefix := "gen: "
+	if name := s.name(); name != "" {
+		prefix += name + ": "
+	}
 	if err := ctx.Err(); err != nil {
-		return Report{}, fmt.Errorf("gen: %s: %w", f.Name(), err)
+		return Report{}, fmt.Errorf("%s%w", prefix, err)
 	}
 	g := newGenerator(o)
 	numBatches := (o.Records + batchLines - 1) / batchLines
@@ -187,14 +234,14 @@ func writeAll(ctx context.Context, f *os.File, o Options, progress *atomic.Int64
 		}
 		workers[i] = w
 		wg.Go(func() {
-			if err := w.run(ctx, f, batches, progress); err != nil {
+			if err := w.run(ctx, s, batches, progress); err != nil {
 				cancel(err) // the first cause sticks; later ones are ignored
 			}
 		})
 	}
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
-		return Report{}, fmt.Errorf("gen: %s: %w", f.Name(), err)
+		return Report{}, fmt.Errorf("%s%w", prefix, err)
 	}
 
 	rep := Report{Lines: o.Records}
@@ -224,7 +271,7 @@ func dispatch(ctx context.Context, n int64, out chan<- batch) {
 	}
 }
 
-func (w *worker) run(ctx context.Context, f *os.File, batches <-chan batch, progress *atomic.Int64) error {
+func (w *worker) run(ctx context.Context, s sink, batches <-chan batch, progress *atomic.Int64) error {
 	for b := range batches {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
@@ -236,8 +283,20 @@ func (w *worker) run(ctx context.Context, f *os.File, batches <-chan batch, prog
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
-		b.end <- off + int64(len(w.buf))
-		if _, err := f.WriteAt(w.buf, off); err != nil {
+		// The select picks at random when both are ready: a cancelled
+		// log gets no further write.
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		end := off + int64(len(w.buf))
+		var err error
+		if s.at != nil {
+			b.end <- end
+			_, err = s.at.WriteAt(w.buf, off)
+		} else if err = writeStream(s.stream, w.buf); err == nil {
+			b.end <- end
+		}
+		if err != nil {
 			return fmt.Errorf("batch %d at offset %d: %w", b.index, off, err)
 		}
 		w.bytes += int64(len(w.buf))
@@ -246,6 +305,16 @@ func (w *worker) run(ctx context.Context, f *os.File, batches <-chan batch, prog
 		}
 	}
 	return nil
+}
+
+// writeStream writes p to w and holds w to io.Writer's contract: a short
+// write is an error.
+func writeStream(w io.Writer, p []byte) error {
+	n, err := w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	return err
 }
 
 // WriteFile writes the log to a temporary file in path's directory and
@@ -300,7 +369,7 @@ func writeDevice(ctx context.Context, path string, o Options, progress *atomic.I
 	if err != nil {
 		return Report{}, fmt.Errorf("gen: %w", err)
 	}
-	rep, err := writeAll(ctx, f, o, progress)
+	rep, err := generate(ctx, sink{at: f}, o, progress)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("gen: %w", cerr)
 	}

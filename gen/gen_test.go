@@ -6,11 +6,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -64,6 +68,9 @@ func TestValidate(t *testing.T) {
 		}
 		if _, werr := Write(context.Background(), nil, o, nil); werr == nil || werr.Error() != err.Error() {
 			t.Errorf("Write with %+v: %v, want the Validate error", o, werr)
+		}
+		if _, werr := WriteStream(context.Background(), nil, o, nil); werr == nil || werr.Error() != err.Error() {
+			t.Errorf("WriteStream with %+v: %v, want the Validate error", o, werr)
 		}
 	}
 	// The last line may sit on the last millisecond of year 9999.
@@ -411,5 +418,192 @@ func TestWriteFileToDevice(t *testing.T) {
 	after, err := os.Stat(os.DevNull)
 	if err != nil || after.Mode() != before.Mode() {
 		t.Fatalf("%s changed from %v to %v", os.DevNull, before.Mode(), after.Mode())
+	}
+}
+
+// streamWriter is a writer that cannot seek. It keeps what it is given,
+// counts the Writes, notes any two that overlap, and runs hook, if set,
+// at the start of Write number n (from 1); an error from hook fails that
+// Write with nothing written.
+type streamWriter struct {
+	busy    atomic.Bool
+	overlap atomic.Bool
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	writes  int
+	hook    func(n int) error
+}
+
+func (w *streamWriter) Write(p []byte) (int, error) {
+	if !w.busy.CompareAndSwap(false, true) {
+		w.overlap.Store(true)
+	}
+	defer w.busy.Store(false)
+	runtime.Gosched() // an overlapping Write gets its chance to show
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes++
+	if w.hook != nil {
+		if err := w.hook(w.writes); err != nil {
+			return 0, err
+		}
+	}
+	return w.buf.Write(p)
+}
+
+// TestWriteStreamEqualsWriteFile: a stream gets the bytes and the report
+// WriteFile writes, whatever the number of workers, one batch per Write
+// and one Write at a time.
+func TestWriteStreamEqualsWriteFile(t *testing.T) {
+	for _, f := range []Format{Logfmt, JSON} {
+		for _, records := range []int64{3*batchLines + 123, batchLines, 1, 0} {
+			o := Options{Records: records, Users: 300, Workers: 3, Seed: 7, Format: f}
+			path := filepath.Join(t.TempDir(), "app.log")
+			wantRep, err := WriteFile(context.Background(), path, o, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, workers := range []int{1, 2, 3, 8} {
+				o.Workers = workers
+				var w streamWriter
+				var progress atomic.Int64
+				rep, err := WriteStream(context.Background(), &w, o, &progress)
+				name := fmt.Sprintf("%v, %d lines, %d workers", f, records, workers)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if !bytes.Equal(w.buf.Bytes(), want) {
+					t.Errorf("%s: the stream differs from the file (%d bytes, want %d)", name, w.buf.Len(), len(want))
+				}
+				if !reflect.DeepEqual(rep, wantRep) {
+					t.Errorf("%s: report %+v, want WriteFile's %+v", name, rep, wantRep)
+				}
+				if n := (records + batchLines - 1) / batchLines; int64(w.writes) != n {
+					t.Errorf("%s: %d Writes, want one per batch, %d", name, w.writes, n)
+				}
+				if w.overlap.Load() {
+					t.Errorf("%s: two Writes overlapped", name)
+				}
+				if progress.Load() != records {
+					t.Errorf("%s: progress = %d, want %d", name, progress.Load(), records)
+				}
+			}
+		}
+	}
+}
+
+// TestWriteStreamPipe writes through a real pipe, which cannot seek.
+func TestWriteStreamPipe(t *testing.T) {
+	o := Options{Records: 3*batchLines + 5, Users: 50, Workers: 4, Seed: 2, Format: JSON}
+	_, want := write(t, o)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	type result struct {
+		data []byte
+		err  error
+	}
+	read := make(chan result)
+	go func() {
+		data, err := io.ReadAll(r)
+		read <- result{data, err}
+	}()
+	rep, err := WriteStream(context.Background(), w, o, nil)
+	w.Close()
+	got := <-read
+	if err != nil || got.err != nil {
+		t.Fatalf("WriteStream: %v; read: %v", err, got.err)
+	}
+	if !bytes.Equal(got.data, want) || rep.Bytes != int64(len(want)) {
+		t.Errorf("the pipe carried %d bytes, report says %d; want the file's %d bytes", len(got.data), rep.Bytes, len(want))
+	}
+}
+
+// TestWriteStreamCancel: once ctx is cancelled, WriteStream returns its
+// error and starts no further Write. A worker that finishes rendering after
+// the cancel finds both the cancel and its hand-off ready, and select picks
+// one at random, so each case runs a few times.
+func TestWriteStreamCancel(t *testing.T) {
+	o := Options{Records: 256 * batchLines, Users: 100}
+	for _, workers := range []int{1, 2, 4} {
+		for range 4 {
+			o.Workers = workers
+			ctx, cancel := context.WithCancel(context.Background())
+			w := streamWriter{hook: func(n int) error {
+				if n == 3 {
+					cancel() // while Write 3 is in progress, which completes
+				}
+				return nil
+			}}
+			var progress atomic.Int64
+			_, err := WriteStream(ctx, &w, o, &progress)
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("%d workers: WriteStream cancelled midway: %v, want context.Canceled", workers, err)
+			}
+			if w.writes != 3 || progress.Load() != 3*batchLines {
+				t.Fatalf("%d workers: %d Writes, progress %d; want 3 and the 3 batches' lines: none after the cancel",
+					workers, w.writes, progress.Load())
+			}
+		}
+	}
+
+	// Cancelled before it starts: nothing is written.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var idle streamWriter
+	if _, err := WriteStream(ctx, &idle, o, nil); !errors.Is(err, context.Canceled) || idle.writes != 0 {
+		t.Errorf("WriteStream with a cancelled context: %v after %d Writes, want context.Canceled and none", err, idle.writes)
+	}
+}
+
+// shortWriter takes all but the last byte and reports no error, breaking
+// io.Writer's contract.
+type shortWriter struct{}
+
+func (shortWriter) Write(p []byte) (int, error) { return max(len(p)-1, 0), nil }
+
+// TestWriteStreamErrors: the first failed Write stops the log; the error
+// names the batch and its offset, and no Write follows it.
+func TestWriteStreamErrors(t *testing.T) {
+	o := Options{Records: 20 * batchLines, Users: 10, Workers: 3}
+	errDisk := errors.New("disk on fire")
+	w := streamWriter{hook: func(n int) error {
+		if n == 3 {
+			return errDisk
+		}
+		return nil
+	}}
+	_, err := WriteStream(context.Background(), &w, o, nil)
+	if !errors.Is(err, errDisk) {
+		t.Fatalf("WriteStream to a failing writer: %v, want %v", err, errDisk)
+	}
+	if want := fmt.Sprintf("gen: batch 2 at offset %d: disk on fire", w.buf.Len()); err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	if w.writes != 3 {
+		t.Errorf("%d Writes, want 3: none after the failure", w.writes)
+	}
+
+	_, err = WriteStream(context.Background(), shortWriter{}, o, nil)
+	if !errors.Is(err, io.ErrShortWrite) || !strings.Contains(err.Error(), "batch 0 at offset 0") {
+		t.Errorf("WriteStream to a short writer: %v, want io.ErrShortWrite at batch 0", err)
+	}
+
+	// A pipe nobody reads: the error names the file, batch and offset.
+	r, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	defer pw.Close()
+	_, err = WriteStream(context.Background(), pw, o, nil)
+	if !errors.Is(err, syscall.EPIPE) || !strings.Contains(err.Error(), pw.Name()+": batch 0 at offset 0") {
+		t.Errorf("WriteStream to a closed pipe: %v, want EPIPE naming %s and batch 0", err, pw.Name())
 	}
 }
