@@ -21,7 +21,9 @@ const genUsage = `Usage: logproc gen [flags]
 
 Writes a synthetic log file, exactly as Go's log/slog would (TextHandler for
 logfmt, JSONHandler for json), from many goroutines at once. The same seed
-and settings give the same bytes whatever the number of workers.
+and settings give the same bytes whatever the number of workers. With -o -
+the log goes to standard output, for a pipe (logproc gen -o - | gzip); the
+summary and progress stay on standard error.
 `
 
 const scanUsage = `Usage: logproc scan [flags] [FILE...]
@@ -78,10 +80,15 @@ func (s *genSettings) check(f *commandFlags, workersFlag string) error {
 	if err := atLeastOne(f.source(workersFlag, "CONCURRENT_LOG_TASK"), s.opts.Workers); err != nil {
 		return usageError{err}
 	}
-	if err := checkWritableDir(f.source("o", "LOG_PATH"), s.path); err != nil {
-		return usageError{err}
+	if s.path != "-" {
+		if err := checkWritableDir(f.source("o", "LOG_PATH"), s.path); err != nil {
+			return usageError{err}
+		}
 	}
-	if s.truth != "" {
+	if s.truth == "-" && s.path == "-" {
+		return usagef("-truth=-: the log already goes to stdout (%s=-)", f.source("o", "LOG_PATH"))
+	}
+	if s.truth != "" && s.truth != "-" {
 		if err := checkWritableDir("-truth", s.truth); err != nil {
 			return usageError{err}
 		}
@@ -93,8 +100,8 @@ func runGen(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 	f := newCommandFlags("gen", genUsage)
 	s := addGenFlags(f, cfg)
 	f.IntVar(&s.opts.Workers, "workers", cfg.GenWorkers, "goroutines that generate (env CONCURRENT_LOG_TASK)")
-	f.StringVar(&s.path, "o", s.path, "the log `file` to write (env LOG_PATH)")
-	f.StringVar(&s.truth, "truth", "", "also write what was generated, in the results schema, to `file`")
+	f.StringVar(&s.path, "o", s.path, "the log `file` to write, - for stdout (env LOG_PATH)")
+	f.StringVar(&s.truth, "truth", "", "also write what was generated, in the results schema, to `file` (- for stdout)")
 	if err := f.parse(args, stdout); err != nil {
 		return err
 	}
@@ -109,7 +116,7 @@ func runGen(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 		return err
 	}
 	m := newMeter(stderr, f.quiet)
-	stage, err := genStage(ctx, s, m, nil)
+	stage, err := genStage(ctx, s, m, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -135,15 +142,22 @@ func (st stageStats) summary(verb string, workers int, what, path string) string
 }
 
 // genStage runs the generator stage, writes the truth file if asked, and
-// keeps the truth in *truth when truth is not nil.
-func genStage(ctx context.Context, s *genSettings, m *meter, truth *out.Result) (stageStats, error) {
+// keeps the truth in *truth when truth is not nil. A path or truth of "-"
+// goes to stdout.
+func genStage(ctx context.Context, s *genSettings, m *meter, stdout io.Writer, truth *out.Result) (stageStats, error) {
 	var done atomic.Int64
 	m.start(func() string {
 		n := done.Load()
 		return fmt.Sprintf("gen: %s %s/%s lines", percent(n, s.opts.Records), count(n), count(s.opts.Records))
 	})
 	began := time.Now()
-	rep, err := gen.WriteFile(ctx, s.path, s.opts, &done)
+	var rep gen.Report
+	var err error
+	if s.path == "-" {
+		rep, err = gen.WriteStream(ctx, stdout, s.opts, &done)
+	} else {
+		rep, err = gen.WriteFile(ctx, s.path, s.opts, &done)
+	}
 	took := time.Since(began)
 	m.end()
 	if err != nil {
@@ -151,7 +165,7 @@ func genStage(ctx context.Context, s *genSettings, m *meter, truth *out.Result) 
 	}
 	want := out.New(rep.Totals, rep.Bytes, nil)
 	if s.truth != "" {
-		if err := out.Write(s.truth, want, nil); err != nil {
+		if err := out.Write(s.truth, want, stdout); err != nil {
 			return stageStats{}, err
 		}
 	}

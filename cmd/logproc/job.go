@@ -29,6 +29,10 @@ func runJob(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 	if !f.set["o"] && f.set["log"] {
 		s.output = g.path + ".json"
 	}
+	if g.path == "-" {
+		return usagef("%s=-: run scans the log it writes, so it needs a file ('logproc gen -o -' writes to stdout)",
+			f.source("log", "LOG_PATH"))
+	}
 	if err := g.check(f, "gen-workers"); err != nil {
 		return err
 	}
@@ -49,7 +53,7 @@ func runJob(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 	}
 	say("Generating %s lines for %s users with %d goroutines…", count(g.opts.Records), count(int64(g.opts.Users)), g.opts.Workers)
 	var truth out.Result
-	genStats, err := genStage(ctx, g, m, &truth)
+	genStats, err := genStage(ctx, g, m, stdout, &truth)
 	if err != nil {
 		return err
 	}

@@ -146,6 +146,7 @@ func TestBadEnvironment(t *testing.T) {
 		{"LOGPROC_FORMAT=xml", []string{"gen"}, []string{"LOGPROC_FORMAT", "xml"}},
 		{"LOGPROC_SEED=-1", []string{"gen"}, []string{"LOGPROC_SEED", `"-1"`}},
 		{"LOG_PATH=/proc/nonexistent/dir/logs", []string{"gen"}, []string{"LOG_PATH", "/proc/nonexistent/dir"}},
+		{"LOG_PATH=-", []string{"run"}, []string{"LOG_PATH=-", "needs a file"}},
 		{"LOGPROC_USER_KEY=a b", []string{"scan"}, []string{"LOGPROC_USER_KEY", `"a b"`}},
 		{"LOGPROC_LEVEL_KEY=user", []string{"scan"}, []string{"LOGPROC_LEVEL_KEY", "LOGPROC_USER_KEY", `"user"`}},
 	}
@@ -232,6 +233,71 @@ func TestGenScanEqualsTruth(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGenStdout: gen -o - writes to stdout the bytes gen -o FILE writes,
+// whatever the workers, creates no file named "-", and pipes into scan.
+func TestGenStdout(t *testing.T) {
+	dir := t.TempDir()
+	for _, format := range []string{"logfmt", "json"} {
+		args := []string{"gen", "-n", "20011", "-users", "300", "-seed", "9", "-format", format}
+		r := logproc(t, dir, nil, append(args, "-workers", "1", "-o", "app.log", "-truth", "file.truth.json")...)
+		if r.code != 0 {
+			t.Fatalf("gen -o app.log: exit %d: %s", r.code, r.stderr)
+		}
+		r = logproc(t, dir, nil, append(args, "-workers", "3", "-o", "-", "-truth", "stdout.truth.json")...)
+		if r.code != 0 {
+			t.Fatalf("gen -o -: exit %d: %s", r.code, r.stderr)
+		}
+		want, _ := os.ReadFile(filepath.Join(dir, "app.log"))
+		if len(want) == 0 || r.stdout != string(want) {
+			t.Errorf("%s: gen -o - wrote %d bytes to stdout, not the %d bytes of gen -o app.log", format, len(r.stdout), len(want))
+		}
+		if !strings.Contains(r.stderr, "→ stdout") || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%s: stderr %q, want one summary line ending → stdout", format, r.stderr)
+		}
+		wantTruth, _ := os.ReadFile(filepath.Join(dir, "file.truth.json"))
+		gotTruth, _ := os.ReadFile(filepath.Join(dir, "stdout.truth.json"))
+		if len(wantTruth) == 0 || !bytes.Equal(gotTruth, wantTruth) {
+			t.Errorf("%s: -truth with -o - differs from -truth with -o app.log:\n%.300s\nwant\n%.300s", format, gotTruth, wantTruth)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, "-")); err == nil {
+			t.Fatalf("%s: gen -o - created a file named -", format)
+		}
+	}
+
+	// gen -o - | scan - counts what scan counts in the file gen -o writes.
+	scanFile := logproc(t, dir, nil, "scan", "-o", "-", "app.log")
+	if scanFile.code != 0 {
+		t.Fatalf("scan app.log: exit %d: %s", scanFile.code, scanFile.stderr)
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	genCmd := exec.Command(binary, "gen", "-n", "20011", "-users", "300", "-seed", "9", "-format", "json", "-o", "-", "-quiet")
+	scanCmd := exec.Command(binary, "scan", "-o", "-", "-quiet", "-")
+	var scanOut, genErrOut, scanErrOut bytes.Buffer
+	for _, c := range []*exec.Cmd{genCmd, scanCmd} {
+		c.Dir, c.Env = dir, []string{"PATH=" + os.Getenv("PATH")}
+	}
+	genCmd.Stderr, scanCmd.Stderr = &genErrOut, &scanErrOut
+	genCmd.Stdout, scanCmd.Stdin, scanCmd.Stdout = pw, pr, &scanOut
+	if err := scanCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	genErr := genCmd.Run()
+	pw.Close()
+	scanErr := scanCmd.Wait()
+	pr.Close()
+	if genErr != nil || scanErr != nil {
+		t.Fatalf("gen -o - | scan -: %v, %v: %s%s", genErr, scanErr, genErrOut.String(), scanErrOut.String())
+	}
+	if scanOut.String() != scanFile.stdout {
+		t.Errorf("gen -o - | scan - gave\n%.300s\nscan app.log gave\n%.300s", scanOut.String(), scanFile.stdout)
+	}
+
+	wantError(t, logproc(t, dir, nil, "gen", "-n", "10", "-o", "-", "-truth", "-"), 2, "-truth=-", "stdout")
 }
 
 func TestRun(t *testing.T) {
