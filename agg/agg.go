@@ -3,10 +3,18 @@
 // Each scan worker owns one Shard and counts into it without locks or atomics:
 // nothing else touches a shard while its worker runs. When every worker has
 // finished, Merge folds the shards into one Totals, once. Memory grows with the
-// number of distinct users and level names, never with the number of lines.
+// number of distinct users, actions and level names and with the time span
+// counted in windows, never with the number of lines.
+//
+// Besides the seed's counters (events per level, lines per user) a shard
+// keeps, when its worker hands them over, events per action and level,
+// latency histograms per action (see Histogram), the time range and events
+// per time window (metrics.go). Every counter merges exactly: merged shards,
+// and Totals added with Totals.Add, equal one count over all the lines.
 package agg
 
 import (
+	"time"
 	"unicode/utf8"
 )
 
@@ -37,6 +45,16 @@ type Shard struct {
 	blank     int64
 	malformed int64
 	scratch   []byte
+
+	// The metrics of metrics.go.
+	actions     actionTable
+	latency     Histogram // of the events that name no action
+	timed       int64     // events with a time; first and last are set when > 0
+	first, last int64
+	windows     windowCounts
+	badLatency  int64
+	badTime     int64
+	filtered    int64
 }
 
 // NewShard returns an empty shard.
@@ -46,21 +64,33 @@ func NewShard() *Shard {
 		noUser:      make([]int64, knownLevels, knownLevels+4),
 		otherLevels: make(map[string]int),
 		users:       newUserTable(),
+		actions:     newActionTable(),
 	}
 	s.levelNames = append(s.levelNames, knownLevelNames[:]...)
 	return s
 }
 
-// Count records one event with the given level and user. An empty user
-// means the line named none: it is counted by level only.
-func (s *Shard) Count(level, user []byte) {
-	slot := s.levelSlot(level)
+// SetWindow makes the shard count events per window of width, from the
+// times CountTime records.
+func (s *Shard) SetWindow(width time.Duration) {
+	if width <= 0 {
+		panic("agg: window width must be positive")
+	}
+	s.windows = windowCounts{width: int64(width)}
+}
+
+// Count records one event with the given level and user and returns the
+// level's slot, for CountAction. An empty user means the line named none:
+// it is counted by level only.
+func (s *Shard) Count(level, user []byte) (slot int) {
+	slot = s.levelSlot(level)
 	s.levels[slot]++
 	if len(user) == 0 {
 		s.noUser[slot]++
-		return
+		return slot
 	}
 	s.users.add(user)
+	return slot
 }
 
 // CountBlank records a line that holds nothing but white space.
@@ -141,9 +171,28 @@ type Totals struct {
 	// stored with each invalid byte replaced by U+FFFD, the way every JSON
 	// encoder writes them, so that Users and its JSON agree.
 	Users map[string]int64
-	// Blank and Malformed count the lines that carried no event.
+	// Blank and Malformed count the lines that carried no event, and
+	// Filtered the events a time filter left out, which are counted
+	// nowhere else.
 	Blank     int64
 	Malformed int64
+	Filtered  int64
+
+	// Actions counts events by action, for the events that named one.
+	Actions map[string]*ActionTotals
+	// Latency holds the latency of every event that had one, with or
+	// without an action.
+	Latency Histogram
+	// Timed is the number of events with a time, First and Last the
+	// earliest and latest of their times in Unix nanoseconds.
+	Timed       int64
+	First, Last int64
+	// Windows counts events by time window when the shards counted
+	// windows; Windows.Width is 0 otherwise.
+	Windows Windows
+	// BadLatency and BadTime count the events whose latency or time field
+	// held something that is neither.
+	BadLatency, BadTime int64
 }
 
 // Events is the number of lines that carried a level.
@@ -156,7 +205,7 @@ func (t *Totals) Events() int64 {
 }
 
 // Lines is the number of lines counted, events or not.
-func (t *Totals) Lines() int64 { return t.Events() + t.Blank + t.Malformed }
+func (t *Totals) Lines() int64 { return t.Events() + t.Blank + t.Malformed + t.Filtered }
 
 // Merge folds shards into one Totals. It reads the shards and leaves them
 // unchanged; call it once every worker has finished.
@@ -187,8 +236,58 @@ func Merge(shards ...*Shard) Totals {
 		})
 		t.Blank += s.blank
 		t.Malformed += s.malformed
+		t.mergeMetrics(s)
 	}
 	return t
+}
+
+// mergeMetrics folds the metrics of metrics.go from s into t.
+func (t *Totals) mergeMetrics(s *Shard) {
+	t.Filtered += s.filtered
+	t.BadLatency += s.badLatency
+	t.BadTime += s.badTime
+	t.Latency.Merge(&s.latency)
+	s.actions.each(func(name string, a *actionCounts) {
+		if t.Actions == nil {
+			t.Actions = make(map[string]*ActionTotals)
+		}
+		if !utf8.ValidString(name) {
+			name = string(toValidUTF8([]byte(name)))
+		}
+		at := t.Actions[name]
+		if at == nil {
+			at = &ActionTotals{Levels: make(map[string]int64)}
+			t.Actions[name] = at
+		}
+		at.Events += a.events
+		for slot, n := range a.levels {
+			if n != 0 {
+				at.Levels[s.levelNames[slot]] += n
+			}
+		}
+		at.Latency.Merge(&a.latency)
+		t.Latency.Merge(&a.latency)
+	})
+	if s.timed > 0 {
+		t.addTimes(s.timed, s.first, s.last)
+	}
+	if w := &s.windows; w.width != 0 {
+		t.Windows.Width = time.Duration(w.width)
+		t.Windows.Overflow = t.Windows.Overflow || w.overflow
+		if err := t.Windows.add(w.first, w.counts); err != nil {
+			t.Windows.Overflow = true
+		}
+	}
+}
+
+func (t *Totals) addTimes(n, first, last int64) {
+	if t.Timed == 0 || first < t.First {
+		t.First = first
+	}
+	if t.Timed == 0 || last > t.Last {
+		t.Last = last
+	}
+	t.Timed += n
 }
 
 // toValidUTF8 replaces each invalid byte with U+FFFD, byte for byte, as

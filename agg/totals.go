@@ -1,14 +1,53 @@
 package agg
 
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
+
 // Add folds u into t, as if the lines counted into u had been counted into
 // t: merged partial totals (from several machines, say) equal the totals of
-// one scan over all their lines. Add never keeps a map of u.
-func (t *Totals) Add(u *Totals) {
+// one scan over all their lines. Add never keeps a map of u. Totals that
+// counted windows of different widths cannot be added: Add then returns an
+// error and leaves t's windows alone.
+func (t *Totals) Add(u *Totals) error {
 	t.Levels = addCounts(t.Levels, u.Levels)
 	t.NoUser = addCounts(t.NoUser, u.NoUser)
 	t.Users = addCounts(t.Users, u.Users)
 	t.Blank += u.Blank
 	t.Malformed += u.Malformed
+	t.Filtered += u.Filtered
+	t.BadLatency += u.BadLatency
+	t.BadTime += u.BadTime
+	t.Latency.Merge(&u.Latency)
+	for name, ua := range u.Actions {
+		if t.Actions == nil {
+			t.Actions = make(map[string]*ActionTotals, len(u.Actions))
+		}
+		a := t.Actions[name]
+		if a == nil {
+			a = &ActionTotals{}
+			t.Actions[name] = a
+		}
+		a.Events += ua.Events
+		a.Levels = addCounts(a.Levels, ua.Levels)
+		a.Latency.Merge(&ua.Latency)
+	}
+	if u.Timed > 0 {
+		t.addTimes(u.Timed, u.First, u.Last)
+	}
+	if u.Windows.Width != 0 {
+		if t.Windows.Width != 0 && t.Windows.Width != u.Windows.Width {
+			return fmt.Errorf("agg: cannot add windows of %v to windows of %v", u.Windows.Width, t.Windows.Width)
+		}
+		t.Windows.Width = u.Windows.Width
+		t.Windows.Overflow = t.Windows.Overflow || u.Windows.Overflow
+		if err := t.Windows.add(u.Windows.First, u.Windows.Counts); err != nil {
+			t.Windows.Overflow = true
+		}
+	}
+	return nil
 }
 
 func addCounts(dst, src map[string]int64) map[string]int64 {
@@ -19,4 +58,25 @@ func addCounts(dst, src map[string]int64) map[string]int64 {
 		dst[k] += n
 	}
 	return dst
+}
+
+// Equal reports whether t and u hold the same counts. Histograms are
+// compared bucket by bucket, maps key by key; a nil map equals an empty one.
+func (t *Totals) Equal(u *Totals) bool {
+	if !maps.Equal(t.Levels, u.Levels) || !maps.Equal(t.NoUser, u.NoUser) || !maps.Equal(t.Users, u.Users) ||
+		t.Blank != u.Blank || t.Malformed != u.Malformed || t.Filtered != u.Filtered ||
+		t.BadLatency != u.BadLatency || t.BadTime != u.BadTime ||
+		!t.Latency.Equal(&u.Latency) || len(t.Actions) != len(u.Actions) ||
+		t.Timed != u.Timed || t.Timed > 0 && (t.First != u.First || t.Last != u.Last) ||
+		t.Windows.Width != u.Windows.Width || t.Windows.Overflow != u.Windows.Overflow ||
+		len(t.Windows.Counts) > 0 && t.Windows.First != u.Windows.First || !slices.Equal(t.Windows.Counts, u.Windows.Counts) {
+		return false
+	}
+	for name, a := range t.Actions {
+		b, ok := u.Actions[name]
+		if !ok || a.Events != b.Events || !maps.Equal(a.Levels, b.Levels) || !a.Latency.Equal(&b.Latency) {
+			return false
+		}
+	}
+	return true
 }

@@ -19,13 +19,19 @@ func TestTotalsAdd(t *testing.T) {
 
 	var got Totals
 	ta, tb := Merge(a), Merge(b)
-	got.Add(&ta)
-	got.Add(&tb)
+	if err := got.Add(&ta); err != nil {
+		t.Fatal(err)
+	}
+	if err := got.Add(&tb); err != nil {
+		t.Fatal(err)
+	}
 	if !maps.Equal(got.Levels, want.Levels) || !maps.Equal(got.NoUser, want.NoUser) || !maps.Equal(got.Users, want.Users) ||
 		got.Blank != want.Blank || got.Malformed != want.Malformed {
 		t.Fatalf("Add gave %+v, Merge %+v", got, want)
 	}
-	got.Add(&ta)
+	if err := got.Add(&ta); err != nil {
+		t.Fatal(err)
+	}
 	if ta.Users["ann"] != 1 || got.Users["ann"] != 3 {
 		t.Fatalf("after adding ta twice: ta.Users[ann] = %d (want 1), got.Users[ann] = %d (want 3)", ta.Users["ann"], got.Users["ann"])
 	}

@@ -1,0 +1,93 @@
+package agg
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestActionTable checks the table against a map on names built to
+// collide: equal first sixteen bytes, equal first and last eight, names
+// that are prefixes of others, the empty name and bytes that are not text.
+func TestActionTable(t *testing.T) {
+	var names []string
+	for i := range 300 {
+		names = append(names,
+			fmt.Sprintf("a%d", i),
+			strings.Repeat("x", 16)+fmt.Sprint(i),
+			fmt.Sprintf("prefix%08d-suffix", i),
+			strings.Repeat("y", i%40),
+			string([]byte{byte(i), 0, byte(i >> 8)}),
+		)
+	}
+	tab := newActionTable()
+	want := map[string]*actionCounts{}
+	for round := range 3 {
+		for _, name := range names {
+			a := tab.get([]byte(name))
+			if a != want[name] {
+				t.Fatalf("round %d: get(%q) = %p, want %p", round, name, a, want[name])
+			}
+			if a == nil {
+				a = &actionCounts{}
+				tab.put(name, a)
+				want[name] = a
+			}
+			a.events++
+		}
+	}
+	if tab.len() != len(want) {
+		t.Fatalf("len = %d, want %d", tab.len(), len(want))
+	}
+	times := map[string]int64{}
+	for _, name := range names {
+		times[name] += 3
+	}
+	seen := 0
+	tab.each(func(name string, a *actionCounts) {
+		seen++
+		if want[name] != a || a.events != times[name] {
+			t.Errorf("each: %q → %p with %d events, want %p with %d", name, a, a.events, want[name], times[name])
+		}
+	})
+	if seen != len(want) {
+		t.Errorf("each visited %d names, want %d", seen, len(want))
+	}
+}
+
+// TestCountActionAllocs: once an action has been seen, counting it
+// allocates nothing, latency included.
+func TestCountActionAllocs(t *testing.T) {
+	s := NewShard()
+	actions := [][]byte{[]byte("login"), []byte("search"), []byte("a-rather-long-action-name-for-hashing")}
+	for _, a := range actions {
+		s.CountAction(s.Count([]byte("INFO"), []byte("u")), a, 42e6, true)
+	}
+	n := testing.AllocsPerRun(100, func() {
+		for _, a := range actions {
+			s.CountAction(s.Count([]byte("INFO"), []byte("u")), a, 42e6, true)
+		}
+	})
+	if n != 0 {
+		t.Errorf("CountAction allocates %v times per round", n)
+	}
+	tot := Merge(s)
+	for _, a := range actions {
+		if got := tot.Actions[string(a)]; got == nil || got.Events != 102 || got.Latency.Count() != 102 || got.Levels["INFO"] != 102 {
+			t.Errorf("%s: %+v, want 102 events, latencies and INFO", a, got)
+		}
+	}
+}
+
+// TestActionsOverLimit: past maxActions distinct names, events count under
+// OtherActions; none is lost.
+func TestActionsOverLimit(t *testing.T) {
+	s := NewShard()
+	for i := range maxActions + 10 {
+		s.CountAction(s.Count([]byte("INFO"), nil), fmt.Appendf(nil, "req-%d", i), 0, false)
+	}
+	tot := Merge(s)
+	if len(tot.Actions) != maxActions+1 || tot.Actions[OtherActions].Events != 10 {
+		t.Errorf("%d actions, %s has %+v; want %d and 10 events", len(tot.Actions), OtherActions, tot.Actions[OtherActions], maxActions+1)
+	}
+}

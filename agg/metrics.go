@@ -1,0 +1,192 @@
+package agg
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The metrics beyond the seed's counters: events, levels and latencies per
+// action, latencies of the events without one, the time range and events
+// per time window. Each costs nothing on a line that lacks its field.
+
+// maxActions bounds the distinct action names a shard keeps. An action
+// key that names a request ID, say, instead of an action would otherwise
+// cost a histogram per line; past the bound, events count under
+// OtherActions, so no event is lost and the results say what happened.
+const maxActions = 1 << 16
+
+// OtherActions is the action name under which a shard counts the events of
+// actions beyond the first maxActions it saw.
+const OtherActions = "(other actions)"
+
+// actionCounts are one action's counters in one shard.
+type actionCounts struct {
+	events  int64
+	levels  []int64 // by level slot; short when the later slots were not seen
+	latency Histogram
+}
+
+// CountAction records that the event just counted at level slot (as Count
+// returned it) names action, and took latency nanoseconds when hasLatency.
+func (s *Shard) CountAction(slot int, action []byte, latency int64, hasLatency bool) {
+	a := s.actions.get(action)
+	if a == nil {
+		a = s.newAction(action)
+	}
+	a.events++
+	if slot >= len(a.levels) {
+		a.levels = append(a.levels, make([]int64, slot+1-len(a.levels))...)
+	}
+	a.levels[slot]++
+	if hasLatency {
+		a.latency.Add(latency)
+	}
+}
+
+func (s *Shard) newAction(action []byte) *actionCounts {
+	if s.actions.len() >= maxActions {
+		if a := s.actions.get([]byte(OtherActions)); a != nil {
+			return a
+		}
+		action = []byte(OtherActions)
+	}
+	a := &actionCounts{levels: make([]int64, knownLevels)}
+	s.actions.put(string(action), a)
+	return a
+}
+
+// CountLatency records the latency of an event that names no action.
+func (s *Shard) CountLatency(latency int64) { s.latency.Add(latency) }
+
+// CountTime records the time of an event, in Unix nanoseconds.
+func (s *Shard) CountTime(t int64) {
+	if s.timed == 0 || t < s.first {
+		s.first = t
+	}
+	if s.timed == 0 || t > s.last {
+		s.last = t
+	}
+	s.timed++
+	if s.windows.width != 0 {
+		s.windows.add(t)
+	}
+}
+
+// CountBad records an event whose latency or time field held a value that
+// could not be read.
+func (s *Shard) CountBad(latency, time bool) {
+	if latency {
+		s.badLatency++
+	}
+	if time {
+		s.badTime++
+	}
+}
+
+// CountFiltered records a line left out by a time filter.
+func (s *Shard) CountFiltered() { s.filtered++ }
+
+// MaxWindows bounds the windows of a run, so that one wild timestamp with
+// a narrow window cannot ask for gigabytes of zeros.
+const MaxWindows = 1 << 20
+
+// ErrTooManyWindows says that the times counted span more than MaxWindows
+// windows.
+var ErrTooManyWindows = errors.New("too many windows")
+
+// windowCounts counts events per window of width nanoseconds. Windows
+// start at multiples of width since the Unix epoch, so those of different
+// shards and files line up. counts[i] is window first+i; the slice grows
+// both ways as times arrive, so lines out of order cost nothing extra.
+type windowCounts struct {
+	width    int64
+	first    int64 // index of counts[0]
+	counts   []int64
+	overflow bool // the span passed MaxWindows; counts stopped growing
+}
+
+func (w *windowCounts) add(t int64) {
+	i := floorDiv(t, w.width) - w.first
+	if uint64(i) < uint64(len(w.counts)) {
+		w.counts[i]++
+		return
+	}
+	w.addSlow(floorDiv(t, w.width))
+}
+
+// addSlow grows counts to hold window index k, doubling so that a run of
+// lines in time order grows it a logarithmic number of times.
+func (w *windowCounts) addSlow(k int64) {
+	if len(w.counts) == 0 {
+		w.first = k
+		w.counts = make([]int64, 1, 64)
+		w.counts[0] = 1
+		return
+	}
+	lo, hi := min(k, w.first), max(k, w.first+int64(len(w.counts))-1)
+	if hi-lo >= MaxWindows {
+		w.overflow = true
+		return
+	}
+	n := int(hi - lo + 1)
+	grown := make([]int64, n, max(n, min(2*len(w.counts), MaxWindows)))
+	copy(grown[w.first-lo:], w.counts)
+	w.first, w.counts = lo, grown
+	w.counts[k-lo]++
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// ActionTotals are one action's merged counts.
+type ActionTotals struct {
+	Events  int64
+	Levels  map[string]int64 // events by normalised level name
+	Latency Histogram        // of its events that had a latency
+}
+
+// Windows are the events per window of a run.
+type Windows struct {
+	Width  time.Duration
+	First  int64   // index of Counts[0]: it starts at First*Width since the epoch
+	Counts []int64 // one per window from the first event's to the last's
+	// Overflow says that the events span more than MaxWindows windows:
+	// Counts is incomplete and must not be reported.
+	Overflow bool
+}
+
+// Start returns the start of window i of Counts.
+func (w *Windows) Start(i int) time.Time {
+	return time.Unix(0, (w.First+int64(i))*int64(w.Width)).UTC()
+}
+
+// add folds counts, whose first window is first, into w.
+func (w *Windows) add(first int64, counts []int64) error {
+	if len(counts) == 0 || w.Overflow {
+		return nil
+	}
+	if len(w.Counts) == 0 {
+		w.First, w.Counts = first, append([]int64(nil), counts...)
+		return nil
+	}
+	lo := min(first, w.First)
+	hi := max(first+int64(len(counts)), w.First+int64(len(w.Counts)))
+	if hi-lo > MaxWindows {
+		return fmt.Errorf("%w: events span %d windows of %v, more than %d", ErrTooManyWindows, hi-lo, w.Width, MaxWindows)
+	}
+	if lo < w.First || hi > w.First+int64(len(w.Counts)) {
+		grown := make([]int64, hi-lo)
+		copy(grown[w.First-lo:], w.Counts)
+		w.First, w.Counts = lo, grown
+	}
+	for i, n := range counts {
+		w.Counts[first-w.First+int64(i)] += n
+	}
+	return nil
+}
