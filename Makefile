@@ -36,7 +36,8 @@ bench: build
 	$(BENCH_BIN)/compare -logproc $(BIN) -floor $(BENCH_BIN)/floor -naive $(BENCH_BIN)/naive
 
 # The perf gate: logproc's instructions per line under cachegrind, for scan
-# and gen, against bench/perf-baseline.json (fails on more than 2 % growth),
+# (-metrics seed), scan -metrics all and gen, against bench/perf-baseline.json
+# (fails on more than 2 % growth),
 # then the test that scan's allocations do not grow with the input.
 .PHONY: bench-baseline perf-gate
 perf-gate: build

@@ -14,6 +14,7 @@
 package agg
 
 import (
+	"math"
 	"time"
 	"unicode/utf8"
 )
@@ -49,7 +50,7 @@ type Shard struct {
 	// The metrics of metrics.go.
 	actions     actionTable
 	latency     Histogram // of the events that name no action
-	timed       int64     // events with a time; first and last are set when > 0
+	timed       int64     // events with a time, the earliest first and the latest last
 	first, last int64
 	windows     windowCounts
 	badLatency  int64
@@ -65,6 +66,8 @@ func NewShard() *Shard {
 		otherLevels: make(map[string]int),
 		users:       newUserTable(),
 		actions:     newActionTable(),
+		first:       math.MaxInt64,
+		last:        math.MinInt64,
 	}
 	s.levelNames = append(s.levelNames, knownLevelNames[:]...)
 	return s

@@ -61,12 +61,8 @@ func (s *Shard) CountLatency(latency int64) { s.latency.Add(latency) }
 
 // CountTime records the time of an event, in Unix nanoseconds.
 func (s *Shard) CountTime(t int64) {
-	if s.timed == 0 || t < s.first {
-		s.first = t
-	}
-	if s.timed == 0 || t > s.last {
-		s.last = t
-	}
+	s.first = min(s.first, t) // NewShard starts them at the ends of int64
+	s.last = max(s.last, t)
 	s.timed++
 	if s.windows.width != 0 {
 		s.windows.add(t)

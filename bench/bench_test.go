@@ -249,7 +249,7 @@ func TestScanEqualsNaiveEdges(t *testing.T) {
 				t.Fatalf("Naive found %d blank and %d malformed lines; the edge lines should give both", want.Blank, want.Malformed)
 			}
 			for _, workers := range []int{1, 2, 3} {
-				got, err := scan.Files(context.Background(), []string{path}, scan.Options{Workers: workers, Window: 4096}, nil)
+				got, err := scan.Files(context.Background(), []string{path}, scan.Options{Workers: workers, Buffer: 4096}, nil)
 				if err != nil {
 					t.Fatal(err)
 				}

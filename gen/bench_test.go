@@ -15,13 +15,13 @@ func BenchmarkRenderBatch(b *testing.B) {
 	for _, f := range []Format{Logfmt, JSON} {
 		b.Run(f.String(), func(b *testing.B) {
 			g := newGenerator(Options{Records: 1 << 30, Users: 100_000, Workers: 1, Seed: 1, Format: f})
-			tl := tally{users: make([]int64, 100_000)}
-			buf := g.renderBatch(nil, 0, &tl)
+			tl := newTally(100_000)
+			buf := g.renderBatch(nil, 0, tl)
 			b.SetBytes(int64(len(buf)))
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				buf = g.renderBatch(buf[:0], int64(i%1000), &tl)
+				buf = g.renderBatch(buf[:0], int64(i%1000), tl)
 			}
 			b.ReportMetric(float64(b.N)*batchLines/b.Elapsed().Seconds(), "lines/s")
 		})

@@ -58,7 +58,7 @@ type activity struct {
 	sigma    float64
 }
 
-var actions = []activity{
+var actions = [numActions]activity{
 	{name: "view_item", percent: 30, medianMS: 25, sigma: 0.6},
 	{name: "search", percent: 18, medianMS: 60, sigma: 0.8},
 	{name: "add_to_cart", percent: 12, medianMS: 35, sigma: 0.5},
@@ -71,7 +71,7 @@ var actions = []activity{
 	{name: "delete_item", percent: 2, medianMS: 30, sigma: 0.5},
 }
 
-var jobs = []activity{
+var jobs = [numJobs]activity{
 	{name: "cache", msg: "cache refreshed", percent: 40, medianMS: 15, sigma: 0.7},
 	{name: "scheduler", msg: "cron job finished", percent: 20, medianMS: 1200, sigma: 1.2},
 	{name: "config", msg: "config reloaded", percent: 15, medianMS: 5, sigma: 0.4},
@@ -273,15 +273,15 @@ func newGenerator(o Options) *generator {
 		format:        o.Format,
 		startMS:       o.start().UnixMilli(),
 		numUsers:      float64(o.Users),
-		actionLatency: latencyTables(actions),
-		jobLatency:    latencyTables(jobs),
+		actionLatency: latencyTables(actions[:]),
+		jobLatency:    latencyTables(jobs[:]),
 		pieces:        newPieces(o.Format, o.Users),
 	}
 	g.actionLatText = latencyTexts(g.actionLatency, o.Format)
 	g.jobLatText = latencyTexts(g.jobLatency, o.Format)
 	fillPick(&g.levelPick, levelPercent[:])
-	fillPick(&g.actionPick, percents(actions))
-	fillPick(&g.jobPick, percents(jobs))
+	fillPick(&g.actionPick, percents(actions[:]))
+	fillPick(&g.jobPick, percents(jobs[:]))
 	return g
 }
 
@@ -414,6 +414,11 @@ type lineDraw struct {
 	user     int   // user index, or -1 for a system job's line
 	quantile int   // index into the activity's latency table
 	latText  word  // latency and lineEnd, or 0 when they do not fit a word
+	// step and levelAct index the tally's steps and actions, computed
+	// where the draw has the pieces in registers: indexing in the
+	// renderer's loop cost 35 instructions a line, these 12.
+	step     int
+	levelAct int
 }
 
 // latency returns the latency of d in milliseconds. (The renderer needs
@@ -458,6 +463,7 @@ func (g *generator) drawLines(ds []lineDraw, r *rand.PCG, first int64) {
 			act := int(g.jobPick[percentOf(x>>32)])
 			d.act, d.msg, d.user, d.quantile = act, 0, -1, int(quantile)
 			d.latText = g.jobLatText[act][quantile]
+			d.step = (numActions+act)*latencySteps + int(quantile)
 			continue
 		}
 		d.msg = 0
@@ -467,6 +473,8 @@ func (g *generator) drawLines(ds []lineDraw, r *rand.PCG, first int64) {
 		act := int(g.actionPick[percentOf(x>>32)])
 		d.act, d.quantile = act, int(quantile)
 		d.latText = g.actionLatText[act][quantile]
+		d.step = act*latencySteps + int(quantile)
+		d.levelAct = d.slot*numActions + act
 
 		// Popularity: u⁴ for u uniform in [0, 1) puts a p-quantile of the
 		// first users at p^¼ of the lines, so the top 1% of users write
@@ -499,6 +507,29 @@ type tally struct {
 	levels [numSlots]int64
 	noUser [numSlots]int64
 	users  []int64 // lines by user index
+	// actions counts user lines by level slot and action (lineDraw's
+	// levelAct); steps counts lines by activity and latency quantile
+	// (lineDraw's step), user actions first, then system jobs: the
+	// latencies without a histogram per worker. Both are a power of two
+	// long so that a masked index needs no bounds check.
+	actions [64]int64
+	steps   [16 * latencySteps]int64
+	lastMS  int64 // the time of the last line rendered, Unix milliseconds
+}
+
+const (
+	numActions = 10 // len(actions)
+	numJobs    = 5  // len(jobs)
+)
+
+// The tally's arrays hold every index: these fail to compile otherwise.
+const (
+	_ = uint(64 - numSlots*numActions)
+	_ = uint(16 - numActions - numJobs)
+)
+
+func newTally(users int) *tally {
+	return &tally{users: make([]int64, users), lastMS: math.MinInt64}
 }
 
 // renderBatch appends the lines of batch b to dst, counts them into t and
@@ -546,6 +577,7 @@ func (g *generator) renderBatch(dst []byte, b int64, t *tally) []byte {
 			if d.user < 0 {
 				k = p.jobHead[d.slot][d.act].put(l, k)
 				t.noUser[d.slot]++
+				t.steps[d.step&(len(t.steps)-1)]++
 			} else {
 				k = p.userHead[d.slot][d.msg].put(l, k)
 				u := uint(d.user) // unsigned: name needs no bounds check (331 to 329)
@@ -554,6 +586,8 @@ func (g *generator) renderBatch(dst []byte, b int64, t *tally) []byte {
 				k = p.roundText[round].put(l, k)
 				k = p.actionTail[d.act].put(l, k)
 				t.users[d.user]++
+				t.actions[d.levelAct&(len(t.actions)-1)]++
+				t.steps[d.step&(len(t.steps)-1)]++
 			}
 			if d.latText != 0 {
 				k = d.latText.put(l, k)
@@ -563,6 +597,7 @@ func (g *generator) renderBatch(dst []byte, b int64, t *tally) []byte {
 			n += k
 			t.levels[d.slot]++
 		}
+		t.lastMS = max(t.lastMS, ds[len(ds)-1].ms)
 	}
 	return buf[:n]
 }
@@ -600,20 +635,75 @@ func mix64(z uint64) uint64 {
 }
 
 // totals merges worker tallies into the counts a scan of the file must
-// find. Like agg.Merge it leaves out zero counts.
-func totals(ts []*tally) agg.Totals {
+// find, the first line starting at startMS. Like agg.Merge it leaves out
+// zero counts.
+func totals(ts []*tally, startMS int64) agg.Totals {
 	t := agg.Totals{
 		Levels: make(map[string]int64),
 		NoUser: make(map[string]int64),
 		Users:  make(map[string]int64),
 	}
+	sum := tally{lastMS: math.MinInt64}
 	for _, w := range ts {
 		for slot := range numSlots {
-			if n := w.levels[slot]; n != 0 {
-				t.Levels[levelName(levels[slot])] += n
+			sum.levels[slot] += w.levels[slot]
+			sum.noUser[slot] += w.noUser[slot]
+		}
+		for i, n := range w.actions {
+			sum.actions[i] += n
+		}
+		for i, n := range w.steps {
+			sum.steps[i] += n
+		}
+		sum.lastMS = max(sum.lastMS, w.lastMS)
+	}
+	lines := int64(0)
+	for slot := range numSlots {
+		name := levelName(levels[slot])
+		if n := sum.levels[slot]; n != 0 {
+			t.Levels[name] += n
+			lines += n
+		}
+		if n := sum.noUser[slot]; n != 0 {
+			t.NoUser[name] += n
+		}
+	}
+	if lines > 0 {
+		t.Timed, t.First, t.Last = lines, startMS*1e6, sum.lastMS*1e6
+	}
+	for a, act := range actions {
+		at := &agg.ActionTotals{Levels: map[string]int64{}}
+		for slot := range numSlots {
+			if n := sum.actions[slot*numActions+a]; n != 0 {
+				at.Levels[levelName(levels[slot])] += n
+				at.Events += n
 			}
-			if n := w.noUser[slot]; n != 0 {
-				t.NoUser[levelName(levels[slot])] += n
+		}
+		if at.Events == 0 {
+			continue
+		}
+		if t.Actions == nil {
+			t.Actions = map[string]*agg.ActionTotals{}
+		}
+		t.Actions[act.name] = at
+	}
+	latencies := latencyTables(actions[:])
+	jobLatencies := latencyTables(jobs[:])
+	for a := range numActions + numJobs {
+		table, at := &jobLatencies[0], (*agg.ActionTotals)(nil)
+		if a < numActions {
+			table, at = &latencies[a], t.Actions[actions[a].name]
+		} else {
+			table = &jobLatencies[a-numActions]
+		}
+		for q, n := range sum.steps[a*latencySteps : (a+1)*latencySteps] {
+			if n == 0 {
+				continue
+			}
+			ns := int64(table[q]) * 1e6
+			t.Latency.AddN(ns, n)
+			if at != nil {
+				at.Latency.AddN(ns, n)
 			}
 		}
 	}

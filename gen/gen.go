@@ -129,7 +129,10 @@ func (o Options) Validate() error {
 // Report is what the generator wrote: the truth that scanning must
 // reproduce.
 type Report struct {
-	Totals agg.Totals // Levels, NoUser and Users; Blank and Malformed are 0
+	// Totals holds the levels, users, actions, latencies and time range
+	// written; Blank, Malformed, Filtered and the Bad counts are 0, and
+	// there are no Windows.
+	Totals agg.Totals
 	Lines  int64
 	Bytes  int64
 }
@@ -168,7 +171,7 @@ func (s sink) name() string {
 type worker struct {
 	gen   *generator
 	buf   []byte // reused for every batch
-	tally tally
+	tally *tally
 	bytes int64
 }
 
@@ -230,7 +233,7 @@ func generate(ctx context.Context, s sink, o Options, progress *atomic.Int64) (R
 			// Lines average about 125 bytes in logfmt and 145 in JSON;
 			// the rare batch that needs more grows the buffer once.
 			buf:   make([]byte, 0, batchLines*160),
-			tally: tally{users: make([]int64, o.Users)},
+			tally: newTally(o.Users),
 		}
 		workers[i] = w
 		wg.Go(func() {
@@ -248,9 +251,9 @@ func generate(ctx context.Context, s sink, o Options, progress *atomic.Int64) (R
 	tallies := make([]*tally, len(workers))
 	for i, w := range workers {
 		rep.Bytes += w.bytes
-		tallies[i] = &w.tally
+		tallies[i] = w.tally
 	}
-	rep.Totals = totals(tallies)
+	rep.Totals = totals(tallies, g.startMS)
 	return rep, nil
 }
 
@@ -276,7 +279,7 @@ func (w *worker) run(ctx context.Context, s sink, batches <-chan batch, progress
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		w.buf = w.gen.renderBatch(w.buf[:0], b.index, &w.tally)
+		w.buf = w.gen.renderBatch(w.buf[:0], b.index, w.tally)
 		var off int64
 		select {
 		case off = <-b.start:

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -112,9 +111,9 @@ func TestWriteDeterministic(t *testing.T) {
 		o := Options{Records: 5*batchLines + 123, Users: 300, Seed: 7, Format: f}
 		g := newGenerator(o)
 		var want []byte
-		tl := tally{users: make([]int64, o.Users)}
+		tl := newTally(o.Users)
 		for b := range int64(6) {
-			want = g.renderBatch(want, b, &tl)
+			want = g.renderBatch(want, b, tl)
 		}
 		for _, workers := range []int{1, 2, 7} {
 			o.Workers = workers
@@ -122,7 +121,7 @@ func TestWriteDeterministic(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("%v, %d workers: the file differs from the batches in order", f, workers)
 			}
-			if want := totals([]*tally{&tl}); !reflect.DeepEqual(rep.Totals, want) {
+			if want := totals([]*tally{tl}, g.startMS); !rep.Totals.Equal(&want) {
 				t.Errorf("%v, %d workers: Totals differ from one worker's", f, workers)
 			}
 		}
@@ -166,7 +165,7 @@ func checkReport(t *testing.T, o Options, rep Report, data []byte) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		lines++
-		when, level, user, err := parse(sc.Text())
+		when, level, user, action, latency, err := parse(sc.Text())
 		if err != nil {
 			t.Fatalf("%+v: line %d: %v: %s", o, lines, err, sc.Text())
 		}
@@ -174,7 +173,13 @@ func checkReport(t *testing.T, o Options, rep Report, data []byte) {
 			t.Fatalf("%+v: line %d at %v, after %v (start %v)", o, lines, when, prev, o.start())
 		}
 		prev = when
-		shard.Count([]byte(level), []byte(user))
+		slot := shard.Count([]byte(level), []byte(user))
+		if action != "" {
+			shard.CountAction(slot, []byte(action), latency*1e6, true)
+		} else {
+			shard.CountLatency(latency * 1e6)
+		}
+		shard.CountTime(when.UnixNano())
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
@@ -185,7 +190,7 @@ func checkReport(t *testing.T, o Options, rep Report, data []byte) {
 	if lines != o.Records {
 		t.Errorf("%+v: file has %d lines, want %d", o, lines, o.Records)
 	}
-	if want := agg.Merge(shard); !reflect.DeepEqual(rep.Totals, want) {
+	if want := agg.Merge(shard); !rep.Totals.Equal(&want) {
 		t.Errorf("%+v: Totals\n got %v\nwant %v", o, rep.Totals, want)
 	}
 	if n := rep.Totals.Users["ghost@example.com"]; n != 0 {
@@ -196,34 +201,39 @@ func checkReport(t *testing.T, o Options, rep Report, data []byte) {
 	}
 }
 
-func parseJSON(line string) (when time.Time, level, user string, err error) {
+func parseJSON(line string) (when time.Time, level, user, action string, latencyMS int64, err error) {
 	var rec struct {
-		Time  time.Time
-		Level string
-		Msg   *string
-		User  string
+		Time      time.Time
+		Level     string
+		Msg       *string
+		User      string
+		Action    string
+		LatencyMS *int64 `json:"latency_ms"`
 	}
 	err = json.Unmarshal([]byte(line), &rec)
-	if err == nil && (rec.Level == "" || rec.Msg == nil) {
-		err = errors.New("no level or msg")
+	if err == nil && (rec.Level == "" || rec.Msg == nil || rec.LatencyMS == nil) {
+		err = errors.New("no level, msg or latency_ms")
 	}
-	return rec.Time, rec.Level, rec.User, err
+	if err != nil {
+		return when, "", "", "", 0, err
+	}
+	return rec.Time, rec.Level, rec.User, rec.Action, *rec.LatencyMS, nil
 }
 
 // parseLogfmt reads key=value pairs, a quoted value being a Go string
 // literal, as the text handler writes it.
-func parseLogfmt(line string) (when time.Time, level, user string, err error) {
+func parseLogfmt(line string) (when time.Time, level, user, action string, latencyMS int64, err error) {
 	attrs := map[string]string{}
 	for line != "" {
 		key, rest, ok := strings.Cut(line, "=")
 		if !ok {
-			return when, "", "", errors.New("key without value")
+			return when, "", "", "", 0, errors.New("key without value")
 		}
 		var val string
 		if strings.HasPrefix(rest, `"`) {
 			quoted, err := strconv.QuotedPrefix(rest)
 			if err != nil {
-				return when, "", "", err
+				return when, "", "", "", 0, err
 			}
 			val, _ = strconv.Unquote(quoted)
 			rest = rest[len(quoted):]
@@ -232,16 +242,21 @@ func parseLogfmt(line string) (when time.Time, level, user string, err error) {
 			rest = " " + rest
 		}
 		if _, dup := attrs[key]; dup {
-			return when, "", "", errors.New("duplicate key " + key)
+			return when, "", "", "", 0, errors.New("duplicate key " + key)
 		}
 		attrs[key] = val
 		line = strings.TrimPrefix(rest, " ")
 	}
 	if _, ok := attrs["msg"]; !ok || attrs["level"] == "" {
-		return when, "", "", errors.New("no level or msg")
+		return when, "", "", "", 0, errors.New("no level or msg")
 	}
-	when, err = time.Parse(time.RFC3339Nano, attrs["time"])
-	return when, attrs["level"], attrs["user"], err
+	if when, err = time.Parse(time.RFC3339Nano, attrs["time"]); err != nil {
+		return when, "", "", "", 0, err
+	}
+	if latencyMS, err = strconv.ParseInt(attrs["latency_ms"], 10, 64); err != nil {
+		return when, "", "", "", 0, err
+	}
+	return when, attrs["level"], attrs["user"], attrs["action"], latencyMS, nil
 }
 
 func TestWriteProgressAndTruncate(t *testing.T) {
@@ -479,7 +494,7 @@ func TestWriteStreamEqualsWriteFile(t *testing.T) {
 				if !bytes.Equal(w.buf.Bytes(), want) {
 					t.Errorf("%s: the stream differs from the file (%d bytes, want %d)", name, w.buf.Len(), len(want))
 				}
-				if !reflect.DeepEqual(rep, wantRep) {
+				if rep.Lines != wantRep.Lines || rep.Bytes != wantRep.Bytes || !rep.Totals.Equal(&wantRep.Totals) {
 					t.Errorf("%s: report %+v, want WriteFile's %+v", name, rep, wantRep)
 				}
 				if n := (records + batchLines - 1) / batchLines; int64(w.writes) != n {

@@ -122,7 +122,7 @@ func TestBatchLikeSlog(t *testing.T) {
 			o := Options{Records: 3 * batchLines, Users: 1000, Workers: 1, Seed: 9, Format: f}
 			g := newGenerator(o)
 			const b = 1
-			got := g.renderBatch(nil, b, &tally{users: make([]int64, o.Users)})
+			got := g.renderBatch(nil, b, newTally(o.Users))
 
 			var want []byte
 			var r rand.PCG
@@ -160,10 +160,10 @@ func TestBatchLikeSlog(t *testing.T) {
 func TestRenderBatchAllocs(t *testing.T) {
 	for _, f := range []Format{Logfmt, JSON} {
 		g := newGenerator(Options{Records: 4 * batchLines, Users: 5000, Workers: 1, Seed: 1, Format: f})
-		tl := tally{users: make([]int64, 5000)}
-		buf := g.renderBatch(nil, 0, &tl) // grow the buffer once
+		tl := newTally(5000)
+		buf := g.renderBatch(nil, 0, tl) // grow the buffer once
 		allocs := testing.AllocsPerRun(5, func() {
-			buf = g.renderBatch(buf[:0], 2, &tl)
+			buf = g.renderBatch(buf[:0], 2, tl)
 		})
 		if allocs != 0 {
 			t.Errorf("%v: renderBatch allocates %v times per batch, want 0", f, allocs)
@@ -195,11 +195,11 @@ func TestRenderBatchLongLatency(t *testing.T) {
 	for _, f := range []Format{Logfmt, JSON} {
 		o := Options{Records: batchLines, Users: 2000, Workers: 1, Seed: 3, Format: f}
 		g := newGenerator(o)
-		want := g.renderBatch(nil, 0, &tally{users: make([]int64, o.Users)})
+		want := g.renderBatch(nil, 0, newTally(o.Users))
 		for _, texts := range [][][latencySteps]word{g.actionLatText, g.jobLatText} {
 			clear(texts)
 		}
-		got := g.renderBatch(nil, 0, &tally{users: make([]int64, o.Users)})
+		got := g.renderBatch(nil, 0, newTally(o.Users))
 		if !bytes.Equal(got, want) {
 			t.Errorf("%v: lines differ when latencies take the slow path", f)
 		}

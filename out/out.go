@@ -8,10 +8,16 @@
 package out
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"time"
 
 	json "github.com/goccy/go-json"
 
@@ -20,17 +26,27 @@ import (
 )
 
 // Result is the results file. Keep the fields in alphabetical order of
-// their JSON names.
+// their JSON names. The sections of the metrics beyond the seed's
+// (actions, latency, time_range, windows and the counts of values that
+// could not be read) are left out when they were not asked for, so a run
+// with only the seed's counters writes the seed's schema plus line counts.
 type Result struct {
-	BlankLines        int64            `json:"blank_lines"`
-	Bytes             int64            `json:"bytes"`
-	Lines             int64            `json:"lines"`
-	LinesWithoutUser  map[string]int64 `json:"lines_without_user"`
-	LogLevels         map[string]int64 `json:"log_levels"`
-	MalformedExamples []Position       `json:"malformed_examples"`
-	MalformedLines    int64            `json:"malformed_lines"`
-	UniqueUsers       int              `json:"unique_users"`
-	UserActions       map[string]int64 `json:"user_actions"`
+	Actions             map[string]Action `json:"actions,omitempty"`
+	BlankLines          int64             `json:"blank_lines"`
+	Bytes               int64             `json:"bytes"`
+	FilteredLines       int64             `json:"filtered_lines,omitempty"`
+	Latency             *Latency          `json:"latency,omitempty"`
+	Lines               int64             `json:"lines"`
+	LinesWithoutUser    map[string]int64  `json:"lines_without_user"`
+	LogLevels           map[string]int64  `json:"log_levels"`
+	MalformedExamples   []Position        `json:"malformed_examples"`
+	MalformedLines      int64             `json:"malformed_lines"`
+	TimeRange           *TimeRange        `json:"time_range,omitempty"`
+	UniqueUsers         int               `json:"unique_users"`
+	UnreadableLatencies int64             `json:"unreadable_latencies,omitempty"`
+	UnreadableTimes     int64             `json:"unreadable_times,omitempty"`
+	UserActions         map[string]int64  `json:"user_actions"`
+	Windows             *Windows          `json:"windows,omitempty"`
 }
 
 // Position locates a malformed line.
@@ -39,9 +55,67 @@ type Position struct {
 	Line int64  `json:"line"`
 }
 
+// Action is what the events of one action add up to.
+type Action struct {
+	Events    int64            `json:"events"`
+	Latency   *Latency         `json:"latency,omitempty"` // absent when none of its events had one
+	LogLevels map[string]int64 `json:"log_levels"`
+}
+
+// Latency summarises a histogram in milliseconds, rounded to the
+// microsecond. The percentiles are nearest-rank values from agg.Histogram,
+// within 1/256 of the exact ones; count, max, mean and min are exact.
+type Latency struct {
+	Count  int64   `json:"count"`
+	MaxMS  float64 `json:"max_ms"`
+	MeanMS float64 `json:"mean_ms"`
+	MinMS  float64 `json:"min_ms"`
+	P50MS  float64 `json:"p50_ms"`
+	P90MS  float64 `json:"p90_ms"`
+	P999MS float64 `json:"p999_ms"`
+	P99MS  float64 `json:"p99_ms"`
+}
+
+// TimeRange is the span of the events that had a time, in RFC 3339 UTC.
+type TimeRange struct {
+	Events int64  `json:"events"`
+	First  string `json:"first,omitempty"`
+	Last   string `json:"last,omitempty"`
+}
+
+// Windows counts events per time window, every window from the first
+// event's to the last's, empty ones as zero.
+type Windows struct {
+	Counts []Window `json:"counts"`
+	Width  string   `json:"width"`
+}
+
+// Window is one time window: its start and its events.
+type Window struct {
+	Events int64  `json:"events"`
+	Start  string `json:"start"`
+}
+
+// Sections says which metrics beyond the seed's a Result holds, and how
+// many users it lists.
+type Sections struct {
+	Actions bool // the actions section
+	Latency bool // the latency summaries, overall and per action
+	Times   bool // time_range, and windows when the totals have them
+	Filter  bool // filtered_lines, when a time filter was used
+	// TopUsers, when positive, keeps only that many users in
+	// user_actions: those with the most lines, ties broken by name.
+	// unique_users still counts them all.
+	TopUsers int
+}
+
+// AllSections are the sections of a run that takes every field.
+var AllSections = Sections{Actions: true, Latency: true, Times: true}
+
 // New builds the result of bytes worth of input counted into t, with the
-// malformed lines found at the given positions.
-func New(t agg.Totals, bytes int64, malformedAt []scan.Position) Result {
+// malformed lines found at the given positions, holding the sections s
+// names.
+func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Result {
 	r := Result{
 		BlankLines:        t.Blank,
 		Bytes:             bytes,
@@ -51,12 +125,89 @@ func New(t agg.Totals, bytes int64, malformedAt []scan.Position) Result {
 		MalformedExamples: make([]Position, len(malformedAt)),
 		MalformedLines:    t.Malformed,
 		UniqueUsers:       len(t.Users),
-		UserActions:       nonNil(t.Users),
+		UserActions:       topUsers(nonNil(t.Users), s.TopUsers),
 	}
 	for i, p := range malformedAt {
 		r.MalformedExamples[i] = Position{File: p.File, Line: p.Line}
 	}
+	if s.Filter {
+		r.FilteredLines = t.Filtered
+	}
+	if s.Actions {
+		r.Actions = make(map[string]Action, len(t.Actions))
+		for name, a := range t.Actions {
+			act := Action{Events: a.Events, LogLevels: nonNil(a.Levels)}
+			if s.Latency && a.Latency.Count() > 0 {
+				act.Latency = summarise(&a.Latency)
+			}
+			r.Actions[name] = act
+		}
+	}
+	if s.Latency {
+		r.Latency = summarise(&t.Latency)
+		r.UnreadableLatencies = t.BadLatency
+	}
+	if s.Times {
+		r.TimeRange = &TimeRange{Events: t.Timed}
+		if t.Timed > 0 {
+			r.TimeRange.First, r.TimeRange.Last = timestamp(t.First), timestamp(t.Last)
+		}
+		r.UnreadableTimes = t.BadTime
+		if w := &t.Windows; w.Width > 0 {
+			r.Windows = &Windows{Width: w.Width.String(), Counts: make([]Window, len(w.Counts))}
+			for i, n := range w.Counts {
+				r.Windows.Counts[i] = Window{Events: n, Start: w.Start(i).Format(time.RFC3339Nano)}
+			}
+		}
+	}
 	return r
+}
+
+func summarise(h *agg.Histogram) *Latency {
+	if h.Count() == 0 {
+		return &Latency{}
+	}
+	return &Latency{
+		Count:  h.Count(),
+		MaxMS:  millis(float64(h.Max())),
+		MeanMS: millis(h.Mean()),
+		MinMS:  millis(float64(h.Min())),
+		P50MS:  millis(float64(h.Quantile(0.5))),
+		P90MS:  millis(float64(h.Quantile(0.9))),
+		P99MS:  millis(float64(h.Quantile(0.99))),
+		P999MS: millis(float64(h.Quantile(0.999))),
+	}
+}
+
+// millis converts nanoseconds to milliseconds rounded to the microsecond.
+func millis(ns float64) float64 { return math.Round(ns/1e3) / 1e3 }
+
+func timestamp(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }
+
+// topUsers returns the n users of m with the most lines, or m itself when
+// n is not positive or m is no larger.
+func topUsers(m map[string]int64, n int) map[string]int64 {
+	if n <= 0 || len(m) <= n {
+		return m
+	}
+	top := make(map[string]int64, n)
+	for _, name := range TopUsers(m, n) {
+		top[name] = m[name]
+	}
+	return top
+}
+
+// TopUsers returns the names of the n users of m with the most lines, most
+// first, ties broken by name.
+func TopUsers(m map[string]int64, n int) []string {
+	names := slices.Collect(maps.Keys(m))
+	slices.SortFunc(names, func(a, b string) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return names[:min(n, len(names))]
 }
 
 // nonNil makes an absent map an empty JSON object rather than null, so a

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/logproc/logproc/agg"
 	"github.com/logproc/logproc/scan"
@@ -22,7 +23,37 @@ func sample() Result {
 		Users:     map[string]int64{"zed@example.com": 4, "ann@example.com": 5, "Jane Q. Public <jane@example.com>": 1, "a\uFFFDb": 1},
 		Blank:     2,
 		Malformed: 3,
-	}, 1234, []scan.Position{{File: "logs", Line: 3}, {File: "logs", Line: 9}, {File: "other.log", Line: 1}})
+	}, 1234, []scan.Position{{File: "logs", Line: 3}, {File: "logs", Line: 9}, {File: "other.log", Line: 1}}, Sections{})
+}
+
+// full is a result with every section: actions with and without
+// latencies, a time range, windows (one of them empty), a time filter and
+// a top-2 user list.
+func full() Result {
+	t := agg.Totals{
+		Levels:     map[string]int64{"INFO": 6, "WARN": 2},
+		NoUser:     map[string]int64{"INFO": 1},
+		Users:      map[string]int64{"ann": 3, "bob": 3, "cy": 1},
+		Filtered:   4,
+		BadLatency: 1,
+		BadTime:    2,
+		Timed:      8,
+		First:      time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC).UnixNano(),
+		Last:       time.Date(2026, 11, 26, 8, 2, 30, 500e6, time.UTC).UnixNano(),
+		Windows:    agg.Windows{Width: time.Minute, First: time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC).Unix() / 60, Counts: []int64{5, 0, 3}},
+		Actions: map[string]*agg.ActionTotals{
+			"login":  {Events: 4, Levels: map[string]int64{"INFO": 3, "WARN": 1}},
+			"logout": {Events: 3, Levels: map[string]int64{"INFO": 2, "WARN": 1}},
+		},
+	}
+	for _, ms := range []int64{12, 15, 40, 1200} {
+		t.Actions["login"].Latency.Add(ms * 1e6)
+		t.Latency.Add(ms * 1e6)
+	}
+	t.Latency.Add(250e3) // an event with no action
+	s := AllSections
+	s.Filter, s.TopUsers = true, 2
+	return New(t, 999, nil, s)
 }
 
 func TestMarshalGolden(t *testing.T) {
@@ -31,7 +62,8 @@ func TestMarshalGolden(t *testing.T) {
 		r    Result
 	}{
 		{"sample", sample()},
-		{"empty", New(agg.Totals{}, 0, nil)},
+		{"empty", New(agg.Totals{}, 0, nil, Sections{})},
+		{"full", full()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,7 +122,7 @@ func TestMarshalIsStandardJSON(t *testing.T) {
 }
 
 func TestEmptyMapsAreObjects(t *testing.T) {
-	b, err := Marshal(New(agg.Totals{}, 0, nil))
+	b, err := Marshal(New(agg.Totals{}, 0, nil, Sections{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +201,7 @@ func BenchmarkMarshal(b *testing.B) {
 	for i := range 10000 {
 		users["user"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+string(rune('a'+i/26%26))+string(rune('a'+i/676))+"@example.com"] = int64(i)
 	}
-	r := New(agg.Totals{Levels: map[string]int64{"INFO": 1}, Users: users}, 1, nil)
+	r := New(agg.Totals{Levels: map[string]int64{"INFO": 1}, Users: users}, 1, nil, Sections{})
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Marshal(r); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/logproc/logproc/bench"
 	"github.com/logproc/logproc/gen"
 	"github.com/logproc/logproc/scan"
+	"github.com/logproc/logproc/scan/logline"
 )
 
 func generate(t testing.TB, dir string, o gen.Options) (string, gen.Report) {
@@ -41,6 +42,22 @@ func sameTotals(t *testing.T, what string, got, want agg.Totals) {
 	}
 }
 
+// allMetrics takes every field gen writes: its keys, with zap's "ts" as
+// a second time key as logproc's default has it.
+var allMetrics = logline.Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"}
+
+// sameAll fails unless got holds every count of want: levels, users,
+// actions, latency histograms, time range and windows.
+func sameAll(t *testing.T, what string, got, want agg.Totals) {
+	t.Helper()
+	sameTotals(t, what, got, want)
+	if !got.Equal(&want) {
+		t.Errorf("%s: metrics differ: %d actions (want %d), %d latencies (want %d), %d timed %d..%d (want %d %d..%d), windows %v (want %v)",
+			what, len(got.Actions), len(want.Actions), got.Latency.Count(), want.Latency.Count(),
+			got.Timed, got.First, got.Last, want.Timed, want.First, want.Last, got.Windows, want.Windows)
+	}
+}
+
 // TestFilesEqualsTruth: across seeds, sizes, both formats, worker counts
 // from 1 to more than there are lines, windows smaller than a line, and
 // scan reproduces what gen wrote.
@@ -57,11 +74,11 @@ func TestFilesEqualsTruth(t *testing.T) {
 			for _, workers := range []int{1, 2, 3, 8, int(records) + 5} {
 				for _, window := range []int{0, 64, 4096} {
 					name := fmt.Sprintf("%s/%d lines/%d workers/window %d", format, records, workers, window)
-					res, err := scan.Files(context.Background(), []string{path}, scan.Options{Workers: workers, Window: window}, nil)
+					res, err := scan.Files(context.Background(), []string{path}, scan.Options{Workers: workers, Buffer: window, Parse: allMetrics}, nil)
 					if err != nil {
 						t.Fatalf("%s: %v", name, err)
 					}
-					sameTotals(t, name, res.Totals, rep.Totals)
+					sameAll(t, name, res.Totals, rep.Totals)
 					if res.Bytes != rep.Bytes || res.Totals.Lines() != rep.Lines {
 						t.Errorf("%s: %d bytes, %d lines; want %d, %d", name, res.Bytes, res.Totals.Lines(), rep.Bytes, rep.Lines)
 					}
@@ -129,7 +146,7 @@ func TestFilesAgreesWithNaive(t *testing.T) {
 		}
 		for _, window := range []int{8, 64, 0} {
 			for _, workers := range []int{1, 3} {
-				res, err := scan.Files(context.Background(), []string{path}, scan.Options{Workers: workers, Window: window}, nil)
+				res, err := scan.Files(context.Background(), []string{path}, scan.Options{Workers: workers, Buffer: window}, nil)
 				if err != nil {
 					t.Fatalf("%s: %v", tt.name, err)
 				}
@@ -225,10 +242,10 @@ func TestProgress(t *testing.T) {
 func BenchmarkFiles(b *testing.B) {
 	const records = 1 << 20
 	path, rep := generate(b, b.TempDir(), gen.Options{Records: records, Users: 10000, Workers: 2, Seed: 1})
-	for _, window := range []int{64 << 10, scan.DefaultWindow, 4 << 20} {
+	for _, window := range []int{64 << 10, scan.DefaultBuffer, 4 << 20} {
 		for _, workers := range []int{1, 2} {
 			b.Run(fmt.Sprintf("window=%dKiB/workers=%d", window>>10, workers), func(b *testing.B) {
-				o := scan.Options{Workers: workers, Window: window}
+				o := scan.Options{Workers: workers, Buffer: window}
 				b.SetBytes(rep.Bytes)
 				b.ReportAllocs()
 				var res scan.Result

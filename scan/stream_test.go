@@ -71,7 +71,7 @@ func TestStreamsEqualTruth(t *testing.T) {
 					continue // a chunk per line: slow under -race, and the small files cover it
 				}
 				for _, workers := range []int{1, 3} {
-					o := scan.Options{Workers: workers, Window: window, Stdin: bytes.NewReader(data)}
+					o := scan.Options{Workers: workers, Buffer: window, Stdin: bytes.NewReader(data), Parse: allMetrics}
 					for name, p := range map[string]string{"stdin": "-", "gzip": gz, "fifo": fifo(t, data), "no-mmap": path} {
 						what := fmt.Sprintf("%s/%s/%d lines/window %d/%d workers", name, format, records, window, workers)
 						o.NoMmap = name == "no-mmap"
@@ -79,7 +79,7 @@ func TestStreamsEqualTruth(t *testing.T) {
 						if err != nil {
 							t.Fatalf("%s: %v", what, err)
 						}
-						sameTotals(t, what, res.Totals, rep.Totals)
+						sameAll(t, what, res.Totals, rep.Totals)
 						if res.Bytes != rep.Bytes {
 							t.Errorf("%s: %d bytes, want %d", what, res.Bytes, rep.Bytes)
 						}
@@ -106,7 +106,7 @@ func TestStreamAgreesWithNaive(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, window := range []int{8, 100, 0} {
-		res, err := scan.Files(context.Background(), []string{gzipFile(t, path)}, scan.Options{Workers: 2, Window: window}, nil)
+		res, err := scan.Files(context.Background(), []string{gzipFile(t, path)}, scan.Options{Workers: 2, Buffer: window}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/logproc/logproc/agg"
+	"github.com/logproc/logproc/scan/logline"
 )
 
 func newWorker(window int) *worker {
@@ -29,7 +31,7 @@ func TestCountLinesAllocatesNothing(t *testing.T) {
 		`not a log line`,
 		"level=INFO user=crlf\r",
 	}, "\n") + "\n")
-	w := newWorker(DefaultWindow)
+	w := newWorker(DefaultBuffer)
 	var tally rangeTally
 	w.countLines(window, &tally)
 	allocs := testing.AllocsPerRun(100, func() {
@@ -45,6 +47,46 @@ func TestCountLinesAllocatesNothing(t *testing.T) {
 	const runs = 1 + 1 + 100
 	if got.Events() != runs*6 || got.Blank != runs || got.Malformed != runs {
 		t.Fatalf("counted %d events, %d blank, %d malformed; want %d, %d, %d", got.Events(), got.Blank, got.Malformed, runs*6, runs, runs)
+	}
+}
+
+// TestCountLinesAllMetricsAllocatesNothing: with every field taken, time
+// windows and a time filter, counting a window of lines allocates nothing
+// once its actions, users and windows have been seen.
+func TestCountLinesAllMetricsAllocatesNothing(t *testing.T) {
+	window := []byte(strings.Join([]string{
+		`time=2026-11-26T08:00:00.123Z level=INFO msg="user action" user=jane.smith42@example.com action=login latency_ms=42`,
+		`time=2026-11-26T08:00:01.500Z level=WARN msg="slow" user="Jane Q. <j@x>" action=search latency_ms=1.5s`,
+		`time=2026-11-26T08:00:02.125Z level=ERROR msg="cache refreshed" component=cache latency_ms=7`,
+		`{"ts":1795680003.25,"level":"info","msg":"user action","user":"u7","action":"login","latency_ms":3}`,
+		`time=2026-11-26T09:30:00Z level=INFO user=late action=login`,
+		`level=INFO user=untimed latency_ms=fast`,
+		``,
+		`not a log line`,
+	}, "\n") + "\n")
+	p, err := logline.NewParser(logline.Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorker(DefaultBuffer)
+	w.parser = p
+	w.shard.SetWindow(time.Second)
+	w.filter = newTimeFilter(time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
+	var tally rangeTally
+	w.countLines(window, &tally)
+	allocs := testing.AllocsPerRun(100, func() {
+		if rest := w.countLines(window, &tally); len(rest) != 0 {
+			t.Fatalf("countLines left %q", rest)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("countLines allocates %.1f times per window, want 0", allocs)
+	}
+	got := agg.Merge(w.shard)
+	const runs = 1 + 1 + 100
+	if got.Events() != runs*4 || got.Filtered != runs*2 || got.Actions["login"].Events != runs*2 || got.Latency.Count() != runs*4 || got.BadLatency != 0 {
+		t.Fatalf("counted %d events, %d filtered, %d logins, %d latencies; want %d, %d, %d, %d",
+			got.Events(), got.Filtered, got.Actions["login"].Events, got.Latency.Count(), runs*4, runs*2, runs*2, runs*4)
 	}
 }
 
@@ -64,7 +106,7 @@ func TestTruncatedWhileMapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tally rangeTally
-	err = newWorker(DefaultWindow).scan(context.Background(), in, Range{0, in.size}, &tally)
+	err = newWorker(DefaultBuffer).scan(context.Background(), in, Range{0, in.size}, &tally)
 	in.Close()
 	if err == nil || !strings.Contains(err.Error(), "changed while it was read") {
 		t.Fatalf("scanning a truncated mapping: err = %v, want a clean error", err)
@@ -74,7 +116,7 @@ func TestTruncatedWhileMapped(t *testing.T) {
 func BenchmarkCountLines(b *testing.B) {
 	for _, users := range []int{100, 10000} {
 		var buf bytes.Buffer
-		for i := 0; buf.Len() < DefaultWindow-200; i++ {
+		for i := 0; buf.Len() < DefaultBuffer-200; i++ {
 			buf.WriteString(`time=2026-11-26T08:00:00.123Z level=INFO msg="user action" user=user`)
 			buf.WriteString(strings.Repeat("x", i%7))
 			buf.WriteString(string(rune('a' + i%users%26)))
@@ -85,7 +127,7 @@ func BenchmarkCountLines(b *testing.B) {
 		window := buf.Bytes()
 		lines := bytes.Count(window, []byte("\n"))
 		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
-			w := newWorker(DefaultWindow)
+			w := newWorker(DefaultBuffer)
 			var tally rangeTally
 			b.SetBytes(int64(len(window)))
 			b.ReportAllocs()

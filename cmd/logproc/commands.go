@@ -14,7 +14,6 @@ import (
 	"github.com/logproc/logproc/gen"
 	"github.com/logproc/logproc/out"
 	"github.com/logproc/logproc/scan"
-	"github.com/logproc/logproc/scan/logline"
 )
 
 const genUsage = `Usage: logproc gen [flags]
@@ -163,7 +162,7 @@ func genStage(ctx context.Context, s *genSettings, m *meter, stdout io.Writer, t
 	if err != nil {
 		return stageStats{}, err
 	}
-	want := out.New(rep.Totals, rep.Bytes, nil)
+	want := out.New(rep.Totals, rep.Bytes, nil, out.AllSections)
 	if s.truth != "" {
 		if err := out.Write(s.truth, want, stdout); err != nil {
 			return stageStats{}, err
@@ -177,12 +176,13 @@ func genStage(ctx context.Context, s *genSettings, m *meter, stdout io.Writer, t
 
 // scanSettings are the scanner's flags, defaulted from the Config.
 type scanSettings struct {
-	opts   scan.Options
-	output string
+	opts     scan.Options
+	output   string
+	sections out.Sections
 }
 
 func addScanFlags(f *commandFlags, cfg Config) *scanSettings {
-	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: cfg.LogPath + ".json"}
+	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: cfg.LogPath + ".json", sections: out.AllSections}
 	f.StringVar(&s.output, "o", s.output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
 	return s
 }
@@ -203,8 +203,7 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	f := newCommandFlags("scan", scanUsage)
 	s := addScanFlags(f, cfg)
 	f.IntVar(&s.opts.Workers, "workers", cfg.ScanWorkers, "workers that parse (env CONCURRENT_LOG_READER_TASK)")
-	f.StringVar(&s.opts.LevelKey, "level-key", cfg.LevelKey, "`key` that holds a line's level (env LOGPROC_LEVEL_KEY)")
-	f.StringVar(&s.opts.UserKey, "user-key", cfg.UserKey, "`key` that holds a line's user (env LOGPROC_USER_KEY)")
+	metrics := addMetricFlags(f, cfg)
 	f.BoolVar(&s.opts.NoMmap, "no-mmap", false, "read files instead of mapping them (for mounts where mapping fails)")
 	if err := f.parse(args, stdout); err != nil {
 		return err
@@ -212,7 +211,7 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if err := s.check(f, "workers"); err != nil {
 		return err
 	}
-	if err := checkKeys(f, s.opts.LevelKey, s.opts.UserKey); err != nil {
+	if err := metrics.apply(f, s); err != nil {
 		return err
 	}
 	paths, err := expandGlobs(f.Args())
@@ -235,6 +234,9 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		return err
 	}
 	if !f.quiet {
+		if s.output != "-" && isTerminal(stdout) {
+			writeSummary(stdout, res, paths)
+		}
 		fmt.Fprintln(stderr, stage.summary("scanned", s.opts.Workers, "workers", s.output))
 		if res.MalformedLines > 0 {
 			fmt.Fprintln(stderr, malformedNote(res))
@@ -256,7 +258,7 @@ func scanStage(ctx context.Context, paths []string, s *scanSettings, m *meter) (
 	if err != nil {
 		return out.Result{}, stageStats{}, err
 	}
-	res := out.New(sr.Totals, sr.Bytes, sr.MalformedAt)
+	res := out.New(sr.Totals, sr.Bytes, sr.MalformedAt, s.sections)
 	return res, stageStats{lines: res.Lines, bytes: res.Bytes, took: took}, nil
 }
 
@@ -269,22 +271,6 @@ func malformedNote(r out.Result) string {
 		s += " " + p.File + ":" + strconv.FormatInt(p.Line, 10)
 	}
 	return s
-}
-
-// checkKeys validates -level-key and -user-key, naming the flag or
-// variable each came from.
-func checkKeys(f *commandFlags, levelKey, userKey string) error {
-	level, user := f.source("level-key", "LOGPROC_LEVEL_KEY"), f.source("user-key", "LOGPROC_USER_KEY")
-	if err := logline.CheckKey(levelKey); err != nil {
-		return usagef("%s=%q: %v", level, levelKey, err)
-	}
-	if err := logline.CheckKey(userKey); err != nil {
-		return usagef("%s=%q: %v", user, userKey, err)
-	}
-	if levelKey == userKey {
-		return usagef("%s and %s both name %q: the level and the user need keys of their own", level, user, levelKey)
-	}
-	return nil
 }
 
 // expandGlobs expands the arguments that hold a glob pattern and name no

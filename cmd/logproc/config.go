@@ -26,6 +26,12 @@ type Config struct {
 	Format      string `env:"LOGPROC_FORMAT" env-default:"logfmt" env-description:"format the generator writes: logfmt or json"`
 	LevelKey    string `env:"LOGPROC_LEVEL_KEY" env-default:"level" env-description:"key that holds a line's level, for scan"`
 	UserKey     string `env:"LOGPROC_USER_KEY" env-default:"user" env-description:"key that holds a line's user, for scan"`
+	ActionKey   string `env:"LOGPROC_ACTION_KEY" env-default:"action" env-description:"key that holds a line's action, for scan"`
+	LatencyKey  string `env:"LOGPROC_LATENCY_KEY" env-default:"latency_ms" env-description:"key that holds a line's latency, for scan"`
+	LatencyUnit string `env:"LOGPROC_LATENCY_UNIT" env-description:"unit of a latency written as a bare number: ns, us, ms or s (default: from the key's suffix, else ms)"`
+	TimeKey     string `env:"LOGPROC_TIME_KEY" env-default:"time,ts" env-description:"key that holds a line's time, for scan (alternatives separated by commas)"`
+	InputFormat string `env:"LOGPROC_INPUT_FORMAT" env-default:"auto" env-description:"how scan reads lines: auto (per line), logfmt or json"`
+	Metrics     string `env:"LOGPROC_METRICS" env-default:"all" env-description:"what scan computes beyond levels and users: all, seed, or a list of actions, latency, time"`
 }
 
 // envFile is read from the working directory when present. A variable

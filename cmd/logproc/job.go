@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logproc/logproc/out"
+	"github.com/logproc/logproc/scan/logline"
 )
 
 // runJob is the seed project's whole job: generate, scan, write results.
@@ -19,6 +20,8 @@ func runJob(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 	f.IntVar(&g.opts.Workers, "gen-workers", cfg.GenWorkers, "goroutines that generate (env CONCURRENT_LOG_TASK)")
 	f.StringVar(&g.path, "log", g.path, "the log `file` to write and scan (env LOG_PATH)")
 	s := addScanFlags(f, cfg)
+	// The generator writes slog's keys, and knows every metric's truth.
+	s.opts.Parse = logline.Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time"}
 	f.IntVar(&s.opts.Workers, "workers", cfg.ScanWorkers, "workers that parse (env CONCURRENT_LOG_READER_TASK)")
 	if err := f.parse(args, stdout); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -118,6 +119,16 @@ func TestScanBadInputs(t *testing.T) {
 		{"unknown flag", []string{"scan", "-bogus", "x"}, 2, []string{"-bogus"}},
 		{"zero workers", []string{"scan", "-workers", "0", "x"}, 2, []string{"-workers=0"}},
 		{"unknown command", []string{"frobnicate"}, 2, []string{"frobnicate"}},
+		{"unknown metric", []string{"scan", "-metrics", "latency,colour", "x"}, 2, []string{"-metrics", `"latency,colour"`, `"colour"`}},
+		{"zero window", []string{"scan", "-window", "0s", "x"}, 2, []string{"-window=0s"}},
+		{"window without times", []string{"scan", "-metrics", "actions", "-window", "1m", "x"}, 2, []string{"-window", "time", `"actions"`}},
+		{"bad since", []string{"scan", "-since", "yesterday", "x"}, 2, []string{"-since", `"yesterday"`}},
+		{"since after until", []string{"scan", "-since", "2026-11-27", "-until", "2026-11-26", "x"}, 2, []string{"-since", "-until", "2026-11-27"}},
+		{"negative top", []string{"scan", "-top", "-1", "x"}, 2, []string{"-top=-1"}},
+		{"unknown input format", []string{"scan", "-input-format", "xml", "x"}, 2, []string{"-input-format", `"xml"`}},
+		{"unknown latency unit", []string{"scan", "-latency-unit", "parsec", "x"}, 2, []string{"-latency-unit", `"parsec"`}},
+		{"bad time key", []string{"scan", "-time-key", "time,,ts", "x"}, 2, []string{"-time-key", `"time,,ts"`}},
+		{"key used twice", []string{"scan", "-action-key", "user", "x"}, 2, []string{"-action-key", "LOGPROC_USER_KEY", `"user"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,6 +160,10 @@ func TestBadEnvironment(t *testing.T) {
 		{"LOG_PATH=-", []string{"run"}, []string{"LOG_PATH=-", "needs a file"}},
 		{"LOGPROC_USER_KEY=a b", []string{"scan"}, []string{"LOGPROC_USER_KEY", `"a b"`}},
 		{"LOGPROC_LEVEL_KEY=user", []string{"scan"}, []string{"LOGPROC_LEVEL_KEY", "LOGPROC_USER_KEY", `"user"`}},
+		{"LOGPROC_METRICS=everything", []string{"scan"}, []string{"LOGPROC_METRICS", `"everything"`}},
+		{"LOGPROC_INPUT_FORMAT=csv", []string{"scan"}, []string{"LOGPROC_INPUT_FORMAT", `"csv"`}},
+		{"LOGPROC_LATENCY_UNIT=h", []string{"scan"}, []string{"LOGPROC_LATENCY_UNIT", `"h"`}},
+		{"LOGPROC_TIME_KEY=a=b", []string{"scan"}, []string{"LOGPROC_TIME_KEY", `"a=b"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
@@ -510,4 +525,110 @@ func TestScanGlobs(t *testing.T) {
 		t.Errorf("scan -no-mmap: exit %d, %s, want 1000 lines", r.code, r.stderr)
 	}
 	wantError(t, logproc(t, dir, nil, "scan", "-o", "-", "*.txt"), 1, "*.txt", "no file matches")
+}
+
+// TestScanMetrics runs the metrics end to end on a generated log: windows,
+// a time range filter and -top, against the generator's truth.
+func TestScanMetrics(t *testing.T) {
+	dir := t.TempDir()
+	if r := logproc(t, dir, nil, "gen", "-n", "30000", "-users", "50", "-o", "app.log", "-truth", "truth.json"); r.code != 0 {
+		t.Fatalf("gen: exit %d: %s", r.code, r.stderr)
+	}
+	type latency struct {
+		Count int64   `json:"count"`
+		P99MS float64 `json:"p99_ms"`
+	}
+	type results struct {
+		Actions map[string]struct {
+			Events    int64            `json:"events"`
+			Latency   *latency         `json:"latency"`
+			LogLevels map[string]int64 `json:"log_levels"`
+		} `json:"actions"`
+		Filtered  int64            `json:"filtered_lines"`
+		Latency   *latency         `json:"latency"`
+		Lines     int64            `json:"lines"`
+		LogLevels map[string]int64 `json:"log_levels"`
+		TimeRange *struct {
+			Events int64  `json:"events"`
+			First  string `json:"first"`
+			Last   string `json:"last"`
+		} `json:"time_range"`
+		UniqueUsers int              `json:"unique_users"`
+		UserActions map[string]int64 `json:"user_actions"`
+		Windows     *struct {
+			Width  string `json:"width"`
+			Counts []struct {
+				Events int64  `json:"events"`
+				Start  string `json:"start"`
+			} `json:"counts"`
+		} `json:"windows"`
+	}
+	decode := func(s string) results {
+		t.Helper()
+		var r results
+		if err := json.Unmarshal([]byte(s), &r); err != nil {
+			t.Fatalf("not the results JSON: %v\n%.300s", err, s)
+		}
+		return r
+	}
+	truthData, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := decode(string(truthData))
+
+	// All metrics, the default: the same as the truth, windows besides.
+	r := logproc(t, dir, nil, "scan", "-window", "10s", "-o", "-", "app.log")
+	if r.code != 0 {
+		t.Fatalf("scan: exit %d: %s", r.code, r.stderr)
+	}
+	all := decode(r.stdout)
+	if len(all.Actions) != len(truth.Actions) || all.Latency == nil || *all.Latency != *truth.Latency || all.TimeRange == nil || *all.TimeRange != *truth.TimeRange {
+		t.Errorf("scan's metrics differ from the truth: %d actions (want %d), latency %+v (want %+v)", len(all.Actions), len(truth.Actions), all.Latency, truth.Latency)
+	}
+	var windowed int64
+	for _, w := range all.Windows.Counts {
+		windowed += w.Events
+	}
+	if all.Windows.Width != "10s" || windowed != 30000 || len(all.Windows.Counts) != 6 {
+		t.Errorf("windows %s × %d hold %d events; want 10s × 6 windows (lines 2 ms apart span 60 s) holding 30000", all.Windows.Width, len(all.Windows.Counts), windowed)
+	}
+
+	// The seed's counters only: no metric sections.
+	r = logproc(t, dir, []string{"LOGPROC_METRICS=seed"}, "scan", "-o", "-", "app.log")
+	if seed := decode(r.stdout); r.code != 0 || seed.Actions != nil || seed.Latency != nil || seed.TimeRange != nil || seed.UniqueUsers != truth.UniqueUsers {
+		t.Errorf("-metrics seed: exit %d, sections %v %v %v", r.code, seed.Actions != nil, seed.Latency != nil, seed.TimeRange != nil)
+	}
+
+	// A time range and the top three users.
+	r = logproc(t, dir, nil, "scan", "-since", "2026-11-26T08:00:10Z", "-until", "2026-11-26T08:00:20Z", "-top", "3", "-o", "-", "app.log")
+	if r.code != 0 {
+		t.Fatalf("scan -since -until: exit %d: %s", r.code, r.stderr)
+	}
+	part := decode(r.stdout)
+	if part.TimeRange.Events+part.Filtered != 30000 || part.TimeRange.Events < 4000 || part.TimeRange.Events > 6000 {
+		t.Errorf("10 s of 60 s kept %d events and filtered %d; want about 5000 and the rest", part.TimeRange.Events, part.Filtered)
+	}
+	if part.TimeRange.First < "2026-11-26T08:00:10" || part.TimeRange.First >= "2026-11-26T08:00:11" {
+		t.Errorf("first kept event at %s, want in the first second of the range", part.TimeRange.First)
+	}
+	if len(part.UserActions) != 3 || part.UniqueUsers <= 3 {
+		t.Errorf("-top 3 listed %d users of %d", len(part.UserActions), part.UniqueUsers)
+	}
+}
+
+// TestEnvExampleListsConfig: every variable Config reads is documented in
+// .env.example, so the file a user copies is complete.
+func TestEnvExampleListsConfig(t *testing.T) {
+	data, err := os.ReadFile("../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := reflect.TypeOf(Config{})
+	for i := range typ.NumField() {
+		name := typ.Field(i).Tag.Get("env")
+		if !strings.Contains(string(data), name+"=") {
+			t.Errorf(".env.example does not mention %s", name)
+		}
+	}
 }

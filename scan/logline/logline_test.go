@@ -5,11 +5,19 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 )
+
+// parse is Parse with the record returned, for tests.
+func parse(p *Parser, line []byte) (Record, Kind) {
+	var rec Record
+	kind := p.Parse(line, &rec)
+	return rec, kind
+}
 
 var kindNames = [...]string{Event: "Event", Blank: "Blank", Malformed: "Malformed"}
 
@@ -253,7 +261,7 @@ func TestParse(t *testing.T) {
 
 func checkParse(t *testing.T, p *Parser, tt parseTest) {
 	t.Helper()
-	rec, kind := p.Parse([]byte(tt.line))
+	rec, kind := parse(p, []byte(tt.line))
 	if kind != tt.kind || string(rec.Level) != tt.level || string(rec.User) != tt.user {
 		t.Errorf("Parse(%q) = (level %q, user %q, %s); want (level %q, user %q, %s)",
 			tt.line, rec.Level, rec.User, kind.name(), tt.level, tt.user, tt.kind.name())
@@ -309,8 +317,17 @@ func TestParseReusesScratch(t *testing.T) {
 	}
 }
 
+func mustParser(t testing.TB, c Config) Parser {
+	t.Helper()
+	p, err := NewParser(c)
+	if err != nil {
+		t.Fatalf("NewParser(%+v): %v", c, err)
+	}
+	return p
+}
+
 func TestParseKeys(t *testing.T) {
-	p := NewParser("severity", "uid")
+	p := mustParser(t, Config{LevelKey: "severity", UserKey: "uid"})
 	checkParse(t, &p, parseTest{"level=INFO user=u severity=WARN uid=7", Event, "WARN", "7"})
 	checkParse(t, &p, parseTest{`{"level":"INFO","severity":"WARN","uid":7}`, Event, "WARN", "7"})
 	// slog's own shape must not be taken by the fast path when the keys
@@ -319,19 +336,40 @@ func TestParseKeys(t *testing.T) {
 	checkParse(t, &p, parseTest{`time=2026-11-26T08:00:00.123Z level=INFO msg=a user=x`, Malformed, "", ""})
 
 	// zerolog names the message "message"; the user key is the service's.
-	z := NewParser("", "account")
+	z := mustParser(t, Config{UserKey: "account"})
 	checkParse(t, &z, parseTest{`{"level":"warn","account":"acme","time":"2026-11-26T08:00:00Z","message":"slow"}`, Event, "warn", "acme"})
 	// Naming the defaults is the same as naming nothing.
-	if d := NewParser("level", "user"); d.levelKey != "" || d.userKey != "" {
-		t.Errorf("NewParser(level, user) = %+v, want the zero Parser's keys", d)
+	if d, zero := mustParser(t, Config{LevelKey: "level", UserKey: "user"}), defaultParser(); !reflect.DeepEqual(d, zero) {
+		t.Errorf("NewParser(level, user) = %+v, want the zero Parser's %+v", d, zero)
 	}
 	// A custom key longer than a word is compared in full.
-	l := NewParser("log.level", "user.email")
+	l := mustParser(t, Config{LevelKey: "log.level", UserKey: "user.email"})
 	checkParse(t, &l, parseTest{`log.levelx=INFO log.level=ERROR user.emailx=a user.email=b`, Event, "ERROR", "b"})
+	// Alternatives: the first of them on the line counts.
+	a := mustParser(t, Config{LevelKey: "level,severity", UserKey: "user,uid"})
+	checkParse(t, &a, parseTest{`severity=WARN uid=7 level=INFO user=u`, Event, "WARN", "7"})
+	checkParse(t, &a, parseTest{`{"uid":7,"level":"INFO","severity":"WARN","user":"u"}`, Event, "INFO", "7"})
+}
+
+func TestNewParserRejects(t *testing.T) {
+	for _, c := range []Config{
+		{LevelKey: "a b"},
+		{UserKey: "level"},
+		{ActionKey: "user"},
+		{TimeKey: "time,"},
+		{LatencyKey: "x", TimeKey: "y,x"},
+		{LatencyUnit: -1},
+		{Format: JSON + 1},
+		{ActionKey: "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o"},
+	} {
+		if _, err := NewParser(c); err == nil {
+			t.Errorf("NewParser(%+v) = nil error, want one", c)
+		}
+	}
 }
 
 func TestCheckKey(t *testing.T) {
-	for _, bad := range []string{"", "a b", "a=b", `a"b`} {
+	for _, bad := range []string{"", "a b", "a=b", `a"b`, "a,b"} {
 		if CheckKey(bad) == nil {
 			t.Errorf("CheckKey(%q) = nil, want an error", bad)
 		}
@@ -365,7 +403,7 @@ func TestParseAllocs(t *testing.T) {
 		b := []byte(line)
 		// AllocsPerRun runs the function once before it counts: that run
 		// grows the Parser's buffers.
-		if n := testing.AllocsPerRun(100, func() { p.Parse(b) }); n != 0 {
+		if n := testing.AllocsPerRun(100, func() { parse(&p, b) }); n != 0 {
 			t.Errorf("Parse(%q) allocated %v times per call", line, n)
 		}
 	}
@@ -456,7 +494,7 @@ func checkSlogRoundTrip(t *testing.T, p *Parser, level slog.Level, user string) 
 		{"json", newJSONHandler, jsonString(user)},
 	} {
 		line := slogLine(format.newHandler, level, user)
-		rec, kind := p.Parse(line)
+		rec, kind := parse(p, line)
 		if kind != Event || string(rec.Level) != level.String() || string(rec.User) != format.want {
 			t.Errorf("%s: Parse(%q) = (level %q, user %q, %s); want (level %q, user %q, Event)",
 				format.name, line, rec.Level, rec.User, kind.name(), level.String(), format.want)
@@ -470,16 +508,5 @@ func TestSlogRoundTrip(t *testing.T) {
 		for _, user := range slogUsers {
 			checkSlogRoundTrip(t, &p, level, user)
 		}
-	}
-}
-
-func TestDefaultKeyNames(t *testing.T) {
-	var p Parser
-	level, user := p.keyNames()
-	if want := newKeyName(defaultLevelKey); level != want {
-		t.Errorf("default level key = %+v; want %+v", level, want)
-	}
-	if want := newKeyName(defaultUserKey); user != want {
-		t.Errorf("default user key = %+v; want %+v", user, want)
 	}
 }

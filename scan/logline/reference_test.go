@@ -2,9 +2,11 @@ package logline
 
 import (
 	"encoding/json"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -22,57 +24,199 @@ const (
 // refLogfmtPairAt matches the pair at the start of a string.
 var refLogfmtPairAt = regexp.MustCompile(`(?s)^(` + refKey + `)(?:=(?:(` + refQuoted + `)|(` + refBare + `)))?`)
 
-// refParse returns what Parse should return for line.
+// refRecord is what refParseWith takes from a line.
+type refRecord struct {
+	level, user, action string
+	latency, time       int64
+	has                 Has
+}
+
+// refParse returns what the zero Parser's Parse should return for line.
 func refParse(line string) (level, user string, kind Kind) {
+	r, kind := refParseWith(line, Config{})
+	return r.level, r.user, kind
+}
+
+// refKeys maps each key name c takes to its field: "level", "user",
+// "action", "latency" or "time".
+func refKeys(c Config) map[string]string {
+	keys := map[string]string{}
+	for field, list := range map[string]string{
+		"level": cmpOr(c.LevelKey, "level"), "user": cmpOr(c.UserKey, "user"),
+		"action": c.ActionKey, "latency": c.LatencyKey, "time": c.TimeKey,
+	} {
+		if list != "" {
+			for _, k := range strings.Split(list, ",") {
+				keys[k] = field
+			}
+		}
+	}
+	return keys
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// refUnit is the latency unit of key: c's, else the key's suffix, else ms.
+func refUnit(c Config, key string) int64 {
+	if c.LatencyUnit != 0 {
+		return c.LatencyUnit
+	}
+	for suffix, unit := range map[string]int64{"_ns": 1, "_us": 1e3, "_µs": 1e3, "_ms": 1e6, "_s": 1e9, "_sec": 1e9, "_seconds": 1e9} {
+		if strings.HasSuffix(key, suffix) {
+			return unit
+		}
+	}
+	return 1e6
+}
+
+// refTake stores value as key's field, the way the package comment says.
+func refTake(r *refRecord, c Config, key, field, value string) {
+	switch field {
+	case "level":
+		r.level = value
+	case "user":
+		r.user = value
+	case "action":
+		r.action = value
+	case "latency":
+		if value == "" {
+			return
+		}
+		if ns, ok := refLatency(value, refUnit(c, key)); ok {
+			r.latency, r.has = ns, r.has|HasLatency
+		} else {
+			r.has |= BadLatency
+		}
+	case "time":
+		if value == "" {
+			return
+		}
+		if ns, ok := refTime(value); ok {
+			r.time, r.has = ns, r.has|HasTime
+		} else {
+			r.has |= BadTime
+		}
+	}
+}
+
+var refDecimal = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+
+// refLatency reads a bare number of units, exactly with big.Rat, or a
+// duration with time.ParseDuration.
+func refLatency(v string, unit int64) (int64, bool) {
+	if refDecimal.MatchString(v) {
+		r, _ := new(big.Rat).SetString(v)
+		r.Mul(r, new(big.Rat).SetInt64(unit))
+		n := new(big.Int).Quo(r.Num(), r.Denom())
+		return n.Int64(), n.IsInt64()
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, false
+	}
+	return int64(d), true
+}
+
+// refTime reads an RFC 3339 time with time.Parse, or an epoch number whose
+// magnitude gives its unit.
+func refTime(v string) (int64, bool) {
+	if refDecimal.MatchString(v) {
+		r, _ := new(big.Rat).SetString(v)
+		whole := new(big.Int).Quo(r.Num(), r.Denom())
+		unit := int64(1)
+		switch {
+		case whole.Cmp(big.NewInt(1e11)) < 0:
+			unit = 1e9
+		case whole.Cmp(big.NewInt(1e14)) < 0:
+			unit = 1e6
+		case whole.Cmp(big.NewInt(1e17)) < 0:
+			unit = 1e3
+		}
+		r.Mul(r, new(big.Rat).SetInt64(unit))
+		n := new(big.Int).Quo(r.Num(), r.Denom())
+		return n.Int64(), n.IsInt64()
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil || t.Year() < 1678 || t.Year() > 2262 {
+		return 0, false
+	}
+	return t.UnixNano(), true
+}
+
+// refWants is the set of fields c takes, by name.
+func refWants(c Config) map[string]bool {
+	w := map[string]bool{}
+	for _, f := range refKeys(c) {
+		w[f] = true
+	}
+	return w
+}
+
+// refParseWith returns what Parse should return for line with a Parser
+// made from c.
+func refParseWith(line string, c Config) (refRecord, Kind) {
 	line = strings.TrimSuffix(line, "\r")
 	line = strings.Trim(line, " \t")
 	if line == "" {
-		return "", "", Blank
+		return refRecord{}, Blank
 	}
+	var r refRecord
 	var ok bool
-	if line[0] == '{' {
-		level, user, ok = refJSON(line)
-	} else {
-		level, user, ok = refLogfmt(line)
+	switch {
+	case line[0] == '{' && c.Format != Logfmt:
+		r, ok = refJSON(line, c)
+	case c.Format == JSON:
+		ok = false
+	default:
+		r, ok = refLogfmt(line, c)
 	}
-	if !ok || level == "" {
-		return "", "", Malformed
+	if !ok || r.level == "" {
+		return refRecord{}, Malformed
 	}
-	return level, user, Event
+	return r, Event
 }
 
-func refLogfmt(line string) (level, user string, ok bool) {
+func refLogfmt(line string, c Config) (r refRecord, ok bool) {
+	keys, wants := refKeys(c), refWants(c)
 	seen := map[string]bool{}
 	rest := line
 	for {
 		m := refLogfmtPairAt.FindStringSubmatch(rest)
 		if m == nil {
-			return "", "", false
+			return refRecord{}, false
 		}
 		key, quoted, bare := m[1], m[2], m[3]
-		if (key == "level" || key == "user") && !seen[key] {
-			seen[key] = true
-			value := bare
+		if field, taken := keys[key]; taken && !seen[field] {
+			seen[field] = true
+			value, ok := bare, true
 			if quoted != "" {
-				if value, ok = refUnquoteGo(quoted[1 : len(quoted)-1]); !ok {
-					return "", "", false
-				}
+				value, ok = refUnquoteGo(quoted[1 : len(quoted)-1])
 			}
-			if key == "level" {
-				level = value
-			} else {
-				user = value
+			switch {
+			case ok:
+				refTake(&r, c, key, field, value)
+			case field == "latency":
+				r.has |= BadLatency
+			case field == "time":
+				r.has |= BadTime
+			default:
+				return refRecord{}, false
 			}
 		}
 		rest = rest[len(m[0]):]
 		if strings.HasSuffix(m[0], "=") && strings.HasPrefix(rest, `"`) {
-			return "", "", false // an unterminated quoted value
+			return refRecord{}, false // an unterminated quoted value
 		}
-		if rest == "" || seen["level"] && seen["user"] {
-			return level, user, true // the grammar is checked up to here only
+		if rest == "" || len(seen) == len(wants) {
+			return r, true // the grammar is checked up to here only
 		}
 		if rest[0] != ' ' {
-			return "", "", false
+			return refRecord{}, false
 		}
 		rest = strings.TrimLeft(rest, " ")
 	}
@@ -193,10 +337,10 @@ func (r *refJSONParser) value() (string, bool) {
 	return r.s[start:r.i], r.i > start
 }
 
-func refJSON(line string) (level, user string, ok bool) {
+func refJSON(line string, c Config) (rec refRecord, ok bool) {
 	r := &refJSONParser{s: line}
 	if !r.eat('{') {
-		return "", "", false
+		return refRecord{}, false
 	}
 	type member struct{ key, value string }
 	var members []member
@@ -204,52 +348,50 @@ func refJSON(line string) (level, user string, ok bool) {
 		for {
 			key, ok := r.str()
 			if !ok || !r.eat(':') {
-				return "", "", false
+				return refRecord{}, false
 			}
 			value, ok := r.value()
 			if !ok {
-				return "", "", false
+				return refRecord{}, false
 			}
 			members = append(members, member{key, value})
 			if r.eat('}') {
 				break
 			}
 			if !r.eat(',') {
-				return "", "", false
+				return refRecord{}, false
 			}
 		}
 	}
 	if r.ws(); r.i != len(r.s) {
-		return "", "", false
+		return refRecord{}, false
 	}
+	keys := refKeys(c)
 	seen := map[string]bool{}
 	for _, m := range members {
 		key, ok := refUnquoteJSON(m.key)
 		if !ok {
-			return "", "", false
+			return refRecord{}, false
 		}
-		if key != "level" && key != "user" || seen[key] {
+		field, taken := keys[key]
+		if !taken || seen[field] {
 			continue
 		}
-		seen[key] = true
-		switch c := m.value[0]; {
-		case c == '"':
+		seen[field] = true
+		switch v := m.value[0]; {
+		case v == '"':
 			s, ok := refUnquoteJSON(m.value)
 			if !ok {
-				return "", "", false
+				return refRecord{}, false
 			}
-			if key == "level" {
-				level = s
-			} else {
-				user = s
-			}
-		case key == "level":
-			return "", "", false // not a string
-		case c == '-' || '0' <= c && c <= '9':
-			user = m.value
+			refTake(&rec, c, key, field, s)
+		case field == "level":
+			return refRecord{}, false // not a string
+		case v == '-' || '0' <= v && v <= '9':
+			refTake(&rec, c, key, field, m.value)
 		}
 	}
-	return level, user, true
+	return rec, true
 }
 
 // refUnquoteJSON decodes a quoted JSON string with encoding/json, after

@@ -191,6 +191,10 @@ func (r report) findings() []string {
 		f = append(f, fmt.Sprintf("logproc scan, 1 → %s workers: speed-up %.2f× (%.3f s → %.3f s).",
 			w, scan1.Median.Seconds()/scanN.Median.Seconds(), scan1.Median.Seconds(), scanN.Median.Seconds()))
 	}
+	if all, ok := r.find("logproc scan -workers " + w + " -metrics all"); ok && okN {
+		f = append(f, fmt.Sprintf("Every metric (actions, latency percentiles, time range) costs %.2f× the time of the seed's counters alone (%.3f s → %.3f s).",
+			all.Median.Seconds()/scanN.Median.Seconds(), scanN.Median.Seconds(), all.Median.Seconds()))
+	}
 	for _, other := range []string{"naive", "mawk", "wc -l", "floor"} {
 		if o, ok := r.findPrefix(other); ok && okN {
 			f = append(f, relative(scanN, o))

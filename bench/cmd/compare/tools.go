@@ -70,13 +70,30 @@ func newTools(c Config, ds dataset) ([]tool, error) {
 	}
 	w := strconv.Itoa(c.Workers)
 	lines := func(stdout []byte) error { return checkLineCount(stdout, ds.Records) }
+	// The seed's counters, which mawk and naive compute too.
 	scan := func(workers string) tool {
 		return tool{
 			name:  "logproc scan -workers " + workers,
 			group: groupScan,
-			argv:  []string{c.Logproc, "scan", "-workers", workers, "-quiet", "-o", "-", ds.Path},
+			argv:  []string{c.Logproc, "scan", "-workers", workers, "-metrics", "seed", "-quiet", "-o", "-", ds.Path},
 			check: func(stdout []byte) error { return checkResult(stdout, ds.Truth, true) },
 		}
+	}
+	// Every metric: what they cost over the seed's counters.
+	scanAll := tool{
+		name:  "logproc scan -workers " + w + " -metrics all",
+		group: groupScan,
+		argv:  []string{c.Logproc, "scan", "-workers", w, "-metrics", "all", "-quiet", "-o", "-", ds.Path},
+		check: func(stdout []byte) error {
+			if err := checkResult(stdout, ds.Truth, true); err != nil {
+				return err
+			}
+			got, err := results.Parse(stdout)
+			if err != nil {
+				return err
+			}
+			return diffError(results.DiffMetrics(ds.Truth, got))
+		},
 	}
 	dd := func(name string, extra ...string) tool {
 		argv := []string{"dd", "if=/dev/zero", "of=" + ddOut, "bs=1M",
@@ -95,6 +112,7 @@ func newTools(c Config, ds dataset) ([]tool, error) {
 			argv: []string{c.Floor, "-workers", w, ds.Path}, check: lines},
 		scan(w),
 		scan("1"),
+		scanAll,
 		{name: "mawk -f count.awk", group: groupScan, argv: []string{"mawk", "-f", awkPath, ds.Path},
 			check: func(stdout []byte) error { return checkAWK(stdout, ds.Truth) }},
 		{name: "naive (bench.Naive, " + w + " workers)", group: groupScan,
@@ -107,7 +125,10 @@ func newTools(c Config, ds dataset) ([]tool, error) {
 			clean: func() error { return os.Remove(genOut) }},
 		dd("dd conv=fsync", "conv=fsync"),
 	}
-	tools[6].ref = true // dd (no sync): logproc gen does not fsync either
+	for i := range tools {
+		// dd (no sync): logproc gen does not fsync either.
+		tools[i].ref = tools[i].ref || tools[i].name == "dd (no sync)"
+	}
 	return tools, nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -14,8 +15,9 @@ import (
 // baseline is bench/perf-baseline.json: the numbers the gate compares
 // with, and what they were measured on, so that a mismatch is explained.
 type baseline struct {
-	ScanPerLine float64 `json:"scan_instructions_per_line"`
-	GenPerLine  float64 `json:"gen_instructions_per_line"`
+	ScanPerLine    float64 `json:"scan_instructions_per_line"`
+	ScanAllPerLine float64 `json:"scan_all_instructions_per_line"`
+	GenPerLine     float64 `json:"gen_instructions_per_line"`
 	// RepeatSpread is the largest (max-min)/median of the repetitions,
 	// in percent: how much of the tolerance noise takes.
 	RepeatSpread float64 `json:"repeat_spread_percent"`
@@ -32,21 +34,51 @@ type baseline struct {
 	LargeBytes int64  `json:"large_input_bytes"`
 	SmallBytes int64  `json:"small_input_bytes"`
 	Scan       string `json:"scan_command"`
+	ScanAll    string `json:"scan_all_command"`
 	Gen        string `json:"gen_command"`
 	Env        string `json:"env"`
 	Written    string `json:"written"`
 }
 
-func newBaseline(m measurement, c Config, valgrind string) (baseline, error) {
-	if s := max(spread(m.ScanRuns), spread(m.GenRuns)); s > c.Tolerance/4 {
-		return baseline{}, fmt.Errorf("the %d measurements vary by %.2f %%, too much for a %g %% gate; not writing %s",
-			len(m.ScanRuns), s, c.Tolerance, c.Baseline)
+// entry is what the baseline holds for one command.
+type entry struct {
+	key     string   // the JSON name of perLine, for messages
+	perLine *float64 // instructions per line
+	command *string  // the command line measured
+}
+
+// entry returns b's fields for the command named name; every name in
+// commands has them.
+func (b *baseline) entry(name string) entry {
+	switch name {
+	case "scan":
+		return entry{"scan_instructions_per_line", &b.ScanPerLine, &b.Scan}
+	case "scan-all":
+		return entry{"scan_all_instructions_per_line", &b.ScanAllPerLine, &b.ScanAll}
+	case "gen":
+		return entry{"gen_instructions_per_line", &b.GenPerLine, &b.Gen}
 	}
-	return baseline{
-		ScanPerLine:  round1(m.ScanPerLine()),
-		GenPerLine:   round1(m.GenPerLine()),
-		RepeatSpread: math.Round(max(spread(m.ScanRuns), spread(m.GenRuns))*1000) / 1000,
-		Repeat:       len(m.ScanRuns),
+	panic("perfgate: the baseline has no field for command " + name)
+}
+
+// perLines are the baseline's instructions per line, by command name.
+func (b baseline) perLines() map[string]float64 {
+	p := make(map[string]float64, len(commands))
+	for _, k := range commands {
+		p[k.name] = *b.entry(k.name).perLine
+	}
+	return p
+}
+
+func newBaseline(m measurement, c Config, valgrind string) (baseline, error) {
+	repeat := len(m.Runs[commands[0].name])
+	if s := m.spread(); s > c.Tolerance/4 {
+		return baseline{}, fmt.Errorf("the %d measurements vary by %.2f %%, too much for a %g %% gate; not writing %s",
+			repeat, s, c.Tolerance, c.Baseline)
+	}
+	b := baseline{
+		RepeatSpread: math.Round(m.spread()*1000) / 1000,
+		Repeat:       repeat,
 		GoVersion:    m.GoVersion,
 		Platform:     runtime.GOOS + "/" + runtime.GOARCH,
 		CPU:          cpuDescription(),
@@ -57,11 +89,15 @@ func newBaseline(m measurement, c Config, valgrind string) (baseline, error) {
 		BaseLines:  c.BaseLines,
 		LargeBytes: m.LargeBytes,
 		SmallBytes: m.SmallBytes,
-		Scan:       "valgrind --tool=cachegrind --cache-sim=no logproc " + strings.Join(scanArgs("FILE"), " "),
-		Gen:        "valgrind --tool=cachegrind --cache-sim=no logproc " + strings.Join(genArgs(c.BaseLines+c.Lines, "FILE"), " "),
 		Env:        strings.Join(gateEnv, " "),
 		Written:    time.Now().UTC().Format(time.RFC3339),
-	}, nil
+	}
+	for _, k := range commands {
+		e := b.entry(k.name)
+		*e.perLine = round1(m.PerLine(k.name))
+		*e.command = commandLine(k, c)
+	}
+	return b, nil
 }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
@@ -85,8 +121,14 @@ func readBaseline(path string) (baseline, error) {
 	if err := dec.Decode(&b); err != nil {
 		return baseline{}, fmt.Errorf("%s: %w", path, err)
 	}
-	if b.ScanPerLine <= 0 || b.GenPerLine <= 0 {
-		return baseline{}, fmt.Errorf("%s: instructions per line must be positive", path)
+	for _, k := range commands {
+		switch e := b.entry(k.name); {
+		case *e.perLine == 0:
+			return baseline{}, fmt.Errorf("%s has no %s (no baseline for %s yet): run `make bench-baseline` and commit the file",
+				path, e.key, k.name)
+		case *e.perLine < 0:
+			return baseline{}, fmt.Errorf("%s: %s = %g, want a positive number: run `make bench-baseline`", path, e.key, *e.perLine)
+		}
 	}
 	return b, nil
 }
@@ -104,7 +146,7 @@ func (b baseline) check(c Config) error {
 // warnings name what differs between the baseline's setting and this
 // run's. They do not fail the gate, but they explain a change in the
 // numbers that is not the code's.
-func (b baseline) warnings(m measurement, valgrind string) []string {
+func (b baseline) warnings(m measurement, c Config, valgrind string) []string {
 	var w []string
 	add := func(what, was, now string) {
 		if was != now {
@@ -116,6 +158,9 @@ func (b baseline) warnings(m measurement, valgrind string) []string {
 	add("the CPU", b.CPU, cpuDescription())
 	add("valgrind", b.Valgrind, valgrind)
 	add("the large input's size", fmt.Sprint(b.LargeBytes), fmt.Sprint(m.LargeBytes))
+	for _, k := range commands {
+		add(k.name+"'s command", cmp.Or(*b.entry(k.name).command, "not recorded"), commandLine(k, c))
+	}
 	if len(w) > 0 {
 		w = append(w, "if the change is intended, make bench-baseline and commit bench/perf-baseline.json")
 	}

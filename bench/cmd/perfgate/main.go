@@ -1,6 +1,6 @@
 // Command perfgate is the CI perf gate: it counts the instructions logproc
-// executes per line, for scan and for gen, and fails when either grows by
-// more than -tolerance percent over bench/perf-baseline.json.
+// executes per line, for two scans and for gen, and fails when any grows
+// by more than -tolerance percent over bench/perf-baseline.json.
 //
 //	perfgate -logproc ./logproc [-baseline FILE] [-write | -selftest]
 //
@@ -19,8 +19,15 @@
 // difference is divided by lines, so start-up and the results JSON, which
 // cost the same for both, do not dilute the per-line cost:
 //
-//	scan: logproc scan -workers 1 -quiet -o - FILE
-//	gen:  logproc gen -workers 1 -n N -seed 1 -users 10000 -quiet -o FILE
+//	scan:     logproc scan -workers 1 -metrics seed -quiet -o - FILE
+//	scan-all: logproc scan -workers 1 -metrics all -quiet -o - FILE
+//	gen:      logproc gen -workers 1 -n N -seed 1 -users 10000 -quiet -o FILE
+//
+// scan computes the seed's counters only (levels, users); scan-all also the
+// per-action counts, latency histograms and time range. Each command has
+// its own number in the baseline (scan_instructions_per_line,
+// scan_all_instructions_per_line, gen_instructions_per_line); a baseline
+// that lacks one is refused with a request to make bench-baseline.
 //
 // The gate takes the median of -repeat such measurements (3), and also
 // fails when they disagree by more than half the tolerance: a count that
@@ -31,8 +38,8 @@
 // from -module: the plain build, measured twice, must pass against itself,
 // and two slowed builds must fail against it, one with optimisations and
 // inlining off everywhere (-gcflags=all=-N -l, several times the
-// instructions) and
-// one with optimisations off in package agg only (a few percent).
+// instructions), on every command, and one with optimisations off in
+// package agg only (a few percent), on both scans (see slowBuilds).
 package main
 
 import (
@@ -44,6 +51,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -167,14 +175,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := b.write(c.Baseline); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "perfgate: wrote %s: scan %.1f, gen %.1f instructions/line (%d runs, spread %.2f %%)\n",
-			c.Baseline, b.ScanPerLine, b.GenPerLine, b.Repeat, b.RepeatSpread)
+		numbers := make([]string, 0, len(commands))
+		for _, k := range commands {
+			numbers = append(numbers, fmt.Sprintf("%s %.1f", k.name, *b.entry(k.name).perLine))
+		}
+		fmt.Fprintf(stdout, "perfgate: wrote %s: %s instructions/line (%d runs, spread %.2f %%)\n",
+			c.Baseline, strings.Join(numbers, ", "), b.Repeat, b.RepeatSpread)
 		return nil
 	}
-	for _, w := range base.warnings(m, valgrind) {
+	for _, w := range base.warnings(m, c, valgrind) {
 		fmt.Fprintln(stdout, "perfgate: warning:", w)
 	}
-	v := judge(base.ScanPerLine, base.GenPerLine, m, c.Tolerance)
+	v := judge(base.perLines(), m, c.Tolerance)
 	for _, line := range v.lines {
 		fmt.Fprintln(stdout, line)
 	}

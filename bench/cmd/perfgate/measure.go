@@ -29,21 +29,37 @@ var gateEnv = []string{"GOMAXPROCS=1", "GOGC=off", "GODEBUG=asyncpreemptoff=1,me
 
 // measurement is what one binary executes per line.
 type measurement struct {
-	Binary     string
-	GoVersion  string
-	ScanRuns   []float64 // instructions per line, one per repetition
-	GenRuns    []float64
+	Binary    string
+	GoVersion string
+	// Runs are the instructions per line of each command, by name, one
+	// per repetition.
+	Runs       map[string][]float64
 	SmallBytes int64 // size of the small input
 	LargeBytes int64 // size of the large input
 }
 
-// ScanPerLine is the median of the scan runs.
-func (m measurement) ScanPerLine() float64 { return medianOf(m.ScanRuns) }
+// PerLine is the median of the runs of the command named name.
+func (m measurement) PerLine(name string) float64 { return medianOf(m.Runs[name]) }
 
-// GenPerLine is the median of the gen runs.
-func (m measurement) GenPerLine() float64 { return medianOf(m.GenRuns) }
+// perLines are the medians of every command's runs, by name.
+func (m measurement) perLines() map[string]float64 {
+	p := make(map[string]float64, len(commands))
+	for _, k := range commands {
+		p[k.name] = m.PerLine(k.name)
+	}
+	return p
+}
 
-// inputs are the two files scan is measured on.
+// spread is the largest spread of any command's runs, in percent.
+func (m measurement) spread() float64 {
+	var s float64
+	for _, k := range commands {
+		s = max(s, spread(m.Runs[k.name]))
+	}
+	return s
+}
+
+// inputs are the two files the scans are measured on.
 type inputs struct {
 	small, large string
 }
@@ -65,14 +81,42 @@ func makeInputs(ctx context.Context, c Config, work string) (inputs, error) {
 	return in, nil
 }
 
+// command is one logproc command line the gate measures. args returns
+// its arguments for n lines: a scan reads in, which makeInputs made with n
+// lines; gen writes n lines to out.
+type command struct {
+	name string
+	args func(n int64, in, out string) []string
+}
+
+// commands are what the gate measures, in the order it reports them. Each
+// has its own numbers in the baseline (baseline.entry).
+//
+// scan computes the seed's counters only (levels, users); scan-all also
+// the per-action counts, the latency histograms and the time range, which
+// take the parser's value path and package agg's metrics code: scan alone
+// would let them slow down unseen.
+var commands = []command{
+	{"scan", func(_ int64, in, _ string) []string { return scanArgs("seed", in) }},
+	{"scan-all", func(_ int64, in, _ string) []string { return scanArgs("all", in) }},
+	{"gen", func(n int64, _, out string) []string { return genArgs(n, out) }},
+}
+
+// commandLine is k as the baseline records it, run on the large input.
+func commandLine(k command, c Config) string {
+	return "valgrind --tool=cachegrind --cache-sim=no logproc " + strings.Join(k.args(c.BaseLines+c.Lines, "FILE", "FILE"), " ")
+}
+
 func genArgs(n int64, path string) []string {
 	return []string{"gen", "-workers", "1", "-n", strconv.FormatInt(n, 10),
 		"-seed", strconv.Itoa(inputSeed), "-users", strconv.Itoa(inputUsers), "-format", "logfmt",
 		"-quiet", "-o", path}
 }
 
-func scanArgs(path string) []string {
-	return []string{"scan", "-workers", "1", "-quiet", "-o", "-", path}
+// scanArgs scans path with one worker, computing the metrics named (the
+// -metrics flag: seed or all).
+func scanArgs(metrics, path string) []string {
+	return []string{"scan", "-workers", "1", "-metrics", metrics, "-quiet", "-o", "-", path}
 }
 
 // measure counts binary's instructions per line, c.Repeat times.
@@ -91,23 +135,21 @@ func measure(ctx context.Context, c Config, binary string, in inputs, work strin
 		}
 		*f.size = fi.Size()
 	}
+	m.Runs = make(map[string][]float64, len(commands))
 	genOut := filepath.Join(work, "gen-out.log")
 	for range c.Repeat {
-		scan, err := perLine(ctx, work, c.Lines,
-			append([]string{binary}, scanArgs(in.small)...),
-			append([]string{binary}, scanArgs(in.large)...))
-		if err != nil {
-			return measurement{}, err
+		progress := make([]string, 0, len(commands))
+		for _, k := range commands {
+			n, err := perLine(ctx, work, c.Lines,
+				append([]string{binary}, k.args(c.BaseLines, in.small, genOut)...),
+				append([]string{binary}, k.args(c.BaseLines+c.Lines, in.large, genOut)...))
+			if err != nil {
+				return measurement{}, err
+			}
+			m.Runs[k.name] = append(m.Runs[k.name], n)
+			progress = append(progress, fmt.Sprintf("%s %.1f", k.name, n))
 		}
-		gen, err := perLine(ctx, work, c.Lines,
-			append([]string{binary}, genArgs(c.BaseLines, genOut)...),
-			append([]string{binary}, genArgs(c.BaseLines+c.Lines, genOut)...))
-		if err != nil {
-			return measurement{}, err
-		}
-		m.ScanRuns = append(m.ScanRuns, scan)
-		m.GenRuns = append(m.GenRuns, gen)
-		fmt.Fprintf(log, "perfgate: %s: scan %.1f, gen %.1f instructions/line\n", filepath.Base(binary), scan, gen)
+		fmt.Fprintf(log, "perfgate: %s: %s instructions/line\n", filepath.Base(binary), strings.Join(progress, ", "))
 	}
 	return m, nil
 }

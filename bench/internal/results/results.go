@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -16,15 +17,57 @@ import (
 // -truth writes for what it generated. Field order follows the JSON names,
 // so encoding/json writes the keys sorted, as logproc does.
 type Result struct {
-	BlankLines        int64            `json:"blank_lines"`
-	Bytes             int64            `json:"bytes"`
-	Lines             int64            `json:"lines"`
-	LinesWithoutUser  map[string]int64 `json:"lines_without_user"`
-	LogLevels         map[string]int64 `json:"log_levels"`
-	MalformedExamples []Position       `json:"malformed_examples"`
-	MalformedLines    int64            `json:"malformed_lines"`
-	UniqueUsers       int              `json:"unique_users"`
-	UserActions       map[string]int64 `json:"user_actions"`
+	Actions             map[string]Action `json:"actions,omitempty"`
+	BlankLines          int64             `json:"blank_lines"`
+	Bytes               int64             `json:"bytes"`
+	FilteredLines       int64             `json:"filtered_lines,omitempty"`
+	Latency             *Latency          `json:"latency,omitempty"`
+	Lines               int64             `json:"lines"`
+	LinesWithoutUser    map[string]int64  `json:"lines_without_user"`
+	LogLevels           map[string]int64  `json:"log_levels"`
+	MalformedExamples   []Position        `json:"malformed_examples"`
+	MalformedLines      int64             `json:"malformed_lines"`
+	TimeRange           *TimeRange        `json:"time_range,omitempty"`
+	UniqueUsers         int               `json:"unique_users"`
+	UnreadableLatencies int64             `json:"unreadable_latencies,omitempty"`
+	UnreadableTimes     int64             `json:"unreadable_times,omitempty"`
+	UserActions         map[string]int64  `json:"user_actions"`
+	Windows             *Windows          `json:"windows,omitempty"`
+}
+
+// Action is one action's section.
+type Action struct {
+	Events    int64            `json:"events"`
+	Latency   *Latency         `json:"latency,omitempty"`
+	LogLevels map[string]int64 `json:"log_levels"`
+}
+
+// Latency is a latency summary, in milliseconds.
+type Latency struct {
+	Count  int64   `json:"count"`
+	MaxMS  float64 `json:"max_ms"`
+	MeanMS float64 `json:"mean_ms"`
+	MinMS  float64 `json:"min_ms"`
+	P50MS  float64 `json:"p50_ms"`
+	P90MS  float64 `json:"p90_ms"`
+	P999MS float64 `json:"p999_ms"`
+	P99MS  float64 `json:"p99_ms"`
+}
+
+// TimeRange is the span of the events with a time.
+type TimeRange struct {
+	Events int64  `json:"events"`
+	First  string `json:"first,omitempty"`
+	Last   string `json:"last,omitempty"`
+}
+
+// Windows are the events per time window.
+type Windows struct {
+	Counts []struct {
+		Events int64  `json:"events"`
+		Start  string `json:"start"`
+	} `json:"counts"`
+	Width string `json:"width"`
 }
 
 // Position locates a malformed line.
@@ -103,6 +146,28 @@ func Diff(want, got Result) []string {
 	d = appendIntDiff(d, "lines", want.Lines, got.Lines)
 	d = appendIntDiff(d, "malformed_lines", want.MalformedLines, got.MalformedLines)
 	return appendIntDiff(d, "unique_users", int64(want.UniqueUsers), int64(got.UniqueUsers))
+}
+
+// DiffMetrics compares the sections beyond the seed's counters: actions,
+// latency and time range, each as a whole. A section missing from got
+// that want has is a difference.
+func DiffMetrics(want, got Result) []string {
+	var d []string
+	for _, s := range []struct {
+		name      string
+		want, got any
+	}{
+		{"actions", want.Actions, got.Actions},
+		{"latency", want.Latency, got.Latency},
+		{"time_range", want.TimeRange, got.TimeRange},
+	} {
+		if !reflect.DeepEqual(s.want, s.got) {
+			w, _ := json.Marshal(s.want)
+			g, _ := json.Marshal(s.got)
+			d = append(d, fmt.Sprintf("%s: want %.200s, got %.200s", s.name, w, g))
+		}
+	}
+	return d
 }
 
 // DiffExamples compares the line numbers of the malformed examples, not

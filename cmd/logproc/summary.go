@@ -1,0 +1,123 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/logproc/logproc/out"
+)
+
+// summaryRows bounds the users and actions the summary lists.
+const summaryRows = 5
+
+// writeSummary prints what a person wants from a scan at a glance: the
+// time range, the levels with their shares, the busiest users, the
+// latency percentiles overall and per action, and what could not be read.
+// It is drawn from the result, so it never says what the JSON does not.
+func writeSummary(w io.Writer, r out.Result, paths []string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	events := int64(0)
+	for _, n := range r.LogLevels {
+		events += n
+	}
+	files := "1 file"
+	if len(paths) != 1 {
+		files = count(int64(len(paths))) + " files"
+	}
+	fmt.Fprintf(tw, "lines\t%s in %s, %s; %s events\n", count(r.Lines), files, size(r.Bytes), count(events))
+	if tr := r.TimeRange; tr != nil && tr.Events > 0 {
+		first, _ := time.Parse(time.RFC3339Nano, tr.First)
+		last, _ := time.Parse(time.RFC3339Nano, tr.Last)
+		fmt.Fprintf(tw, "time\t%s → %s (%s)\n", tr.First, tr.Last, last.Sub(first))
+	}
+	fmt.Fprintf(tw, "levels\t%s\n", levelShares(r.LogLevels, events))
+	users := fmt.Sprintf("%s unique", count(int64(r.UniqueUsers)))
+	if top := out.TopUsers(r.UserActions, summaryRows); len(top) > 0 {
+		parts := make([]string, len(top))
+		for i, u := range top {
+			parts[i] = fmt.Sprintf("%s %s (%s)", u, count(r.UserActions[u]), share(r.UserActions[u], events))
+		}
+		users += "; most lines: " + strings.Join(parts, ", ")
+	}
+	fmt.Fprintf(tw, "users\t%s\n", users)
+	if l := r.Latency; l != nil && l.Count > 0 {
+		fmt.Fprintf(tw, "latency\t%s (%s events)\n", percentiles(l), count(l.Count))
+	}
+	if len(r.Actions) > 0 {
+		names := slices.Collect(maps.Keys(r.Actions))
+		slices.SortFunc(names, func(a, b string) int {
+			return cmp.Or(cmp.Compare(r.Actions[b].Events, r.Actions[a].Events), strings.Compare(a, b))
+		})
+		label := "actions"
+		for i, name := range names {
+			if i == summaryRows {
+				fmt.Fprintf(tw, "\t… and %d more actions\n", len(names)-summaryRows)
+				break
+			}
+			a := r.Actions[name]
+			line := fmt.Sprintf("%s %s (%s)", name, count(a.Events), share(a.Events, events))
+			if a.Latency != nil && a.Latency.Count > 0 {
+				line += "  " + percentiles(a.Latency)
+			}
+			fmt.Fprintf(tw, "%s\t%s\n", label, line)
+			label = ""
+		}
+	}
+	if r.FilteredLines > 0 {
+		fmt.Fprintf(tw, "filtered\t%s events outside -since/-until\n", count(r.FilteredLines))
+	}
+	if r.UnreadableLatencies > 0 || r.UnreadableTimes > 0 {
+		fmt.Fprintf(tw, "unreadable\t%s latencies, %s times\n", count(r.UnreadableLatencies), count(r.UnreadableTimes))
+	}
+	if r.MalformedLines > 0 {
+		fmt.Fprintf(tw, "malformed\t%s lines (%s), first at %s\n", count(r.MalformedLines), share(r.MalformedLines, r.Lines), positions(r.MalformedExamples))
+	}
+	tw.Flush()
+}
+
+func levelShares(levels map[string]int64, events int64) string {
+	names := slices.Collect(maps.Keys(levels))
+	slices.SortFunc(names, func(a, b string) int {
+		return cmp.Or(cmp.Compare(levels[b], levels[a]), strings.Compare(a, b))
+	})
+	parts := make([]string, len(names))
+	for i, name := range names {
+		parts[i] = fmt.Sprintf("%s %s (%s)", name, count(levels[name]), share(levels[name], events))
+	}
+	return strings.Join(parts, "  ")
+}
+
+func share(n, total int64) string {
+	if total <= 0 {
+		return "0%"
+	}
+	return strconv.FormatFloat(float64(n)*100/float64(total), 'f', 1, 64) + "%"
+}
+
+func percentiles(l *out.Latency) string {
+	ms := func(v float64) string {
+		switch {
+		case v >= 1000:
+			return strconv.FormatFloat(v/1000, 'f', 2, 64) + " s"
+		case v >= 1:
+			return strconv.FormatFloat(v, 'f', 1, 64) + " ms"
+		}
+		return strconv.FormatFloat(v, 'f', 3, 64) + " ms"
+	}
+	return fmt.Sprintf("p50 %s  p90 %s  p99 %s  p99.9 %s  max %s", ms(l.P50MS), ms(l.P90MS), ms(l.P99MS), ms(l.P999MS), ms(l.MaxMS))
+}
+
+func positions(ps []out.Position) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.File + ":" + strconv.FormatInt(p.Line, 10)
+	}
+	return strings.Join(parts, ", ")
+}
