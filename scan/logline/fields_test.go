@@ -81,6 +81,18 @@ var fieldTests = []fieldTest{
 	{`level=INFO elapsed_us=250`, Config{LatencyKey: "elapsed_us"}, Event,
 		refRecord{level: "INFO", latency: 250e3, has: HasLatency},
 		"the unit from the key's suffix"},
+	{typicalLogfmt, Config{ActionKey: "action"}, Event,
+		refRecord{level: "INFO", user: "jane.smith42@example.com", action: "login"},
+		"the action alone, through parseSlogTail"},
+	{typicalLogfmt, Config{LatencyKey: "latency_ms"}, Event,
+		refRecord{level: "INFO", user: "jane.smith42@example.com", latency: ms(42), has: HasLatency},
+		"the latency alone, through parseSlogTail"},
+	{typicalLogfmt, Config{LatencyKey: "latency_ms", LatencyUnit: 1e3}, Event,
+		refRecord{level: "INFO", user: "jane.smith42@example.com", latency: 42e3, has: HasLatency},
+		"another unit: not parseSlogTail's milliseconds"},
+	{`time=2026-11-26T08:00:00.123Z level=INFO msg=a user=u action=x latency_ms="5"`, Config{ActionKey: "action"}, Event,
+		refRecord{level: "INFO", user: "u", action: "x"},
+		"the latency not taken: its quotes do not matter"},
 	{`{"level":"INFO"}`, Config{Format: Logfmt}, Malformed, refRecord{}, "forced logfmt does not read JSON"},
 	{`level=INFO`, Config{Format: JSON}, Malformed, refRecord{}, "forced JSON does not read logfmt"},
 	{`{"level":"INFO"}`, Config{Format: JSON}, Event, refRecord{level: "INFO"}, "forced JSON reads JSON"},
@@ -123,16 +135,24 @@ func FuzzParseFields(f *testing.F) {
 	for _, tt := range parseTests {
 		f.Add([]byte(tt.line))
 	}
-	p := mustParser(f, allFields)
+	// Every field, and each of the fields parseSlogTail reads alone, which
+	// takes its fast path too.
+	configs := []Config{allFields, {ActionKey: "action"}, {LatencyKey: "latency_ms", TimeKey: "time"}, {TimeKey: "ts,time"}}
+	parsers := make([]Parser, len(configs))
+	for i, c := range configs {
+		parsers[i] = mustParser(f, c)
+	}
 	f.Fuzz(func(t *testing.T, line []byte) {
 		orig := bytes.Clone(line)
-		rec, kind := parse(&p, line)
-		if !bytes.Equal(line, orig) {
-			t.Fatalf("Parse changed its input %q to %q", orig, line)
-		}
-		want, wantKind := refParseWith(string(line), allFields)
-		if got := recordOf(rec); kind != wantKind || got != want {
-			t.Fatalf("Parse(%q) = %s; reference says %s", line, describe(got, kind), describe(want, wantKind))
+		for i, c := range configs {
+			rec, kind := parse(&parsers[i], line)
+			if !bytes.Equal(line, orig) {
+				t.Fatalf("Parse changed its input %q to %q", orig, line)
+			}
+			want, wantKind := refParseWith(string(line), c)
+			if got := recordOf(rec); kind != wantKind || got != want {
+				t.Fatalf("%+v: Parse(%q) = %s; reference says %s", c, line, describe(got, kind), describe(want, wantKind))
+			}
 		}
 	})
 }

@@ -210,9 +210,10 @@ type Parser struct {
 	// time's.
 	slogFast bool
 	// slogTail says that parseSlogTail may read what follows the user:
-	// the action and the latency are taken, under "action" and
-	// "latency_ms" alone, and the time, if taken, under "time".
-	slogTail bool
+	// the action or the latency or both are taken, under "action" and
+	// "latency_ms" (in milliseconds) alone, and neither key names another
+	// field. tailAction and tailLatency say which of the two are taken.
+	slogTail, tailAction, tailLatency bool
 	// skipTime says that no key taken is "time", so a leading slog time
 	// pair may be skipped unread.
 	skipTime bool
@@ -290,7 +291,11 @@ func NewParser(c Config) (Parser, error) {
 	p.skipTime = owner["time"] == ""
 	p.slogFast = c.LevelKey == defaultLevelKey && c.UserKey == defaultUserKey &&
 		owner["msg"] == "" && (p.skipTime || owner["time"] == "time")
-	p.slogTail = p.slogFast && c.ActionKey == "action" && c.LatencyKey == "latency_ms" && p.keys[latencyIndex(&p)].unit == 1e6
+	p.tailAction = c.ActionKey == "action"
+	p.tailLatency = c.LatencyKey == "latency_ms" && p.keys[latencyIndex(&p)].unit == 1e6
+	p.slogTail = p.slogFast && (p.tailAction || p.tailLatency) &&
+		(p.tailAction || c.ActionKey == "" && owner["action"] == "") &&
+		(p.tailLatency || c.LatencyKey == "" && owner["latency_ms"] == "")
 	return p, nil
 }
 
@@ -388,7 +393,13 @@ func (p *Parser) parseText(line []byte, rec *Record) Kind {
 			}
 			if p.slogTail {
 				if action, latency, has, ok := parseSlogTail(line, i); ok {
-					rec.Action, rec.Latency, rec.Has = action, latency, rec.Has|has
+					// Both are in the line; only those taken count.
+					if p.tailAction {
+						rec.Action = action
+					}
+					if p.tailLatency {
+						rec.Latency, rec.Has = latency, rec.Has|has
+					}
 					return Event // every field is read
 				}
 			}
