@@ -26,6 +26,17 @@ type Config struct {
 	Format      string `env:"LOGPROC_FORMAT" env-default:"logfmt" env-description:"format the generator writes: logfmt or json"`
 	LevelKey    string `env:"LOGPROC_LEVEL_KEY" env-default:"level" env-description:"key that holds a line's level, for scan"`
 	UserKey     string `env:"LOGPROC_USER_KEY" env-default:"user" env-description:"key that holds a line's user, for scan"`
+
+	// The bus: publish, consume, report and serve.
+	NatsURL     string `env:"NATS_URL" env-default:"nats://127.0.0.1:4222" env-description:"NATS server URLs, comma separated"`
+	NatsCreds   string `env:"NATS_CREDS" env-description:"NATS credentials file (JWT and NKey)"`
+	NatsTLSCA   string `env:"NATS_TLS_CA" env-description:"CA certificate file to trust for TLS"`
+	NatsTLSCert string `env:"NATS_TLS_CERT" env-description:"client certificate file for TLS"`
+	NatsTLSKey  string `env:"NATS_TLS_KEY" env-description:"client key file for TLS"`
+	Stream      string `env:"LOGPROC_STREAM" env-default:"LOGPROC" env-description:"JetStream stream of batches to count"`
+	Bucket      string `env:"LOGPROC_BUCKET" env-default:"logproc" env-description:"JetStream key-value bucket of counted batches"`
+	Replicas    int    `env:"LOGPROC_REPLICAS" env-default:"1" env-description:"servers of a cluster that keep the stream and the bucket"`
+	NatsStore   string `env:"LOGPROC_NATS_STORE" env-default:"./nats-data" env-description:"directory where serve and consume -embedded store streams"`
 }
 
 // envFile is read from the working directory when present. A variable
