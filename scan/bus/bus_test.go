@@ -24,13 +24,13 @@ import (
 // testServer is an in-process server with file storage in a directory of
 // the test's own, on a free port.
 type testServer struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	url string
 	srv *Server
 }
 
-func startTestServer(t *testing.T) *testServer {
+func startTestServer(t testing.TB) *testServer {
 	t.Helper()
 	ts := &testServer{t: t, dir: t.TempDir()}
 	srv, err := StartServer("nats://127.0.0.1:0", ts.dir)
@@ -62,11 +62,16 @@ func (ts *testServer) restart() {
 	ts.t.Fatalf("restart: %v", err)
 }
 
-func (ts *testServer) connect(t *testing.T, name string) *Bus {
+func (ts *testServer) connect(t testing.TB, name string) *Bus {
+	t.Helper()
+	return ts.connectTo(t, name, "T", "t")
+}
+
+func (ts *testServer) connectTo(t testing.TB, name, stream, bucket string) *Bus {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	b, err := Connect(ctx, Options{URLs: ts.url, Stream: "T", Bucket: "t", Replicas: 1, ConnectWait: 5 * time.Second, Name: name})
+	b, err := Connect(ctx, Options{URLs: ts.url, Stream: stream, Bucket: bucket, Replicas: 1, ConnectWait: 5 * time.Second, Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}

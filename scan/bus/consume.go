@@ -24,6 +24,12 @@ const DefaultAckWait = 30 * time.Second
 // delivered to it before it was told to stop.
 const drainWait = time.Second
 
+// batchWindow is the scan window for a batch: scan.Files allocates one
+// per call, and streams a batch in chunks of that size, so it is smaller
+// than scan's default (256 KiB): 64 KiB cut allocations per batch by
+// BENCH and kept the same speed.
+const batchWindow = 64 << 10
+
 // opTimeout bounds one key-value write, acknowledgement or Nak; past it,
 // the batch is retried later.
 const opTimeout = 5 * time.Second
@@ -88,7 +94,7 @@ func Consume(ctx context.Context, b *Bus, o ConsumeOptions) (ConsumeStats, error
 	if err != nil {
 		return ConsumeStats{}, fmt.Errorf("consumer %s on stream %s: %w", consumerName, b.opts.Stream, err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2 * o.Workers))
+	it, err := cons.Messages(jetstream.PullMaxMessages(4 * o.Workers))
 	if err != nil {
 		return ConsumeStats{}, fmt.Errorf("consumer %s on stream %s: %w", consumerName, b.opts.Stream, err)
 	}
@@ -203,7 +209,8 @@ func (c *counter) handle(m jetstream.Msg) {
 		return
 	}
 	o := c.opts
-	o.Workers, o.Stdin = 1, bytes.NewReader(m.Data())
+	// A small window: scan allocates it, and its stream chunks, per call.
+	o.Workers, o.Stdin, o.Window = 1, bytes.NewReader(m.Data()), batchWindow
 	res, err := scan.Files(ctx, []string{"-"}, o, nil)
 	if err != nil {
 		if ctx.Err() != nil {

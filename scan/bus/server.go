@@ -1,3 +1,5 @@
+//go:build !logproc_noserver
+
 package bus
 
 import (
