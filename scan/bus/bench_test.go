@@ -25,7 +25,7 @@ const benchRecords = 500_000
 // baseline. Compare their MB/s and lines/s.
 func BenchmarkConsume(b *testing.B) {
 	ts := startTestServer(b)
-	path := genFile(b, b.TempDir(), "bench.log", gen.Options{Records: benchRecords, Seed: 9})
+	path := genFile(b, b.TempDir(), "bench.log", gen.Options{Records: benchRecords, Users: 10000, Seed: 9})
 	fi, err := os.Stat(path)
 	if err != nil {
 		b.Fatal(err)
@@ -89,7 +89,7 @@ func BenchmarkConsume(b *testing.B) {
 
 // BenchmarkScanFiles is the baseline: scan.Files on the same file.
 func BenchmarkScanFiles(b *testing.B) {
-	path := genFile(b, b.TempDir(), "bench.log", gen.Options{Records: benchRecords, Seed: 9})
+	path := genFile(b, b.TempDir(), "bench.log", gen.Options{Records: benchRecords, Users: 10000, Seed: 9})
 	fi, err := os.Stat(path)
 	if err != nil {
 		b.Fatal(err)

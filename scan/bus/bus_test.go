@@ -386,6 +386,14 @@ func TestDuplicatePublish(t *testing.T) {
 	if n, err := b.pending(context.Background()); err != nil || n != first.Batches {
 		t.Fatalf("stream holds %d batches (%v), want %d", n, err, first.Batches)
 	}
+	// A report before any consumer ran: a live snapshot of nothing counted.
+	live, err := Report(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live.Done() || live.Pending != first.Batches || live.Published != first.Batches || live.Counted != 0 || live.Result.Totals.Lines() != 0 {
+		t.Fatalf("report before consuming: %s, %d lines; want all %d batches pending", live.Status, live.Result.Totals.Lines(), first.Batches)
+	}
 	c := startConsumers(t, ts, 2, testOptions, nil)
 	snap := waitDone(t, b)
 	c.stop()
