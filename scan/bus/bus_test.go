@@ -536,3 +536,22 @@ func TestDrain(t *testing.T) {
 		t.Errorf("after the drain: %d records, %d batches in the stream; want %d and %d", p.Counted, pending, stats.Counted, st.Batches-stats.Counted)
 	}
 }
+
+// TestEmptyReport: a report before anything was published is an empty
+// result, at once, and Wait has nothing to wait for.
+func TestEmptyReport(t *testing.T) {
+	ts := startTestServer(t)
+	b := ts.connect(t, "test")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := Wait(ctx, b, 10*time.Millisecond, nil); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	snap, err := Report(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !snap.Done() || snap.Status != (Status{}) || snap.Result.Totals.Lines() != 0 || snap.Result.Bytes != 0 {
+		t.Fatalf("empty report: %+v", snap)
+	}
+}
