@@ -248,6 +248,12 @@ func (c *counter) store(ctx context.Context, m jetstream.Msg, rec *record) bool 
 	_, err = c.b.kv.Create(ctx, batchPrefix+rec.Batch.ID, val)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyExists):
+		// The client maps any "wrong last sequence" to ErrKeyExists; ack
+		// only when the record is really there, or the batch is lost.
+		if _, gerr := c.b.kv.Get(ctx, batchPrefix+rec.Batch.ID); gerr != nil {
+			c.retry(m, fmt.Errorf("create said the key exists, get: %w", gerr))
+			return false
+		}
 		c.stats.Duplicates++
 		c.ack(ctx, m)
 		return false
