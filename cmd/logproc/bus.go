@@ -187,8 +187,8 @@ func runConsume(ctx context.Context, cfg Config, args []string, stdout, stderr i
 	f.IntVar(&o.Workers, "workers", o.Workers, "batches counted at once (env CONCURRENT_LOG_READER_TASK)")
 	f.StringVar(&o.Scan.LevelKey, "level-key", cfg.LevelKey, "`key` that holds a line's level (env LOGPROC_LEVEL_KEY)")
 	f.StringVar(&o.Scan.UserKey, "user-key", cfg.UserKey, "`key` that holds a line's user (env LOGPROC_USER_KEY)")
-	f.DurationVar(&o.Idle, "idle", 0, "stop once no batch has come for this `long` (0: run until SIGINT)")
-	f.DurationVar(&o.AckWait, "ack-wait", bus.DefaultAckWait, "how `long` a batch may stay with a consumer that died before another gets it")
+	f.DurationVar(&o.Idle, "idle", 0, "stop once no batch has come for this `duration` (0: run until SIGINT)")
+	f.DurationVar(&o.AckWait, "ack-wait", bus.DefaultAckWait, "`duration` a batch may stay with a consumer that died before another gets it")
 	embedded := f.Bool("embedded", false, "also run a single-node NATS server here, on the -server URL's port, storing in -store")
 	store := f.String("store", cfg.NatsStore, "`dir`ectory where the embedded server stores streams (env LOGPROC_NATS_STORE)")
 	if err := f.parse(args, stdout); err != nil {
@@ -300,7 +300,7 @@ func runReport(ctx context.Context, cfg Config, args []string, stdout, stderr io
 	s := addBusFlags(f, cfg)
 	output := cfg.LogPath + ".json"
 	f.StringVar(&output, "o", output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
-	wait := f.Duration("wait", 0, "first wait up to this `long` for every published batch to be counted")
+	wait := f.Duration("wait", 0, "first wait up to this `duration` for every published batch to be counted")
 	if err := f.parse(args, stdout); err != nil {
 		return err
 	}
