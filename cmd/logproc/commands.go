@@ -27,11 +27,15 @@ summary and progress stay on standard error.
 
 const scanUsage = `Usage: logproc scan [flags] [FILE...]
 
-Counts log files (slog logfmt or JSON lines, detected per line) into one
-results JSON: events per level, unique users, lines per user, lines without
-a user, blank and malformed lines. With no FILE it scans LOG_PATH. Files are
-memory-mapped and counted together by a pool of workers; "-" (standard
-input), pipes and .gz files are streamed through the same workers.
+Counts log files (logfmt or JSON lines, as slog, logrus, zap and zerolog
+write them, detected per line) into one results JSON: events per level,
+unique users, lines per user, lines without a user, blank and malformed
+lines, and, unless -metrics says otherwise, events and latency percentiles
+per action, the time range and, with -window, events per time window. With
+no FILE it scans LOG_PATH. Files are memory-mapped and counted together by
+a pool of workers; "-" (standard input), pipes and .gz files are streamed
+through the same workers. When stdout is a terminal it also prints a
+summary (-quiet drops it).
 `
 
 const runUsage = `Usage: logproc run [flags]
@@ -204,6 +208,7 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	s := addScanFlags(f, cfg)
 	f.IntVar(&s.opts.Workers, "workers", cfg.ScanWorkers, "workers that parse (env CONCURRENT_LOG_READER_TASK)")
 	metrics := addMetricFlags(f, cfg)
+	addTopFlag(f, &s.sections.TopUsers)
 	f.BoolVar(&s.opts.NoMmap, "no-mmap", false, "read files instead of mapping them (for mounts where mapping fails)")
 	if err := f.parse(args, stdout); err != nil {
 		return err
@@ -212,6 +217,9 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		return err
 	}
 	if err := metrics.apply(f, s); err != nil {
+		return err
+	}
+	if err := checkTop(s.sections.TopUsers); err != nil {
 		return err
 	}
 	paths, err := expandGlobs(f.Args())

@@ -32,6 +32,17 @@ type Config struct {
 	TimeKey     string `env:"LOGPROC_TIME_KEY" env-default:"time,ts" env-description:"key that holds a line's time, for scan (alternatives separated by commas)"`
 	InputFormat string `env:"LOGPROC_INPUT_FORMAT" env-default:"auto" env-description:"how scan reads lines: auto (per line), logfmt or json"`
 	Metrics     string `env:"LOGPROC_METRICS" env-default:"all" env-description:"what scan computes beyond levels and users: all, seed, or a list of actions, latency, time"`
+
+	// The bus: publish, consume, report and serve.
+	NatsURL     string `env:"NATS_URL" env-default:"nats://127.0.0.1:4222" env-description:"NATS server URLs, comma separated"`
+	NatsCreds   string `env:"NATS_CREDS" env-description:"NATS credentials file (JWT and NKey)"`
+	NatsTLSCA   string `env:"NATS_TLS_CA" env-description:"CA certificate file to trust for TLS"`
+	NatsTLSCert string `env:"NATS_TLS_CERT" env-description:"client certificate file for TLS"`
+	NatsTLSKey  string `env:"NATS_TLS_KEY" env-description:"client key file for TLS"`
+	Stream      string `env:"LOGPROC_STREAM" env-default:"LOGPROC" env-description:"JetStream stream of batches to count"`
+	Bucket      string `env:"LOGPROC_BUCKET" env-default:"logproc" env-description:"JetStream key-value bucket of counted batches"`
+	Replicas    int    `env:"LOGPROC_REPLICAS" env-default:"1" env-description:"servers of a cluster that keep the stream and the bucket"`
+	NatsStore   string `env:"LOGPROC_NATS_STORE" env-default:"./nats-data" env-description:"directory where serve and consume -embedded store streams"`
 }
 
 // envFile is read from the working directory when present. A variable

@@ -3,6 +3,7 @@
 //	logproc gen  [flags]          write a synthetic log file
 //	logproc scan [flags] FILE…    count log files into a results JSON
 //	logproc run  [flags]          both, as one job, with a summary
+//	logproc publish|consume|report|serve   the same count, spread over NATS JetStream
 //
 // Settings come from the environment (and a .env file), flags override them;
 // see Config. This package only wires the stages together: gen writes, scan
@@ -72,6 +73,12 @@ Usage:
   logproc scan [flags] FILE...  count log files into a results JSON
   logproc run  [flags]          generate, scan and write results, with a summary
 
+Scale out over NATS JetStream (see README):
+  logproc serve   [flags]          run a single-node NATS server with JetStream
+  logproc publish [flags] FILE...  publish log files as batches of lines
+  logproc consume [flags]          count batches, on any number of machines
+  logproc report  [flags]          merge the counts into a results JSON
+
 Run 'logproc COMMAND -h' for a command's flags. Every setting can also be
 given in the environment or in a .env file in the working directory; flags
 win over the environment, which wins over .env.
@@ -89,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, mainUsage)
 		return nil
-	case "gen", "scan", "run":
+	case "gen", "scan", "run", "publish", "consume", "report", "serve":
 	default:
 		fmt.Fprint(stderr, mainUsage)
 		return usagef("unknown command %q", cmd)
@@ -103,6 +110,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runGen(ctx, cfg, args, stdout, stderr)
 	case "scan":
 		return runScan(ctx, cfg, args, stdout, stderr)
+	case "publish":
+		return runPublish(ctx, cfg, args, stdout, stderr)
+	case "consume":
+		return runConsume(ctx, cfg, args, stdout, stderr)
+	case "report":
+		return runReport(ctx, cfg, args, stdout, stderr)
+	case "serve":
+		return runServe(ctx, cfg, args, stdout, stderr)
 	default:
 		return runJob(ctx, cfg, args, stdout, stderr)
 	}

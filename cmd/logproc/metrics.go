@@ -20,7 +20,6 @@ type metricSettings struct {
 	window      time.Duration
 	since       string
 	until       string
-	top         int
 }
 
 func addMetricFlags(f *commandFlags, cfg Config) *metricSettings {
@@ -31,13 +30,26 @@ func addMetricFlags(f *commandFlags, cfg Config) *metricSettings {
 	f.StringVar(&m.keys.LatencyKey, "latency-key", cfg.LatencyKey, "`key` that holds a line's latency (env LOGPROC_LATENCY_KEY)")
 	f.StringVar(&m.latencyUnit, "latency-unit", cfg.LatencyUnit, "`unit` of a latency written as a bare number: ns, us, ms or s\n(env LOGPROC_LATENCY_UNIT; default: the key's suffix, _ms say, else ms)")
 	f.StringVar(&m.keys.TimeKey, "time-key", cfg.TimeKey, "`keys` that hold a line's time, the first found counting (env LOGPROC_TIME_KEY)")
-	f.StringVar(&m.inputFormat, "input-format", cfg.InputFormat, "how to read lines: auto (JSON if a line starts with '{'), logfmt or json\n(env LOGPROC_INPUT_FORMAT)")
-	f.StringVar(&m.metrics, "metrics", cfg.Metrics, "what to compute beyond levels and users: all, seed (nothing more),\nor a list of actions, latency, time (env LOGPROC_METRICS)")
+	f.StringVar(&m.inputFormat, "input-format", cfg.InputFormat, "`format` of the lines: auto (JSON if a line starts with '{'), logfmt or json\n(env LOGPROC_INPUT_FORMAT)")
+	f.StringVar(&m.metrics, "metrics", cfg.Metrics, "what to compute beyond levels and users: all, seed (nothing more),\nor a `list` of actions, latency, time (env LOGPROC_METRICS)")
 	f.DurationVar(&m.window, "window", 0, "count events per time window of this `width` (1m, 1h), empty windows as 0")
 	f.StringVar(&m.since, "since", "", "keep only events at or after this `time` (RFC 3339, or 2026-11-26, or 2026-11-26T08:00; UTC unless a zone is given)")
 	f.StringVar(&m.until, "until", "", "keep only events before this `time` (as -since)")
-	f.IntVar(&m.top, "top", 0, "list only the `N` users with the most lines in user_actions (unique_users still counts all)")
 	return m
+}
+
+// addTopFlag adds -top, which keeps the results small: for scan and
+// report, which write them.
+func addTopFlag(f *commandFlags, top *int) {
+	f.IntVar(top, "top", 0, "list only the `N` users with the most lines in user_actions (unique_users still counts all)")
+}
+
+// checkTop validates -top.
+func checkTop(top int) error {
+	if top < 0 {
+		return usagef("-top=%d: must be 0 (all users) or more", top)
+	}
+	return nil
 }
 
 // metricNames are the metrics -metrics can name, besides all and seed.
@@ -45,7 +57,7 @@ var metricNames = []string{"actions", "latency", "time"}
 
 // apply checks the settings, naming the flag or variable each came from,
 // and sets the scan's parser keys, time window and filter, and the
-// result's sections.
+// result's sections (all but TopUsers, which -top sets).
 func (m *metricSettings) apply(f *commandFlags, s *scanSettings) error {
 	on, err := parseMetrics(f.source("metrics", "LOGPROC_METRICS"), m.metrics)
 	if err != nil {
@@ -107,15 +119,12 @@ func (m *metricSettings) apply(f *commandFlags, s *scanSettings) error {
 	if !s.opts.Since.IsZero() && !s.opts.Until.IsZero() && !s.opts.Since.Before(s.opts.Until) {
 		return usagef("-since=%q is not before -until=%q", m.since, m.until)
 	}
-	if m.top < 0 {
-		return usagef("-top=%d: must be 0 (all users) or more", m.top)
-	}
 	s.sections = out.Sections{
 		Actions:  on["actions"],
 		Latency:  on["latency"],
 		Times:    on["time"],
 		Filter:   m.since != "" || m.until != "",
-		TopUsers: m.top,
+		TopUsers: s.sections.TopUsers,
 	}
 	return nil
 }

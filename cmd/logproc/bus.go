@@ -1,0 +1,375 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/logproc/logproc/out"
+	"github.com/logproc/logproc/scan/bus"
+)
+
+const publishUsage = `Usage: logproc publish [flags] [FILE...]
+
+Cuts log files into batches of whole lines and publishes them to a NATS
+JetStream work-queue stream, for 'logproc consume' processes to count. With
+no FILE it publishes LOG_PATH. Each batch's message ID comes from the file's
+content and the batch's offset: publishing a file again stores nothing twice.
+`
+
+const consumeUsage = `Usage: logproc consume [flags]
+
+Counts the batches 'logproc publish' sent, with the same parser as scan, and
+stores each batch's counts in a JetStream key-value bucket before it
+acknowledges the batch, so that each is counted exactly once however many
+consumers run, on however many machines. Runs until SIGINT, which finishes
+the batches in hand first, or until -idle passes with no batch. With
+-embedded it also runs a single-node NATS server, storing in -store.
+`
+
+const reportUsage = `Usage: logproc report [flags]
+
+Merges the counts of every batch counted so far into the results JSON scan
+writes, and says on stderr how many batches are counted, pending and parked.
+It may run while consumers work; -wait waits until every published batch
+is counted first.
+`
+
+const serveUsage = `Usage: logproc serve [flags]
+
+Runs a single-node NATS server with JetStream, storing in -store, on the
+host and port of the first -server URL, until SIGINT: the bus for publish,
+consume and report on one machine, with no other set-up.
+`
+
+// busSettings are the connection flags every bus command takes.
+type busSettings struct {
+	opts bus.Options
+}
+
+func addBusFlags(f *commandFlags, cfg Config) *busSettings {
+	s := &busSettings{opts: bus.Options{
+		URLs: cfg.NatsURL, Creds: cfg.NatsCreds,
+		TLSCA: cfg.NatsTLSCA, TLSCert: cfg.NatsTLSCert, TLSKey: cfg.NatsTLSKey,
+		Stream: cfg.Stream, Bucket: cfg.Bucket, Replicas: cfg.Replicas,
+		ConnectWait: 5 * time.Second,
+		Name:        "logproc " + f.Name(),
+	}}
+	f.StringVar(&s.opts.URLs, "server", s.opts.URLs, "NATS server `URLs`, comma separated (env NATS_URL)")
+	f.StringVar(&s.opts.Creds, "creds", s.opts.Creds, "NATS credentials `file` (env NATS_CREDS)")
+	f.StringVar(&s.opts.TLSCA, "tls-ca", s.opts.TLSCA, "CA certificate `file` to trust (env NATS_TLS_CA)")
+	f.StringVar(&s.opts.TLSCert, "tls-cert", s.opts.TLSCert, "client certificate `file` (env NATS_TLS_CERT)")
+	f.StringVar(&s.opts.TLSKey, "tls-key", s.opts.TLSKey, "client key `file` (env NATS_TLS_KEY)")
+	f.StringVar(&s.opts.Stream, "stream", s.opts.Stream, "JetStream stream of batches (env LOGPROC_STREAM)")
+	f.StringVar(&s.opts.Bucket, "bucket", s.opts.Bucket, "key-value bucket of counts (env LOGPROC_BUCKET)")
+	f.IntVar(&s.opts.Replicas, "replicas", s.opts.Replicas, "servers that keep the stream and the bucket, in a cluster (env LOGPROC_REPLICAS)")
+	return s
+}
+
+// check validates the connection settings, naming the flag or variable
+// each value came from.
+func (s *busSettings) check(f *commandFlags) error {
+	o := &s.opts
+	if o.URLs == "" {
+		return usagef("%s is empty: want a NATS server URL", f.source("server", "NATS_URL"))
+	}
+	for _, c := range []struct{ flag, env, v string }{
+		{"stream", "LOGPROC_STREAM", o.Stream},
+		{"bucket", "LOGPROC_BUCKET", o.Bucket},
+	} {
+		if !bus.ValidName(c.v) {
+			return usagef("%s=%q: want letters, digits, - and _ only", f.source(c.flag, c.env), c.v)
+		}
+	}
+	if o.Replicas < 1 || o.Replicas > 5 {
+		return usagef("%s=%d: want 1 to 5", f.source("replicas", "LOGPROC_REPLICAS"), o.Replicas)
+	}
+	if (o.TLSCert == "") != (o.TLSKey == "") {
+		return usagef("%s and %s: give both or neither", f.source("tls-cert", "NATS_TLS_CERT"), f.source("tls-key", "NATS_TLS_KEY"))
+	}
+	for _, c := range []struct{ flag, env, v string }{
+		{"creds", "NATS_CREDS", o.Creds},
+		{"tls-ca", "NATS_TLS_CA", o.TLSCA},
+		{"tls-cert", "NATS_TLS_CERT", o.TLSCert},
+		{"tls-key", "NATS_TLS_KEY", o.TLSKey},
+	} {
+		if c.v == "" {
+			continue
+		}
+		if _, err := os.Stat(c.v); err != nil {
+			return usagef("%s=%q: %v", f.source(c.flag, c.env), c.v, unwrapPath(err))
+		}
+	}
+	if err := o.Check(); err != nil {
+		return usagef("%s=%q: %v", f.source("server", "NATS_URL"), o.URLs, err)
+	}
+	return nil
+}
+
+// connect connects, with a hint when there is no server to connect to.
+func (s *busSettings) connect(ctx context.Context) (*bus.Bus, error) {
+	b, err := bus.Connect(ctx, s.opts)
+	if errors.Is(err, nats.ErrNoServers) {
+		return nil, fmt.Errorf("%w (start one with 'logproc serve', or 'logproc consume -embedded')", err)
+	}
+	return b, err
+}
+
+func runPublish(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("publish", publishUsage)
+	s := addBusFlags(f, cfg)
+	var o bus.PublishOptions
+	f.Int64Var(&o.BatchSize, "batch-size", bus.DefaultBatchSize, "`bytes` a batch aims at; lines are never cut")
+	if err := f.parse(args, stdout); err != nil {
+		return err
+	}
+	if err := s.check(f); err != nil {
+		return err
+	}
+	if o.BatchSize < 1 {
+		return usagef("-batch-size=%d: must be at least 1", o.BatchSize)
+	}
+	paths, err := expandGlobs(f.Args())
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		paths = []string{cfg.LogPath}
+	}
+	stopProfiles, err := f.startProfiles()
+	if err != nil {
+		return err
+	}
+	b, err := s.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if o.BatchSize > b.MaxPayload()/2 {
+		return usagef("-batch-size=%d: the server takes at most %d bytes in a message; want at most half that", o.BatchSize, b.MaxPayload())
+	}
+	began := time.Now()
+	st, err := bus.Publish(ctx, b, paths, o)
+	took := time.Since(began)
+	if err != nil {
+		return err
+	}
+	if !f.quiet {
+		fmt.Fprintf(stderr, "published %s files: %s batches (%s new, %s already in stream %s), %s lines (%s) in %s: %s batches/s, %s/s\n",
+			count(int64(st.Files)), count(int64(st.Batches)), count(int64(st.Stored)), count(int64(st.Duplicates())), s.opts.Stream,
+			count(st.Lines), size(st.Bytes), seconds(took), count(int64(rate(int64(st.Batches), took))), size(int64(rate(st.Bytes, took))))
+	}
+	return stopProfiles()
+}
+
+func runConsume(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("consume", consumeUsage)
+	s := addBusFlags(f, cfg)
+	o := bus.ConsumeOptions{Workers: cfg.ScanWorkers}
+	f.IntVar(&o.Workers, "workers", o.Workers, "batches counted at once (env CONCURRENT_LOG_READER_TASK)")
+	metrics := addMetricFlags(f, cfg)
+	f.DurationVar(&o.Idle, "idle", 0, "stop once no batch has come for this `duration` (0: run until SIGINT)")
+	f.DurationVar(&o.AckWait, "ack-wait", bus.DefaultAckWait, "`duration` a batch may stay with a consumer that died before another gets it")
+	embedded := f.Bool("embedded", false, "also run a single-node NATS server here, on the -server URL's port, storing in -store")
+	store := f.String("store", cfg.NatsStore, "`dir`ectory where the embedded server stores streams (env LOGPROC_NATS_STORE)")
+	if err := f.parse(args, stdout); err != nil {
+		return err
+	}
+	if f.NArg() > 0 {
+		return usagef("consume takes no arguments, got %q (see 'logproc consume -h')", f.Arg(0))
+	}
+	if err := s.check(f); err != nil {
+		return err
+	}
+	if err := atLeastOne(f.source("workers", "CONCURRENT_LOG_READER_TASK"), o.Workers); err != nil {
+		return usageError{err}
+	}
+	// What to take and compute, exactly as scan's flags say it.
+	var ss scanSettings
+	if err := metrics.apply(f, &ss); err != nil {
+		return err
+	}
+	o.Scan.Parse, o.Scan.TimeWindow, o.Scan.Since, o.Scan.Until = ss.opts.Parse, ss.opts.TimeWindow, ss.opts.Since, ss.opts.Until
+	o.Sections = ss.sections
+	if o.Idle < 0 {
+		return usagef("-idle=%s: must not be negative", o.Idle)
+	}
+	if o.AckWait < time.Second {
+		return usagef("-ack-wait=%s: must be at least 1s", o.AckWait)
+	}
+	stopProfiles, err := f.startProfiles()
+	if err != nil {
+		return err
+	}
+	if *embedded {
+		srv, err := startEmbedded(f, s, *store, stderr)
+		if err != nil {
+			return err
+		}
+		defer srv.Shutdown()
+	}
+	b, err := s.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if !f.quiet {
+		fmt.Fprintf(stderr, "consuming stream %s into bucket %s with %d workers…\n", s.opts.Stream, s.opts.Bucket, o.Workers)
+	}
+	began := time.Now()
+	st, err := bus.Consume(ctx, b, o)
+	took := time.Since(began)
+	if !f.quiet {
+		verb := "consumed"
+		if ctx.Err() != nil {
+			verb = "interrupted; finished the batches in hand:"
+		}
+		line := fmt.Sprintf("%s %s batches (%s counted, %s counted before, %s parked, %s retried), %s lines (%s) in %s",
+			verb, count(int64(st.Counted+st.Duplicates+st.Parked)), count(int64(st.Counted)), count(int64(st.Duplicates)),
+			count(int64(st.Parked)), count(int64(st.Retried)), count(st.Lines), size(st.Bytes), seconds(took))
+		if st.LastRetry != nil {
+			line += "; last retry: " + st.LastRetry.Error()
+		}
+		fmt.Fprintln(stderr, line)
+	}
+	if err != nil {
+		return err
+	}
+	return stopProfiles()
+}
+
+// startEmbedded starts the embedded server where -server points and
+// makes the connection go there.
+func startEmbedded(f *commandFlags, s *busSettings, store string, stderr io.Writer) (*bus.Server, error) {
+	if store == "" {
+		return nil, usagef("%s is empty: want a directory for the embedded server's streams", f.source("store", "LOGPROC_NATS_STORE"))
+	}
+	if err := os.MkdirAll(store, 0o755); err != nil {
+		return nil, usagef("%s=%q: %v", f.source("store", "LOGPROC_NATS_STORE"), store, unwrapPath(err))
+	}
+	srv, err := bus.StartServer(s.opts.URLs, store)
+	if err != nil {
+		return nil, fmt.Errorf("%s=%q: %w", f.source("server", "NATS_URL"), s.opts.URLs, err)
+	}
+	s.opts.URLs = srv.URL()
+	if !f.quiet {
+		fmt.Fprintf(stderr, "NATS server with JetStream on %s, storing in %s\n", srv.URL(), store)
+	}
+	return srv, nil
+}
+
+func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("serve", serveUsage)
+	s := addBusFlags(f, cfg)
+	store := f.String("store", cfg.NatsStore, "`dir`ectory where the server stores streams (env LOGPROC_NATS_STORE)")
+	if err := f.parse(args, stdout); err != nil {
+		return err
+	}
+	if f.NArg() > 0 {
+		return usagef("serve takes no arguments, got %q (see 'logproc serve -h')", f.Arg(0))
+	}
+	if err := s.check(f); err != nil {
+		return err
+	}
+	srv, err := startEmbedded(f, s, *store, stderr)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	srv.Shutdown()
+	return ctx.Err()
+}
+
+func runReport(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("report", reportUsage)
+	s := addBusFlags(f, cfg)
+	output := cfg.LogPath + ".json"
+	f.StringVar(&output, "o", output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
+	wait := f.Duration("wait", 0, "first wait up to this `duration` for every published batch to be counted")
+	var top int
+	addTopFlag(f, &top)
+	if err := f.parse(args, stdout); err != nil {
+		return err
+	}
+	if f.NArg() > 0 {
+		return usagef("report takes no arguments, got %q (see 'logproc report -h')", f.Arg(0))
+	}
+	if err := checkTop(top); err != nil {
+		return err
+	}
+	if err := s.check(f); err != nil {
+		return err
+	}
+	if output != "-" {
+		if err := checkWritableDir(f.source("o", "LOG_PATH"), output); err != nil {
+			return usageError{err}
+		}
+	}
+	if *wait < 0 {
+		return usagef("-wait=%s: must not be negative", *wait)
+	}
+	stopProfiles, err := f.startProfiles()
+	if err != nil {
+		return err
+	}
+	b, err := s.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if *wait > 0 {
+		wctx, cancel := context.WithTimeout(ctx, *wait)
+		err := bus.Wait(wctx, b, 200*time.Millisecond, nil)
+		cancel()
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+	}
+	snap, err := bus.Report(ctx, b)
+	if err != nil {
+		return err
+	}
+	sections := snap.Sections
+	sections.TopUsers = top
+	res := out.New(snap.Result.Totals, snap.Result.Bytes, snap.Result.MalformedAt, sections)
+	if err := out.Write(output, res, stdout); err != nil {
+		return err
+	}
+	to := output
+	if to == "-" {
+		to = "stdout"
+	}
+	summary := fmt.Sprintf("report: %s → %s", statusLine(snap.Status), to)
+	if len(snap.Parked) > 0 {
+		// One line, as every error: the summary, then the first parked batch.
+		return fmt.Errorf("%s; %s batches parked, left out of the results; the first: %s", summary, count(int64(len(snap.Parked))), snap.Parked[0].Reason)
+	}
+	if *wait > 0 && !snap.Done() {
+		return fmt.Errorf("%s; -wait=%s: not every batch was counted in time", summary, *wait)
+	}
+	if !f.quiet {
+		fmt.Fprintln(stderr, summary)
+		if res.MalformedLines > 0 {
+			fmt.Fprintln(stderr, malformedNote(res))
+		}
+	}
+	return stopProfiles()
+}
+
+func statusLine(s bus.Status) string {
+	line := fmt.Sprintf("%s of %s batches counted, %s pending, %s parked (%s files)",
+		count(int64(s.Counted)), count(int64(s.Published)), count(int64(s.Pending)), count(int64(s.Parked)), count(int64(s.Files)))
+	if s.Unlisted > 0 {
+		line += ", " + strconv.Itoa(s.Unlisted) + " batches of files still being published"
+	}
+	return line
+}
