@@ -109,8 +109,8 @@ type Sections struct {
 	TopUsers int
 }
 
-// AllSections are the sections of a run that takes every field.
-var AllSections = Sections{Actions: true, Latency: true, Times: true}
+// AllSections returns the sections of a run that takes every field.
+func AllSections() Sections { return Sections{Actions: true, Latency: true, Times: true} }
 
 // New builds the result of bytes worth of input counted into t, with the
 // malformed lines found at the given positions, holding the sections s

@@ -51,7 +51,7 @@ func full() Result {
 		t.Latency.Add(ms * 1e6)
 	}
 	t.Latency.Add(250e3) // an event with no action
-	s := AllSections
+	s := AllSections()
 	s.Filter, s.TopUsers = true, 2
 	return New(t, 999, nil, s)
 }

@@ -166,7 +166,7 @@ func genStage(ctx context.Context, s *genSettings, m *meter, stdout io.Writer, t
 	if err != nil {
 		return stageStats{}, err
 	}
-	want := out.New(rep.Totals, rep.Bytes, nil, out.AllSections)
+	want := out.New(rep.Totals, rep.Bytes, nil, out.AllSections())
 	if s.truth != "" {
 		if err := out.Write(s.truth, want, stdout); err != nil {
 			return stageStats{}, err
@@ -186,7 +186,7 @@ type scanSettings struct {
 }
 
 func addScanFlags(f *commandFlags, cfg Config) *scanSettings {
-	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: cfg.LogPath + ".json", sections: out.AllSections}
+	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: cfg.LogPath + ".json", sections: out.AllSections()}
 	f.StringVar(&s.output, "o", s.output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
 	return s
 }

@@ -107,7 +107,7 @@ func scanAll(o scan.Options) scan.Options {
 
 // withMetrics sets o to count what scanAll does.
 func withMetrics(o ConsumeOptions) ConsumeOptions {
-	o.Scan, o.Sections = scanAll(o.Scan), out.AllSections
+	o.Scan, o.Sections = scanAll(o.Scan), out.AllSections()
 	return o
 }
 
@@ -118,7 +118,7 @@ func wantScan(t testing.TB, paths ...string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := out.Marshal(out.New(res.Totals, res.Bytes, res.MalformedAt, out.AllSections))
+	b, err := out.Marshal(out.New(res.Totals, res.Bytes, res.MalformedAt, out.AllSections()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		}
 		bt := batch{File: path, Line: line, Offset: r.Start}
 		res.MalformedAt = locate(res.MalformedAt, &bt)
-		rec := record{Batch: bt, Result: res, Sections: out.AllSections}
+		rec := record{Batch: bt, Result: res, Sections: out.AllSections()}
 		enc, err := rec.marshal()
 		if err != nil {
 			t.Fatal(err)
