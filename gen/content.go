@@ -634,10 +634,9 @@ func mix64(z uint64) uint64 {
 	return z ^ z>>31
 }
 
-// totals merges worker tallies into the counts a scan of the file must
-// find, the first line starting at startMS. Like agg.Merge it leaves out
-// zero counts.
-func totals(ts []*tally, startMS int64) agg.Totals {
+// totals merges the tallies of g's workers into the counts a scan of the
+// file must find. Like agg.Merge it leaves out zero counts.
+func (g *generator) totals(ts []*tally) agg.Totals {
 	t := agg.Totals{
 		Levels: make(map[string]int64),
 		NoUser: make(map[string]int64),
@@ -669,7 +668,7 @@ func totals(ts []*tally, startMS int64) agg.Totals {
 		}
 	}
 	if lines > 0 {
-		t.Timed, t.First, t.Last = lines, startMS*1e6, sum.lastMS*1e6
+		t.Timed, t.First, t.Last = lines, g.startMS*1e6, sum.lastMS*1e6
 	}
 	for a, act := range actions {
 		at := &agg.ActionTotals{Levels: map[string]int64{}}
@@ -687,14 +686,13 @@ func totals(ts []*tally, startMS int64) agg.Totals {
 		}
 		t.Actions[act.name] = at
 	}
-	latencies := latencyTables(actions[:])
-	jobLatencies := latencyTables(jobs[:])
 	for a := range numActions + numJobs {
-		table, at := &jobLatencies[0], (*agg.ActionTotals)(nil)
+		var table *[latencySteps]int32
+		var at *agg.ActionTotals
 		if a < numActions {
-			table, at = &latencies[a], t.Actions[actions[a].name]
+			table, at = &g.actionLatency[a], t.Actions[actions[a].name]
 		} else {
-			table = &jobLatencies[a-numActions]
+			table = &g.jobLatency[a-numActions]
 		}
 		for q, n := range sum.steps[a*latencySteps : (a+1)*latencySteps] {
 			if n == 0 {

@@ -253,7 +253,7 @@ func generate(ctx context.Context, s sink, o Options, progress *atomic.Int64) (R
 		rep.Bytes += w.bytes
 		tallies[i] = w.tally
 	}
-	rep.Totals = totals(tallies, g.startMS)
+	rep.Totals = g.totals(tallies)
 	return rep, nil
 }
 

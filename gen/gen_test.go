@@ -121,7 +121,7 @@ func TestWriteDeterministic(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("%v, %d workers: the file differs from the batches in order", f, workers)
 			}
-			if want := totals([]*tally{tl}, g.startMS); !rep.Totals.Equal(&want) {
+			if want := g.totals([]*tally{tl}); !rep.Totals.Equal(&want) {
 				t.Errorf("%v, %d workers: Totals differ from one worker's", f, workers)
 			}
 		}
