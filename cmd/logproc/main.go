@@ -55,7 +55,7 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case ctx.Err() != nil:
-		fmt.Fprintln(stderr, "logproc: interrupted; partial output removed")
+		fmt.Fprintln(stderr, "logproc: interrupted; nothing half-written is left behind")
 		return exitInterrupted
 	}
 	fmt.Fprintf(stderr, "logproc: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
