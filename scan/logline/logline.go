@@ -500,24 +500,24 @@ func parseSlogTail(s []byte, i int) (action []byte, latency int64, has Has, ok b
 		return nil, 0, 0, false
 	}
 	i += len(latencyKey)
-	value := s[i:bareEnd(s, i)]
+	// Most latencies are a few digits of milliseconds at the end of the
+	// line: read their value while looking for their end, and anything
+	// else with ParseLatency.
+	start, n := i, int64(0)
+	for ; i < len(s) && i-start < 10; i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			break
+		}
+		n = n*10 + int64(d)
+	}
+	if i > start && (i == len(s) || s[i] == ' ') {
+		return action, n * 1e6, HasLatency, true
+	}
+	value := s[start:bareEnd(s, start)]
 	if len(value) == 0 || value[0] == '"' {
 		return nil, 0, 0, false
 	}
-	// Most latencies are a few digits of milliseconds: read them here, and
-	// anything else with ParseLatency.
-	if len(value) <= 9 {
-		n := int64(0)
-		for _, c := range value {
-			d := c - '0'
-			if d > 9 {
-				goto general
-			}
-			n = n*10 + int64(d)
-		}
-		return action, n * 1e6, HasLatency, true
-	}
-general:
 	if ns, ok := ParseLatency(value, 1e6); ok {
 		return action, ns, HasLatency, true
 	}
