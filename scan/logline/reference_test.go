@@ -2,11 +2,9 @@ package logline
 
 import (
 	"encoding/json"
-	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -74,7 +72,8 @@ func refUnit(c Config, key string) int64 {
 	return 1e6
 }
 
-// refTake stores value as key's field, the way the package comment says.
+// refTake stores value as key's field, the way the package comment says;
+// latencies and times are read by values_test.go's oracles.
 func refTake(r *refRecord, c Config, key, field, value string) {
 	switch field {
 	case "level":
@@ -87,7 +86,7 @@ func refTake(r *refRecord, c Config, key, field, value string) {
 		if value == "" {
 			return
 		}
-		if ns, ok := refLatency(value, refUnit(c, key)); ok {
+		if ns, ok := refParseLatency(value, refUnit(c, key)); ok {
 			r.latency, r.has = ns, r.has|HasLatency
 		} else {
 			r.has |= BadLatency
@@ -104,48 +103,13 @@ func refTake(r *refRecord, c Config, key, field, value string) {
 	}
 }
 
-var refDecimal = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
-
-// refLatency reads a bare number of units, exactly with big.Rat, or a
-// duration with time.ParseDuration.
-func refLatency(v string, unit int64) (int64, bool) {
-	if refDecimal.MatchString(v) {
-		r, _ := new(big.Rat).SetString(v)
-		r.Mul(r, new(big.Rat).SetInt64(unit))
-		n := new(big.Int).Quo(r.Num(), r.Denom())
-		return n.Int64(), n.IsInt64()
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		return 0, false
-	}
-	return int64(d), true
-}
-
-// refTime reads an RFC 3339 time with time.Parse, or an epoch number whose
-// magnitude gives its unit.
+// refTime is what ParseTime must return, from values_test.go's oracles
+// for its two grammars.
 func refTime(v string) (int64, bool) {
-	if refDecimal.MatchString(v) {
-		r, _ := new(big.Rat).SetString(v)
-		whole := new(big.Int).Quo(r.Num(), r.Denom())
-		unit := int64(1)
-		switch {
-		case whole.Cmp(big.NewInt(1e11)) < 0:
-			unit = 1e9
-		case whole.Cmp(big.NewInt(1e14)) < 0:
-			unit = 1e6
-		case whole.Cmp(big.NewInt(1e17)) < 0:
-			unit = 1e3
-		}
-		r.Mul(r, new(big.Rat).SetInt64(unit))
-		n := new(big.Int).Quo(r.Num(), r.Denom())
-		return n.Int64(), n.IsInt64()
+	if refEpochForm.MatchString(v) {
+		return refEpoch(v)
 	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil || t.Year() < 1678 || t.Year() > 2262 {
-		return 0, false
-	}
-	return t.UnixNano(), true
+	return refParseTime(v)
 }
 
 // refWants is the set of fields c takes, by name.
