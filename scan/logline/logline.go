@@ -292,22 +292,12 @@ func NewParser(c Config) (Parser, error) {
 	p.slogFast = c.LevelKey == defaultLevelKey && c.UserKey == defaultUserKey &&
 		owner["msg"] == "" && (p.skipTime || owner["time"] == "time")
 	p.tailAction = c.ActionKey == "action"
-	p.tailLatency = c.LatencyKey == "latency_ms" && p.keys[latencyIndex(&p)].unit == 1e6
+	// latency_ms's suffix makes milliseconds unless a unit is given.
+	p.tailLatency = c.LatencyKey == "latency_ms" && (c.LatencyUnit == 0 || c.LatencyUnit == 1e6)
 	p.slogTail = p.slogFast && (p.tailAction || p.tailLatency) &&
 		(p.tailAction || c.ActionKey == "" && owner["action"] == "") &&
 		(p.tailLatency || c.LatencyKey == "" && owner["latency_ms"] == "")
 	return p, nil
-}
-
-// latencyIndex returns the index in p.keys of the latency key, or 0 when
-// there is none.
-func latencyIndex(p *Parser) int {
-	for i, kn := range p.keys[:p.nkeys] {
-		if kn.field == fieldLatency {
-			return i
-		}
-	}
-	return 0
 }
 
 // CheckKey reports why name cannot be a key to take: empty, or holding a
