@@ -18,6 +18,27 @@ func newWorker(window int) *worker {
 	return &worker{shard: agg.NewShard(), buf: make([]byte, window), progress: new(Progress)}
 }
 
+// runs is how many times countWithoutAllocs counts its window: once
+// before AllocsPerRun, its warm-up run, and its 100 runs.
+const runs = 1 + 1 + 100
+
+// countWithoutAllocs counts window with w runs times, fails if a count
+// after the first allocates, and returns what was counted.
+func countWithoutAllocs(t *testing.T, w *worker, window []byte) agg.Totals {
+	t.Helper()
+	var tally rangeTally
+	w.countLines(window, &tally)
+	allocs := testing.AllocsPerRun(100, func() {
+		if rest := w.countLines(window, &tally); len(rest) != 0 {
+			t.Fatalf("countLines left %q", rest)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("countLines allocates %.1f times per window, want 0", allocs)
+	}
+	return agg.Merge(w.shard)
+}
+
 // TestCountLinesAllocatesNothing: once every user has been seen, counting
 // a window of lines allocates nothing, whatever the lines hold.
 func TestCountLinesAllocatesNothing(t *testing.T) {
@@ -31,20 +52,7 @@ func TestCountLinesAllocatesNothing(t *testing.T) {
 		`not a log line`,
 		"level=INFO user=crlf\r",
 	}, "\n") + "\n")
-	w := newWorker(DefaultBuffer)
-	var tally rangeTally
-	w.countLines(window, &tally)
-	allocs := testing.AllocsPerRun(100, func() {
-		if rest := w.countLines(window, &tally); len(rest) != 0 {
-			t.Fatalf("countLines left %q", rest)
-		}
-	})
-	if allocs != 0 {
-		t.Fatalf("countLines allocates %.1f times per window, want 0", allocs)
-	}
-	got := agg.Merge(w.shard)
-	// One call before AllocsPerRun, and AllocsPerRun's own warm-up run.
-	const runs = 1 + 1 + 100
+	got := countWithoutAllocs(t, newWorker(DefaultBuffer), window)
 	if got.Events() != runs*6 || got.Blank != runs || got.Malformed != runs {
 		t.Fatalf("counted %d events, %d blank, %d malformed; want %d, %d, %d", got.Events(), got.Blank, got.Malformed, runs*6, runs, runs)
 	}
@@ -72,18 +80,7 @@ func TestCountLinesAllMetricsAllocatesNothing(t *testing.T) {
 	w.parser = p
 	w.shard.SetWindow(time.Second)
 	w.filter = newTimeFilter(time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
-	var tally rangeTally
-	w.countLines(window, &tally)
-	allocs := testing.AllocsPerRun(100, func() {
-		if rest := w.countLines(window, &tally); len(rest) != 0 {
-			t.Fatalf("countLines left %q", rest)
-		}
-	})
-	if allocs != 0 {
-		t.Fatalf("countLines allocates %.1f times per window, want 0", allocs)
-	}
-	got := agg.Merge(w.shard)
-	const runs = 1 + 1 + 100
+	got := countWithoutAllocs(t, w, window)
 	if got.Events() != runs*4 || got.Filtered != runs*2 || got.Actions["login"].Events != runs*2 || got.Latency.Count() != runs*4 || got.BadLatency != 0 {
 		t.Fatalf("counted %d events, %d filtered, %d logins, %d latencies; want %d, %d, %d, %d",
 			got.Events(), got.Filtered, got.Actions["login"].Events, got.Latency.Count(), runs*4, runs*2, runs*2, runs*4)
