@@ -10,6 +10,9 @@
 // the grammar of its format and its level is not empty; anything else is
 // Malformed.
 //
+// Next does the same for the first line of a buffer of many, finding the
+// line's end as it parses (next.go): that is what scan's workers call.
+//
 // Keys are compared byte for byte; by default they are "level" and "user".
 // Only the first occurrence of a field counts: later ones, under the same
 // key or an alternative, are skipped like any other key.

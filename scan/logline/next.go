@@ -1,0 +1,290 @@
+package logline
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
+
+// Next parses the first line of b, the bytes before its first '\n', exactly
+// as Parse parses it, and returns the line's length with its '\n': where the
+// next line starts. When b holds no '\n' it returns 0, parses nothing and
+// leaves rec as it was: the line is unfinished, and the caller, once it
+// knows the line is the last, gives it to Parse.
+//
+// Finding a line's end and parsing the line are one pass over slog's lines:
+// nextSlog reads the fields up to the last one taken, each scan stopping at
+// the first byte that is not printable ASCII or above, so no field runs past
+// the '\n'; only the rest of the line is searched for it. Cutting the line
+// first with bytes.IndexByte and then parsing it read every byte before the
+// user twice, and cost a third of scan's instructions.
+func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
+	if p.want == 0 {
+		*p = defaultParser()
+	}
+	if p.slogFast && p.format != JSON {
+		if n, kind := p.nextSlog(b, rec); n > 0 {
+			return n, kind
+		}
+	}
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return 0, Blank
+	}
+	return i + 1, p.Parse(b[:i], rec)
+}
+
+// nextSlog is Next on a line of the shape parseSlogText reads,
+//
+//	time=<24 bytes> level=<bare> msg=<quoted or bare> user=<bare> …
+//
+// with no byte below '!' in the time, the level and the user, no '\n' in
+// a quoted msg and no backslash before its closing quote. It returns 0 for anything else, and
+// for a line with no '\n', which Next then cuts and parses the slow way. On
+// the lines it takes it agrees with Parse: a line that holds the same bytes
+// up to its user's end but also a '\r', a tab or a control byte there would
+// be trimmed or read differently by Parse, so it is refused. What follows
+// the user, when more fields are taken, is read by nextSlogTail or else by
+// parseLogfmt, as parseText does.
+func (p *Parser) nextSlog(b []byte, rec *Record) (int, Kind) {
+	// The head of the line, time to msg, is read through an array pointer
+	// at fixed offsets, which need no bounds checks: slicing b for every
+	// word cost more than the words' tests.
+	const (
+		timeWord  = uint64('t') | 'i'<<8 | 'm'<<16 | 'e'<<24 | '='<<32
+		timeMask  = 1<<40 - 1
+		levelWord = uint64('l') | 'e'<<8 | 'v'<<16 | 'e'<<24 | 'l'<<32 | '='<<40
+		msgWord   = uint64(' ') | 'm'<<8 | 's'<<16 | 'g'<<24 | '='<<32 | '"'<<40
+		userWord  = uint64(' ') | 'u'<<8 | 's'<<16 | 'e'<<24 | 'r'<<32 | '='<<40
+		sixBytes  = 1<<48 - 1
+		levelAt   = len(slogTimePair) + len(" level=") // 36
+	)
+	if len(b) < 64 {
+		return 0, 0
+	}
+	h := (*[64]byte)(b)
+	if le64(h[0:])&timeMask != timeWord || h[5] == '"' || h[29] != ' ' ||
+		belowBang(le64(h[5:]))|belowBang(le64(h[13:]))|belowBang(le64(h[21:])) != 0 ||
+		le64(h[30:])&sixBytes != levelWord {
+		return 0, 0
+	}
+	m := belowBang(le64(h[levelAt:]))
+	if m == 0 || h[levelAt] == '"' {
+		return 0, 0
+	}
+	e := levelAt + firstMarked(m) // the level has one to seven bytes
+	if e == levelAt || le64(h[e:])&sixBytes != msgWord {
+		return 0, 0
+	}
+	level := b[levelAt:e]
+	i := plainQuoteEnd(b, e+len(` msg="`))
+	if i < 0 || len(b)-i <= 8 || le64(b[i+1:])&sixBytes != userWord {
+		return 0, 0
+	}
+	i += 1 + len(" user=")
+	e = printableEnd(b, i)
+	if e == i || e == len(b) || b[i] == '"' || b[e] != ' ' && b[e] != '\n' {
+		return 0, 0
+	}
+	// Field by field: a Record literal was built on the stack and then
+	// copied, 40 instructions.
+	rec.Level, rec.User, rec.Action = level, b[i:e], nil
+	rec.Latency, rec.Time, rec.Has = 0, 0, 0
+	found := uint8(1<<fieldLevel | 1<<fieldUser)
+	if p.want&(1<<fieldTime) != 0 {
+		v := b[len("time="):len(slogTimePair)]
+		if ns, ok := p.minute.readMillis(v); ok {
+			rec.Time, rec.Has = ns, HasTime
+		} else {
+			p.takeTime(rec, v)
+		}
+		found |= 1 << fieldTime
+	}
+	if b[e] == '\n' {
+		return e + 1, Event
+	}
+	if found == p.want {
+		nl := bytes.IndexByte(b[e:], '\n')
+		if nl < 0 {
+			return 0, 0
+		}
+		return e + nl + 1, Event
+	}
+	if p.slogTail {
+		if end := p.nextSlogTail(b, e, rec); end > 0 {
+			return end, Event
+		}
+	}
+	// Some other field follows: cut the line and go on as parseText does
+	// after parseSlogText.
+	nl := bytes.IndexByte(b[e:], '\n')
+	if nl < 0 {
+		return 0, 0
+	}
+	end := e + nl + 1
+	line := b[:end-1]
+	if k := len(line); line[k-1] == '\r' {
+		line = line[:k-1]
+	}
+	line = trimSpaceAndTab(line) // b[0] is 't': only the end is trimmed
+	if e == len(line) {
+		return end, Event
+	}
+	if p.slogTail {
+		if action, latency, has, ok := parseSlogTail(line, e); ok {
+			if p.tailAction {
+				rec.Action = action
+			}
+			if p.tailLatency {
+				rec.Latency, rec.Has = latency, rec.Has|has
+			}
+			return end, Event
+		}
+	}
+	for line[e] == ' ' { // line does not end in SP
+		e++
+	}
+	kind := p.parseLogfmt(line, e, rec, found)
+	if kind != Event {
+		*rec = Record{} // as Parse leaves it
+	}
+	return end, kind
+}
+
+// nextSlogTail reads what gen writes after the user, from b[i] (the SP
+// after the user's value), when it ends the line:
+//
+//	SP "action=" <bare> SP "latency_ms=" <one to ten digits> SP or '\n'
+//
+// and returns the index after the line's '\n', or 0 for anything else (and
+// for a line with no '\n'), which nextSlog then reads the slow way. As in
+// parseSlogTail, nothing after the latency can change the record.
+func (p *Parser) nextSlogTail(b []byte, i int, rec *Record) int {
+	const (
+		actionWord  = uint64(' ') | 'a'<<8 | 'c'<<16 | 't'<<24 | 'i'<<32 | 'o'<<40 | 'n'<<48 | '='<<56
+		latencyWord = uint64(' ') | 'l'<<8 | 'a'<<16 | 't'<<24 | 'e'<<32 | 'n'<<40 | 'c'<<48 | 'y'<<56
+		latencyEnd  = uint32('_') | 'm'<<8 | 's'<<16 | '='<<24
+	)
+	if len(b)-i < len(" action=") || binary.LittleEndian.Uint64(b[i:]) != actionWord {
+		return 0
+	}
+	i += len(" action=")
+	e := printableEnd(b, i)
+	if e == i || e == len(b) || b[e] != ' ' || b[i] == '"' {
+		return 0
+	}
+	action := b[i:e]
+	i = e
+	if len(b)-i < len(" latency_ms=") || binary.LittleEndian.Uint64(b[i:]) != latencyWord || binary.LittleEndian.Uint32(b[i+8:]) != latencyEnd {
+		return 0
+	}
+	i += len(" latency_ms=")
+	start, ms := i, int64(0)
+	for ; i < len(b) && i-start < 10; i++ {
+		d := b[i] - '0'
+		if d > 9 {
+			break
+		}
+		ms = ms*10 + int64(d)
+	}
+	if i == start || i == len(b) {
+		return 0
+	}
+	end := i + 1
+	switch b[i] {
+	case '\n':
+	case '\r': // CRLF, which Parse trims; a '\r' inside the line is not
+		if i+1 == len(b) || b[i+1] != '\n' {
+			return 0
+		}
+		end++
+	case ' ':
+		nl := bytes.IndexByte(b[i:], '\n')
+		if nl < 0 {
+			return 0
+		}
+		end = i + nl + 1
+	default:
+		return 0
+	}
+	if p.tailAction {
+		rec.Action = action
+	}
+	if p.tailLatency {
+		rec.Latency, rec.Has = ms*1e6, rec.Has|HasLatency
+	}
+	return end
+}
+
+func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+
+// belowBang marks the bytes of w below '!': SP, '\n', '\r', tab and the
+// other control bytes. As in byteMask, the first mark is exact and the
+// ones after it may not be; a byte of 0x80 or more is never marked.
+func belowBang(w uint64) uint64 {
+	return (w - lowBits*'!') &^ w & highBits
+}
+
+// printableEnd returns the index of the first byte below '!' at or after
+// b[i], or len(b): the end of a bare value, and a stop at a '\n' or any
+// byte Parse might trim or read otherwise. The 32 bytes from b[i] are
+// tested at once, without a branch per word: a user or an action ends
+// within them, at a word that varies from line to line, and a loop's exit
+// there was mispredicted.
+func printableEnd(b []byte, i int) int {
+	if i >= 0 && len(b)-i >= 32 {
+		v := (*[32]byte)(b[i:])
+		marks := packMarks(belowBang(le64(v[0:]))) | packMarks(belowBang(le64(v[8:])))<<8 |
+			packMarks(belowBang(le64(v[16:])))<<16 | packMarks(belowBang(le64(v[24:])))<<24
+		if marks != 0 {
+			return i + bits.TrailingZeros64(marks)
+		}
+		i += 32
+	}
+	for ; i+8 <= len(b); i += 8 {
+		if m := belowBang(le64(b[i:])); m != 0 {
+			return i + firstMarked(m)
+		}
+	}
+	for i < len(b) && b[i] >= '!' {
+		i++
+	}
+	return i
+}
+
+// packMarks gathers the marks of a mask made by belowBang or byteMask into
+// the low byte, bit j for byte j (x86's PMOVMSKB, by multiplication): the
+// high bit of byte j moves to bit 56+j, and no two of the partial products
+// meet, so nothing carries.
+func packMarks(m uint64) uint64 {
+	return (m >> 7) * 0x0102040810204080 >> 56
+}
+
+// plainQuoteEnd returns the index of the DQUOTE that ends the quoted string
+// whose content starts at b[i], or -1 when a '\n' comes first, when the
+// first DQUOTE has a backslash before it (it may be escaped: closingQuote
+// decides), or when there is none.
+func plainQuoteEnd(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if m := quoteOrNewline(le64(b[i : i+8])); m != 0 {
+			return quoteAt(b, i+firstMarked(m))
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == '"' || b[i] == '\n' {
+			return quoteAt(b, i)
+		}
+	}
+	return -1
+}
+
+func quoteOrNewline(w uint64) uint64 { return byteMask(w, '"') | byteMask(w, '\n') }
+
+// quoteAt returns i if b[i] is a DQUOTE that no backslash comes before,
+// else -1. b[i-1] is the opening quote at the least.
+func quoteAt(b []byte, i int) int {
+	if b[i] == '"' && b[i-1] != '\\' {
+		return i
+	}
+	return -1
+}

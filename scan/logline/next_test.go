@@ -1,0 +1,203 @@
+package logline
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// nextConfigs are the Configs Next is checked with: the seed's two fields,
+// which stop after the user; every field, which goes through nextSlogTail;
+// each tail field alone; an action key the tail cannot take, which goes on
+// in parseLogfmt; and both forced formats.
+var nextConfigs = []Config{
+	{},
+	allFields,
+	{ActionKey: "action"},
+	{LatencyKey: "latency_ms", TimeKey: "time"},
+	{ActionKey: "op", TimeKey: "time"},
+	{Format: JSON},
+	{Format: Logfmt, ActionKey: "action"},
+}
+
+// checkNext walks buf with Next and checks every step against cutting the
+// line at its '\n' and parsing it with Parse: the same length, kind and
+// record, and 0 once no '\n' is left.
+func checkNext(t *testing.T, c Config, buf []byte) {
+	t.Helper()
+	p, ref := mustParser(t, c), mustParser(t, c)
+	orig := bytes.Clone(buf)
+	for b := buf; ; {
+		var rec Record
+		n, kind := p.Next(b, &rec)
+		end := bytes.IndexByte(b, '\n')
+		if end < 0 {
+			if n != 0 {
+				t.Fatalf("%+v: Next(%q) = %d, want 0: there is no '\\n'", c, b, n)
+			}
+			break
+		}
+		want, wantKind := parse(&ref, b[:end])
+		if n != end+1 || kind != wantKind || recordOf(rec) != recordOf(want) {
+			t.Fatalf("%+v: Next(%q) = %d, %s; Parse of the line says %d, %s",
+				c, b, n, describe(recordOf(rec), kind), end+1, describe(recordOf(want), wantKind))
+		}
+		b = b[n:]
+	}
+	if !bytes.Equal(buf, orig) {
+		t.Fatalf("Next changed its input %q to %q", orig, buf)
+	}
+}
+
+// nextLines are lines on the edges of nextSlog's shape: each alone, each
+// followed by another line, and all of them in one buffer.
+var nextLines = []string{
+	typicalLogfmt,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=robert.ramirez@example.com action=add_to_cart latency_ms=53`,
+	`time=2026-11-26T08:00:00.000Z level=ERROR msg="user action failed" user=a action=b latency_ms=1234567890`,
+	`time=2026-11-26T08:00:00.000Z level=WARN msg="slow user action" user=ann latency_ms=5 action=x`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=53` + "\r",
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=53 ` + "\t",
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=53` + "\rx",
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=12345678901`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=1.5s`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action= latency_ms=5`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann op=login latency_ms=5 bad"key=1`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=verylongusername.with.many.parts@example.com`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann` + "\r",
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann ` + "  ",
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann` + "\tx",
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user="ann"`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="quota \"exceeded\"" user=ann action=login latency_ms=5`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="ends in a backslash\\" user=ann`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg=bare user=ann action=login latency_ms=5`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg= user=ann action=login latency_ms=5`,
+	`time=2026-11-26T08:00:00.000Z level="INFO" msg="user action" user=ann`,
+	`time=2026-11-26T08:00:00.000Z level=INFORMATIONAL msg="user action" user=ann`,
+	`time=2026-11-26T08:00:00.000Z  level=INFO msg="user action" user=ann`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" component=cache user=ann`,
+	`time=2026-11-26T08:00:00+01:00 level=INFO msg="user action" user=ann action=login latency_ms=5`,
+	`time="2026-11-26T08:00:00.000" level=INFO msg="user action" user=ann action=login`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="a message longer than thirty-two bytes, with, commas" user=ann`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action"`,
+	`time=2026-11-26T08:00:00.000Z level=INFO`,
+	`time=2026-11-26T08:00:00.000Z level=I`,
+	`time=2026-11-26T08:00:00.000Z`,
+	`{"time":"2026-11-26T08:00:00.000Z","level":"INFO","msg":"user action","user":"ann","action":"login","latency_ms":5}`,
+	`level=INFO user=ann`,
+	"",
+	"   ",
+	"\r",
+	"garbage",
+}
+
+func TestNext(t *testing.T) {
+	var all []byte
+	for _, line := range nextLines {
+		all = append(append(all, line...), '\n')
+	}
+	for _, c := range nextConfigs {
+		for _, line := range nextLines {
+			checkNext(t, c, []byte(line))
+			checkNext(t, c, []byte(line+"\n"))
+			checkNext(t, c, []byte(line+"\n"+typicalLogfmt+"\n"))
+			// Cut in the middle: the rest is in the next window.
+			for cut := range len(line) {
+				checkNext(t, c, []byte(line[:cut]))
+			}
+		}
+		checkNext(t, c, all)
+		checkNext(t, c, slogBlock(1<<16, newTextHandler))
+		checkNext(t, c, slogBlock(1<<16, newJSONHandler))
+	}
+}
+
+// TestNextNewlineInAField: a '\n' anywhere in a line of slog's shape ends
+// the line there, however the fields before it look.
+func TestNextNewlineInAField(t *testing.T) {
+	line := `time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=53`
+	for _, c := range nextConfigs {
+		for i := range len(line) {
+			b := []byte(line + "\n" + line + "\n")
+			b[i] = '\n'
+			checkNext(t, c, b)
+		}
+	}
+}
+
+func TestNextAllocs(t *testing.T) {
+	block := slogBlock(1<<16, newTextHandler)
+	for _, c := range nextConfigs {
+		p := mustParser(t, c)
+		var rec Record
+		if n := testing.AllocsPerRun(10, func() {
+			for b := block; ; {
+				n, _ := p.Next(b, &rec)
+				if n == 0 {
+					break
+				}
+				b = b[n:]
+			}
+		}); n != 0 {
+			t.Errorf("%+v: Next allocated %v times per block", c, n)
+		}
+	}
+}
+
+// FuzzNext checks Next against Parse on any bytes, cut into lines at each
+// '\n', with every Config of nextConfigs.
+func FuzzNext(f *testing.F) {
+	for _, line := range nextLines {
+		f.Add([]byte(line + "\n" + line))
+	}
+	f.Add([]byte(strings.Join(nextLines, "\n")))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, c := range nextConfigs {
+			checkNext(t, c, b)
+		}
+	})
+}
+
+// BenchmarkNext is BenchmarkParseBlock with Next finding each line's end.
+func BenchmarkNext(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		c    Config
+	}{{"seed", Config{}}, {"all", allFields}} {
+		b.Run(bc.name, func(b *testing.B) {
+			block := slogBlock(64<<20, newTextHandler)
+			p := mustParser(b, bc.c)
+			var rec Record
+			lines, events := 0, 0
+			for rest := block; ; lines++ {
+				n, kind := p.Next(rest, &rec)
+				if n == 0 {
+					break
+				}
+				if kind == Event {
+					events++
+				}
+				rest = rest[n:]
+			}
+			if events != lines || lines != bytes.Count(block, []byte{'\n'}) {
+				b.Fatalf("%d events in %d lines, %d newlines", events, lines, bytes.Count(block, []byte{'\n'}))
+			}
+			b.SetBytes(int64(len(block)))
+			b.ReportAllocs()
+			for b.Loop() {
+				for rest := block; ; {
+					n, _ := p.Next(rest, &rec)
+					if n == 0 {
+						break
+					}
+					sink += len(rec.User)
+					rest = rest[n:]
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(lines), "ns/line")
+		})
+	}
+}
