@@ -40,21 +40,87 @@ func TestUserTable(t *testing.T) {
 }
 
 // TestUserTableComparesKeys: keys whose hash tags collide are still told
-// apart by their bytes.
+// apart by their words, at every length class.
 func TestUserTableComparesKeys(t *testing.T) {
-	tab := newUserTable()
-	tab.add([]byte("ann"))
-	for i := range tab.slots {
-		if s := &tab.slots[i]; s.n != 0 {
-			// Make "bob" look like "ann" to every check but the bytes.
-			copy(s.key[:], "bob")
-			break
+	for _, pair := range [][2]string{
+		{"ann", "bob"},
+		{"anna", "bobb"},
+		{"ann@example.com", "bob@example.com"},
+		{"ann.smith@example.com", "bob.smith@example.com"},
+		{"ann.smith.jones.brown@example.com", "ann.smith.jones.brown@example.org"},
+	} {
+		tab := newUserTable()
+		tab.add([]byte(pair[0]))
+		for i := range tab.slots {
+			if s := &tab.slots[i]; s.n != 0 {
+				// Make the second key look like the first to every
+				// check but the words.
+				s.words = wordsOf([]byte(pair[1]))
+				break
+			}
+		}
+		tab.add([]byte(pair[0]))
+		got := tableCounts(tab)
+		if got[pair[0]] != 1 || got[pair[1]] != 1 {
+			t.Fatalf("counts %v, want %s=1 %s=1", got, pair[0], pair[1])
 		}
 	}
-	tab.add([]byte("ann"))
-	got := tableCounts(tab)
-	if got["bob"] != 1 || got["ann"] != 1 {
-		t.Fatalf("counts %v, want ann=1 bob=1", got)
+}
+
+// TestKeyWords: the words of a key hold every byte of it, so that keys of
+// one length with equal words are equal, and appendKey gives the key back.
+func TestKeyWords(t *testing.T) {
+	for n := 1; n <= inlineKey; n++ {
+		key := make([]byte, n)
+		for i := range key {
+			key[i] = byte('a' + i)
+		}
+		w := wordsOf(key)
+		if got := w.appendKey(nil, n); string(got) != string(key) {
+			t.Fatalf("n=%d: appendKey(wordsOf(%q)) = %q", n, key, got)
+		}
+		if n <= 32 {
+			var c, d uint64
+			if n <= 16 {
+				c, d = shortWords(key)
+			} else {
+				c, d = le64(key[n-16:]), le64(key[n-8:])
+			}
+			if w[2] != c || w[3] != d {
+				t.Fatalf("n=%d: wordsOf and add read different words", n)
+			}
+		}
+		for i := range key {
+			other := append([]byte(nil), key...)
+			other[i] ^= 0x80
+			if wordsOf(other) == w {
+				t.Fatalf("n=%d: keys that differ in byte %d have the same words", n, i)
+			}
+		}
+	}
+}
+
+// TestKeyHashSpreads: the slot index and the tag are taken from the low
+// and the high bits of the hash, and keys that differ in one byte anywhere
+// must land all over both, or the table would probe long runs.
+func TestKeyHashSpreads(t *testing.T) {
+	tab := newUserTable()
+	const keys = 1 << 16
+	const buckets = 1 << 10
+	var low, high [buckets]int
+	for i := range keys {
+		key := []byte("john.smith" + strconv.Itoa(i) + "@example.com")
+		w := wordsOf(key)
+		h := tab.hash(&w, len(key))
+		low[h%buckets]++
+		high[h>>(64-10)]++
+	}
+	// 64 keys a bucket on average; a fair hash keeps every bucket within
+	// about five standard deviations (8) of it.
+	for b := range buckets {
+		if low[b] < 24 || low[b] > 104 || high[b] < 24 || high[b] > 104 {
+			t.Fatalf("bucket %d holds %d keys by the low bits and %d by the high, want about 64", b, low[b], high[b])
+		}
 	}
 }
 
