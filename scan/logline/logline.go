@@ -217,6 +217,9 @@ type Parser struct {
 	// "latency_ms" (in milliseconds) alone, and neither key names another
 	// field. tailAction and tailLatency say which of the two are taken.
 	slogTail, tailAction, tailLatency bool
+	// nextFast says that Next may read a line the way parseSlogText does:
+	// slogFast, unless every line must be JSON.
+	nextFast bool
 	// skipTime says that no key taken is "time", so a leading slog time
 	// pair may be skipped unread.
 	skipTime bool
@@ -294,6 +297,7 @@ func NewParser(c Config) (Parser, error) {
 	p.skipTime = owner["time"] == ""
 	p.slogFast = c.LevelKey == defaultLevelKey && c.UserKey == defaultUserKey &&
 		owner["msg"] == "" && (p.skipTime || owner["time"] == "time")
+	p.nextFast = p.slogFast && p.format != JSON
 	p.tailAction = c.ActionKey == "action"
 	// latency_ms's suffix makes milliseconds unless a unit is given.
 	p.tailLatency = c.LatencyKey == "latency_ms" && (c.LatencyUnit == 0 || c.LatencyUnit == 1e6)

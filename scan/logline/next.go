@@ -8,48 +8,29 @@ import (
 
 // Next parses the first line of b, the bytes before its first '\n', exactly
 // as Parse parses it, and returns the line's length with its '\n': where the
-// next line starts. When b holds no '\n' it returns 0, parses nothing and
-// leaves rec as it was: the line is unfinished, and the caller, once it
-// knows the line is the last, gives it to Parse.
+// next line starts. When b holds no '\n' it returns 0 and rec holds
+// nothing of use: the line is unfinished, and the caller, once it knows
+// the line is the last, gives it to Parse.
 //
-// Finding a line's end and parsing the line are one pass over slog's lines:
-// nextSlog reads the fields up to the last one taken, each scan stopping at
-// the first byte that is not printable ASCII or above, so no field runs past
-// the '\n'; only the rest of the line is searched for it. Cutting the line
+// Finding a line's end and parsing the line are one pass over slog's lines,
+// those of the shape parseSlogText reads,
+//
+//	time=<24 bytes> level=<bare> msg=<quoted> user=<bare> …
+//
+// with no byte below '!' in the time, the level and the user (so none of
+// them runs past the '\n'), no '\n' in the msg and no backslash before its
+// closing quote, and a user of at most 31 bytes. Only the rest of the line,
+// after the last field taken, is searched for the '\n'. Cutting the line
 // first with bytes.IndexByte and then parsing it read every byte before the
-// user twice, and cost a third of scan's instructions.
+// user twice, and cost a third of scan's instructions. Any other line, and
+// a line that holds the same bytes up to its user's end but a '\r', a tab
+// or a control byte there, which Parse would trim or read otherwise, goes
+// to nextSlow. What follows the user, when more fields are taken, is read
+// by nextSlogTail or else by parseLogfmt, as parseText does.
 func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
-	if p.want == 0 {
-		*p = defaultParser()
-	}
-	if p.slogFast && p.format != JSON {
-		if n, kind := p.nextSlog(b, rec); n > 0 {
-			return n, kind
-		}
-	}
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		return 0, Blank
-	}
-	return i + 1, p.Parse(b[:i], rec)
-}
-
-// nextSlog is Next on a line of the shape parseSlogText reads,
-//
-//	time=<24 bytes> level=<bare> msg=<quoted or bare> user=<bare> …
-//
-// with no byte below '!' in the time, the level and the user, no '\n' in
-// a quoted msg and no backslash before its closing quote. It returns 0 for anything else, and
-// for a line with no '\n', which Next then cuts and parses the slow way. On
-// the lines it takes it agrees with Parse: a line that holds the same bytes
-// up to its user's end but also a '\r', a tab or a control byte there would
-// be trimmed or read differently by Parse, so it is refused. What follows
-// the user, when more fields are taken, is read by nextSlogTail or else by
-// parseLogfmt, as parseText does.
-func (p *Parser) nextSlog(b []byte, rec *Record) (int, Kind) {
-	// The head of the line, time to msg, is read through an array pointer
-	// at fixed offsets, which need no bounds checks: slicing b for every
-	// word cost more than the words' tests.
+	// The head of the line, time to msg, and then the user, are read
+	// through array pointers at fixed offsets, which need no bounds
+	// checks: slicing b for every word cost more than the words' tests.
 	const (
 		timeWord  = uint64('t') | 'i'<<8 | 'm'<<16 | 'e'<<24 | '='<<32
 		timeMask  = 1<<40 - 1
@@ -58,33 +39,58 @@ func (p *Parser) nextSlog(b []byte, rec *Record) (int, Kind) {
 		userWord  = uint64(' ') | 'u'<<8 | 's'<<16 | 'e'<<24 | 'r'<<32 | '='<<40
 		sixBytes  = 1<<48 - 1
 		levelAt   = len(slogTimePair) + len(" level=") // 36
+		// headView holds the time, the level, " msg=" and 16 bytes of
+		// the msg, and more.
+		headView = 96
+		// userView is msg's closing quote, " user=" and 32 bytes.
+		userAt   = len(`" user=`)
+		userView = userAt + 32
 	)
-	if len(b) < 64 {
-		return 0, 0
+	if !p.nextFast || len(b) < headView {
+		return p.nextSlow(b, rec)
 	}
-	h := (*[64]byte)(b)
+	h := (*[headView]byte)(b)
 	if le64(h[0:])&timeMask != timeWord || h[5] == '"' || h[29] != ' ' ||
 		belowBang(le64(h[5:]))|belowBang(le64(h[13:]))|belowBang(le64(h[21:])) != 0 ||
 		le64(h[30:])&sixBytes != levelWord {
-		return 0, 0
+		return p.nextSlow(b, rec)
 	}
 	m := belowBang(le64(h[levelAt:]))
 	if m == 0 || h[levelAt] == '"' {
-		return 0, 0
+		return p.nextSlow(b, rec)
 	}
 	e := levelAt + firstMarked(m) // the level has one to seven bytes
 	if e == levelAt || le64(h[e:])&sixBytes != msgWord {
-		return 0, 0
+		return p.nextSlow(b, rec)
 	}
 	level := b[levelAt:e]
-	i := plainQuoteEnd(b, e+len(` msg="`))
-	if i < 0 || len(b)-i <= 8 || le64(b[i+1:])&sixBytes != userWord {
-		return 0, 0
+	// The msg's closing quote, most often in its first 16 bytes.
+	j := e + len(` msg="`)
+	v := (*[16]byte)(h[j:])
+	var q int
+	if marks := packMarks(quoteOrNewline(le64(v[0:]))) | packMarks(quoteOrNewline(le64(v[8:])))<<8; marks != 0 {
+		q = quoteAt(b, j+bits.TrailingZeros64(marks))
+	} else {
+		q = plainQuoteEnd(b, j+16)
 	}
-	i += 1 + len(" user=")
-	e = printableEnd(b, i)
-	if e == i || e == len(b) || b[i] == '"' || b[e] != ' ' && b[e] != '\n' {
-		return 0, 0
+	if q < 0 || len(b)-q < userView {
+		return p.nextSlow(b, rec)
+	}
+	u := (*[userView]byte)(b[q:])
+	if le64(u[1:])&sixBytes != userWord || u[userAt] == '"' {
+		return p.nextSlow(b, rec)
+	}
+	// The user ends at the first byte below '!' in the next 32, which
+	// must be a SP or the '\n'; a longer user is left to nextSlow.
+	marks := packMarks(belowBang(le64(u[userAt:]))) | packMarks(belowBang(le64(u[userAt+8:])))<<8 |
+		packMarks(belowBang(le64(u[userAt+16:])))<<16 | packMarks(belowBang(le64(u[userAt+24:])))<<24
+	if marks&1 != 0 || marks == 0 {
+		return p.nextSlow(b, rec)
+	}
+	i := q + userAt
+	e = i + bits.TrailingZeros64(marks)
+	if b[e] != ' ' && b[e] != '\n' {
+		return p.nextSlow(b, rec)
 	}
 	// Field by field: a Record literal was built on the stack and then
 	// copied, 40 instructions.
@@ -106,7 +112,7 @@ func (p *Parser) nextSlog(b []byte, rec *Record) (int, Kind) {
 	if found == p.want {
 		nl := bytes.IndexByte(b[e:], '\n')
 		if nl < 0 {
-			return 0, 0
+			return p.nextSlow(b, rec)
 		}
 		return e + nl + 1, Event
 	}
@@ -119,7 +125,7 @@ func (p *Parser) nextSlog(b []byte, rec *Record) (int, Kind) {
 	// after parseSlogText.
 	nl := bytes.IndexByte(b[e:], '\n')
 	if nl < 0 {
-		return 0, 0
+		return p.nextSlow(b, rec)
 	}
 	end := e + nl + 1
 	line := b[:end-1]
@@ -149,6 +155,19 @@ func (p *Parser) nextSlog(b []byte, rec *Record) (int, Kind) {
 		*rec = Record{} // as Parse leaves it
 	}
 	return end, kind
+}
+
+// nextSlow is Next on a line nextFast does not take: it cuts the line at
+// its '\n' and parses it with Parse.
+func (p *Parser) nextSlow(b []byte, rec *Record) (int, Kind) {
+	if p.want == 0 {
+		*p = defaultParser()
+	}
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return 0, Blank
+	}
+	return i + 1, p.Parse(b[:i], rec)
 }
 
 // nextSlogTail reads what gen writes after the user, from b[i] (the SP
