@@ -51,11 +51,19 @@ bench-baseline: build
 	$(GO) build -o $(BENCH_BIN)/perfgate ./bench/cmd/perfgate
 	$(BENCH_BIN)/perfgate -logproc $(BIN) -baseline bench/perf-baseline.json -write
 
-# Fuzz each parser for FUZZTIME (default 30s each).
+# Fuzz each parser (and the splitter, the histogram and gen's line writer)
+# for FUZZTIME (default 30s each).
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./scan/logline
 	$(GO) test -run='^$$' -fuzz='^FuzzSlogRoundTrip$$' -fuzztime=$(FUZZTIME) ./scan/logline
+	$(GO) test -run='^$$' -fuzz='^FuzzNext$$' -fuzztime=$(FUZZTIME) ./scan/logline
+	$(GO) test -run='^$$' -fuzz='^FuzzParseFields$$' -fuzztime=$(FUZZTIME) ./scan/logline
+	$(GO) test -run='^$$' -fuzz='^FuzzParseTime$$' -fuzztime=$(FUZZTIME) ./scan/logline
+	$(GO) test -run='^$$' -fuzz='^FuzzParseLatency$$' -fuzztime=$(FUZZTIME) ./scan/logline
+	$(GO) test -run='^$$' -fuzz='^FuzzHistogram$$' -fuzztime=$(FUZZTIME) ./agg
+	$(GO) test -run='^$$' -fuzz='^FuzzHistogramUnmarshal$$' -fuzztime=$(FUZZTIME) ./agg
+	$(GO) test -run='^$$' -fuzz='^FuzzAppendLine$$' -fuzztime=$(FUZZTIME) ./gen
 	$(GO) test -run='^$$' -fuzz='^FuzzSplit$$' -fuzztime=$(FUZZTIME) ./scan
 
 clean:
