@@ -375,35 +375,11 @@ func (p *Parser) Parse(line []byte, rec *Record) Kind {
 func (p *Parser) parseText(line []byte, rec *Record) Kind {
 	if p.slogFast {
 		if i, ok := parseSlogText(line, rec); ok {
-			found := uint8(1<<fieldLevel | 1<<fieldUser)
-			if p.want&(1<<fieldTime) != 0 {
-				v := line[len("time="):len(slogTimePair)]
-				if ns, ok := p.minute.readMillis(v); ok {
-					rec.Time, rec.Has = ns, HasTime
-				} else {
-					p.takeTime(rec, v)
-				}
-				found |= 1 << fieldTime
-			}
+			found := p.takeSlogTime(line, rec)
 			if found == p.want || i == len(line) {
 				return Event
 			}
-			if p.slogTail {
-				if action, latency, has, ok := parseSlogTail(line, i); ok {
-					// Both are in the line; only those taken count.
-					if p.tailAction {
-						rec.Action = action
-					}
-					if p.tailLatency {
-						rec.Latency, rec.Has = latency, rec.Has|has
-					}
-					return Event // every field is read
-				}
-			}
-			for line[i] == ' ' { // line does not end in SP
-				i++
-			}
-			return p.parseLogfmt(line, i, rec, found)
+			return p.afterSlogUser(line, i, rec, found)
 		}
 	}
 	*rec = Record{}
@@ -412,6 +388,49 @@ func (p *Parser) parseText(line []byte, rec *Record) Kind {
 		i = skipSlogTime(line)
 	}
 	return p.parseLogfmt(line, i, rec, 0)
+}
+
+// takeSlogTime reads the time of a line parseSlogText or Next took, when
+// the time is taken, and returns the fields read by then: level, user and
+// maybe time. It is small enough to be inlined: the seed's counters take no
+// time and pay one test.
+func (p *Parser) takeSlogTime(line []byte, rec *Record) (found uint8) {
+	if p.want&(1<<fieldTime) == 0 {
+		return 1<<fieldLevel | 1<<fieldUser
+	}
+	p.readSlogTime(line[len("time="):len(slogTimePair)], rec)
+	return 1<<fieldLevel | 1<<fieldUser | 1<<fieldTime
+}
+
+// readSlogTime reads v, the value of slog's time pair.
+func (p *Parser) readSlogTime(v []byte, rec *Record) {
+	if ns, ok := p.minute.readMillis(v); ok {
+		rec.Time, rec.Has = ns, HasTime
+		return
+	}
+	p.takeTime(rec, v)
+}
+
+// afterSlogUser reads what follows the user on a line parseSlogText or
+// Next took, from line[i], the SP after the user's value, which is not the
+// end of line: through parseSlogTail when it can, else parseLogfmt.
+func (p *Parser) afterSlogUser(line []byte, i int, rec *Record, found uint8) Kind {
+	if p.slogTail {
+		if action, latency, has, ok := parseSlogTail(line, i); ok {
+			// Both are in the line; only those taken count.
+			if p.tailAction {
+				rec.Action = action
+			}
+			if p.tailLatency {
+				rec.Latency, rec.Has = latency, rec.Has|has
+			}
+			return Event // every field is read
+		}
+	}
+	for line[i] == ' ' { // line does not end in SP
+		i++
+	}
+	return p.parseLogfmt(line, i, rec, found)
 }
 
 // parseSlogText reads a line of exactly the shape slog's TextHandler gives

@@ -96,16 +96,7 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 	// copied, 40 instructions.
 	rec.Level, rec.User, rec.Action = level, b[i:e], nil
 	rec.Latency, rec.Time, rec.Has = 0, 0, 0
-	found := uint8(1<<fieldLevel | 1<<fieldUser)
-	if p.want&(1<<fieldTime) != 0 {
-		v := b[len("time="):len(slogTimePair)]
-		if ns, ok := p.minute.readMillis(v); ok {
-			rec.Time, rec.Has = ns, HasTime
-		} else {
-			p.takeTime(rec, v)
-		}
-		found |= 1 << fieldTime
-	}
+	found := p.takeSlogTime(b, rec)
 	if b[e] == '\n' {
 		return e + 1, Event
 	}
@@ -136,21 +127,7 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 	if e == len(line) {
 		return end, Event
 	}
-	if p.slogTail {
-		if action, latency, has, ok := parseSlogTail(line, e); ok {
-			if p.tailAction {
-				rec.Action = action
-			}
-			if p.tailLatency {
-				rec.Latency, rec.Has = latency, rec.Has|has
-			}
-			return end, Event
-		}
-	}
-	for line[e] == ' ' { // line does not end in SP
-		e++
-	}
-	kind := p.parseLogfmt(line, e, rec, found)
+	kind := p.afterSlogUser(line, e, rec, found)
 	if kind != Event {
 		*rec = Record{} // as Parse leaves it
 	}
