@@ -93,7 +93,7 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 		return p.nextSlow(b, rec)
 	}
 	// Field by field: a Record literal was built on the stack and then
-	// copied, 40 instructions.
+	// copied, 41 instructions a line against 22 (cachegrind).
 	rec.Level, rec.User, rec.Action = level, b[i:e], nil
 	rec.Latency, rec.Time, rec.Has = 0, 0, 0
 	found := p.takeSlogTime(b, rec)
