@@ -2,6 +2,7 @@ package logline
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -206,5 +207,76 @@ func BenchmarkNext(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(lines), "ns/line")
 		})
+	}
+}
+
+// TestWordTests checks the word tricks Next stands on against a loop over
+// the bytes: belowBang's and byteMask's first mark is the first byte they
+// look for, packMarks gathers a mask's marks to the bit of their byte, and
+// printableEnd and plainQuoteEnd stop where a byte-at-a-time search does.
+// The words are random but rich in the bytes that matter.
+func TestWordTests(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte{' ', '\n', '\r', '\t', '"', '\\', '!', '0', '9', ':', 'a', 0x00, 0x7f, 0x80, 0xff, 0xa0}
+	randomBytes := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			if r.IntN(3) == 0 {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			} else {
+				b[i] = byte(r.IntN(256))
+			}
+		}
+		return b
+	}
+	firstMatch := func(b []byte, match func(byte) bool) int {
+		for i, c := range b {
+			if match(c) {
+				return i
+			}
+		}
+		return len(b)
+	}
+	for range 100000 {
+		b := randomBytes(8)
+		w := le64(b)
+		want := firstMatch(b, func(c byte) bool { return c < '!' })
+		if m := belowBang(w); (m == 0) != (want == 8) || m != 0 && firstMarked(m) != want {
+			t.Fatalf("belowBang(%q): first mark %d, want %d", b, firstMarked(m), want)
+		}
+		want = firstMatch(b, func(c byte) bool { return c == '"' || c == '\n' })
+		if m := quoteOrNewline(w); (m == 0) != (want == 8) || m != 0 && firstMarked(m) != want {
+			t.Fatalf("quoteOrNewline(%q): first mark %d, want %d", b, firstMarked(m), want)
+		}
+		// packMarks of an exact mask puts byte j's mark at bit j.
+		var exact uint64
+		var bitsWant uint64
+		for j, c := range b {
+			if c&1 != 0 {
+				exact |= 0x80 << (8 * j)
+				bitsWant |= 1 << j
+			}
+		}
+		if got := packMarks(exact); got != bitsWant {
+			t.Fatalf("packMarks(%#x) = %08b, want %08b", exact, got, bitsWant)
+		}
+	}
+	for range 20000 {
+		b := randomBytes(1 + r.IntN(80))
+		i := r.IntN(len(b))
+		want := i + firstMatch(b[i:], func(c byte) bool { return c < '!' })
+		if got := printableEnd(b, i); got != want {
+			t.Fatalf("printableEnd(%q, %d) = %d, want %d", b, i, got, want)
+		}
+		if i == 0 {
+			continue // plainQuoteEnd's content starts after an opening quote
+		}
+		want = -1
+		if q := i + firstMatch(b[i:], func(c byte) bool { return c == '"' || c == '\n' }); q < len(b) && b[q] == '"' && b[q-1] != '\\' {
+			want = q
+		}
+		if got := plainQuoteEnd(b, i); got != want {
+			t.Fatalf("plainQuoteEnd(%q, %d) = %d, want %d", b, i, got, want)
+		}
 	}
 }
