@@ -135,12 +135,9 @@ func runPublish(ctx context.Context, cfg Config, args []string, stdout, stderr i
 	if o.BatchSize < 1 {
 		return usagef("-batch-size=%d: must be at least 1", o.BatchSize)
 	}
-	paths, err := expandGlobs(f.Args())
+	paths, err := inputPaths(f.Args(), cfg.LogPath)
 	if err != nil {
 		return err
-	}
-	if len(paths) == 0 {
-		paths = []string{cfg.LogPath}
 	}
 	stopProfiles, err := f.startProfiles()
 	if err != nil {

@@ -222,12 +222,9 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if err := checkTop(s.sections.TopUsers); err != nil {
 		return err
 	}
-	paths, err := expandGlobs(f.Args())
+	paths, err := inputPaths(f.Args(), cfg.LogPath)
 	if err != nil {
 		return err
-	}
-	if len(paths) == 0 {
-		paths = []string{cfg.LogPath}
 	}
 	stopProfiles, err := f.startProfiles()
 	if err != nil {
@@ -281,11 +278,15 @@ func malformedNote(r out.Result) string {
 	return s
 }
 
-// expandGlobs expands the arguments that hold a glob pattern and name no
+// inputPaths returns the files a command reads: args, or def when there
+// are none. It expands the arguments that hold a glob pattern and name no
 // file as they are, so that 'logs/*.log' works when the shell did not
 // expand it (quoted, or from a script). A pattern that matches nothing is an
 // error, like a missing file.
-func expandGlobs(args []string) ([]string, error) {
+func inputPaths(args []string, def string) ([]string, error) {
+	if len(args) == 0 {
+		return []string{def}, nil
+	}
 	var paths []string
 	for _, a := range args {
 		if !strings.ContainsAny(a, "*?[") {
