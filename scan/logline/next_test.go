@@ -57,6 +57,11 @@ var nextLines = []string{
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=robert.ramirez@example.com action=add_to_cart latency_ms=53`,
 	`time=2026-11-26T08:00:00.000Z level=ERROR msg="user action failed" user=a action=b latency_ms=1234567890`,
 	`time=2026-11-26T08:00:00.000Z level=WARN msg="slow user action" user=ann latency_ms=5 action=x`,
+	// The msg's quote at the last byte Next tests at once, and just past it.
+	`time=2026-11-26T08:00:00.000Z level=DEBUG msg="twenty-three bytes long" user=ann`,
+	`time=2026-11-26T08:00:00.000Z level=DEBUG msg="exactly twenty-four byte" user=ann`,
+	`time=2026-11-26T08:00:00.000Z level=DEBUG msg="twenty-five bytes of text" user=ann`,
+	`time=2026-11-26T08:00:00.000Z level=DEBUG msg="twenty-three, \" escaped" user=ann`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=53` + "\r",
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=53 ` + "\t",
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=53` + "\rx",
