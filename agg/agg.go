@@ -14,6 +14,7 @@
 package agg
 
 import (
+	"encoding/binary"
 	"math"
 	"time"
 	"unicode/utf8"
@@ -86,7 +87,9 @@ func (s *Shard) SetWindow(width time.Duration) {
 // level's slot, for CountAction. An empty user means the line named none:
 // it is counted by level only.
 func (s *Shard) Count(level, user []byte) (slot int) {
-	slot = s.levelSlot(level)
+	if slot = knownLevelSlot(level); slot < 0 {
+		slot = s.levelSlotSlow(level)
+	}
 	s.levels[slot]++
 	if len(user) == 0 {
 		s.noUser[slot]++
@@ -102,26 +105,42 @@ func (s *Shard) CountBlank() { s.blank++ }
 // CountMalformed records a line with no parsable level.
 func (s *Shard) CountMalformed() { s.malformed++ }
 
-// levelSlot is the fast path: slog writes its four level names in upper
-// case, so a length switch and one comparison settle almost every line.
-func (s *Shard) levelSlot(b []byte) int {
-	switch len(b) {
-	case 4:
-		if string(b) == "INFO" {
-			return levelInfo
-		}
-		if string(b) == "WARN" {
-			return levelWarn
-		}
-	case 5:
-		if string(b) == "ERROR" {
-			return levelError
-		}
-		if string(b) == "DEBUG" {
-			return levelDebug
+// knownLevelSlot returns the slot of slog's four level names, in upper
+// case, or -1 for any other name. A switch over them was mispredicted on
+// 0.38 lines in 1 in gen's mix (73 % INFO, 19 % WARN; cachegrind's branch
+// simulation), so the name picks its candidate arithmetically instead, from
+// its length and two bits of its first byte, and one comparison, almost
+// always true, checks it.
+func knownLevelSlot(b []byte) int {
+	if n := len(b); n == 4 || n == 5 {
+		head := binary.LittleEndian.Uint32(b)
+		w := uint64(head) | uint64(b[n-1])<<32 | uint64(n)<<40
+		if k := &knownLevelWords[(n&1)<<1|int((head^head>>1)&1)]; w == k.word {
+			return k.slot
 		}
 	}
-	return s.levelSlotSlow(b)
+	return -1
+}
+
+// knownLevelWords holds slog's level names as knownLevelSlot reads them,
+// each at the index knownLevelSlot computes from it: the length's low bit
+// tells DEBUG and ERROR from INFO and WARN, and bit 0 of the first byte
+// xor its bit 1 tells each from the other of its length.
+var knownLevelWords = [4]struct {
+	word uint64
+	slot int
+}{
+	{levelWord("WARN"), levelWarn},
+	{levelWord("INFO"), levelInfo},
+	{levelWord("DEBUG"), levelDebug},
+	{levelWord("ERROR"), levelError},
+}
+
+// levelWord is a name of four or five bytes as knownLevelSlot reads it: its first
+// four bytes, its last, and its length.
+func levelWord(name string) uint64 {
+	n := len(name)
+	return uint64(binary.LittleEndian.Uint32([]byte(name))) | uint64(name[n-1])<<32 | uint64(n)<<40
 }
 
 func (s *Shard) levelSlotSlow(b []byte) int {

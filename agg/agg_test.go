@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -177,6 +178,34 @@ func BenchmarkMerge(b *testing.B) {
 	for b.Loop() {
 		if len(Merge(shards...).Users) != 10000 {
 			b.Fatal("wrong number of users")
+		}
+	}
+}
+
+// TestKnownLevelSlot: slog's four names get their slots, and every other
+// name of four or five bytes, one byte or the length away from one of
+// them, gets -1 (and so the slow path).
+func TestKnownLevelSlot(t *testing.T) {
+	for slot, name := range knownLevelNames {
+		if got := knownLevelSlot([]byte(name)); got != slot {
+			t.Errorf("knownLevelSlot(%q) = %d, want %d", name, got, slot)
+		}
+		for i := range len(name) {
+			for c := range 256 {
+				b := []byte(name)
+				if b[i] == byte(c) {
+					continue
+				}
+				b[i] = byte(c)
+				if got := knownLevelSlot(b); got != -1 {
+					t.Fatalf("knownLevelSlot(%q) = %d, want -1", b, got)
+				}
+			}
+		}
+		for _, b := range []string{name[:len(name)-1], name + "S", strings.ToLower(name), name[1:] + name[:1]} {
+			if got := knownLevelSlot([]byte(b)); got != -1 {
+				t.Errorf("knownLevelSlot(%q) = %d, want -1", b, got)
+			}
 		}
 	}
 }
