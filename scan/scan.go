@@ -169,6 +169,8 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 			cancel(err)
 		}
 	}()
+	c := o.Parse
+	levelAndUser := c.ActionKey == "" && c.LatencyKey == "" && c.TimeKey == "" && !filter.on
 	shards := make([]*agg.Shard, workers)
 	var wg sync.WaitGroup
 	for w := range shards {
@@ -177,7 +179,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 			shards[w].SetWindow(o.TimeWindow)
 		}
 		wg.Go(func() {
-			wk := worker{parser: parser, filter: filter, shard: shards[w], buf: make([]byte, o.Buffer), progress: p}
+			wk := worker{parser: parser, filter: filter, levelAndUser: levelAndUser, shard: shards[w], buf: make([]byte, o.Buffer), progress: p}
 			for {
 				select {
 				case <-ctx.Done():
@@ -421,11 +423,14 @@ func (in *input) locate(dst []Position) []Position {
 
 // worker is one goroutine's state, reused across the ranges it takes.
 type worker struct {
-	parser   logline.Parser // a copy per worker: it keeps scratch buffers
-	filter   timeFilter
-	shard    *agg.Shard
-	buf      []byte
-	progress *Progress
+	parser logline.Parser // a copy per worker: it keeps scratch buffers
+	filter timeFilter
+	// levelAndUser says that the parser takes the level and the user
+	// alone and filter is off: countLevelsAndUsers counts.
+	levelAndUser bool
+	shard        *agg.Shard
+	buf          []byte
+	progress     *Progress
 }
 
 // do counts one job; a streamed chunk's buffer goes back to free.
@@ -500,6 +505,9 @@ func (w *worker) scanRange(ctx context.Context, src io.ReaderAt, r Range, t *ran
 // tail. This is the hot loop: Parser.Next finds each line's end and parses
 // it in one pass, into one record reused for every line.
 func (w *worker) countLines(b []byte, t *rangeTally) []byte {
+	if w.levelAndUser {
+		return w.countLevelsAndUsers(b, t)
+	}
 	var rec logline.Record
 	for len(b) > 0 {
 		n, kind := w.parser.Next(b, &rec)
@@ -508,6 +516,30 @@ func (w *worker) countLines(b []byte, t *rangeTally) []byte {
 		}
 		w.count(kind, &rec, t)
 		b = b[n:]
+	}
+	return b
+}
+
+// countLevelsAndUsers is countLines when the parser takes only the level
+// and the user and no time filter is on, the seed's counters: an event goes
+// straight to Shard.Count, past count's tests for the other fields, 19
+// instructions a line fewer (cachegrind). With more fields taken the test
+// for this case cost 13 more, so it is chosen once, not per line.
+func (w *worker) countLevelsAndUsers(b []byte, t *rangeTally) []byte {
+	var rec logline.Record
+	for len(b) > 0 {
+		n, kind := w.parser.Next(b, &rec)
+		if n == 0 {
+			break
+		}
+		b = b[n:]
+		if kind == logline.Event {
+			t.lines++
+			t.events++
+			w.shard.Count(rec.Level, rec.User)
+			continue
+		}
+		w.count(kind, &rec, t)
 	}
 	return b
 }

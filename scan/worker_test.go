@@ -14,8 +14,10 @@ import (
 	"github.com/logproc/logproc/scan/logline"
 )
 
+// newWorker returns a worker as Files makes it for the zero Config and no
+// time filter.
 func newWorker(window int) *worker {
-	return &worker{shard: agg.NewShard(), buf: make([]byte, window), progress: new(Progress)}
+	return &worker{levelAndUser: true, shard: agg.NewShard(), buf: make([]byte, window), progress: new(Progress)}
 }
 
 // runs is how many times countWithoutAllocs counts its window: once
@@ -77,13 +79,56 @@ func TestCountLinesAllMetricsAllocatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newWorker(DefaultBuffer)
-	w.parser = p
+	w.parser, w.levelAndUser = p, false
 	w.shard.SetWindow(time.Second)
 	w.filter = newTimeFilter(time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
 	got := countWithoutAllocs(t, w, window)
 	if got.Events() != runs*4 || got.Filtered != runs*2 || got.Actions["login"].Events != runs*2 || got.Latency.Count() != runs*4 || got.BadLatency != 0 {
 		t.Fatalf("counted %d events, %d filtered, %d logins, %d latencies; want %d, %d, %d, %d",
 			got.Events(), got.Filtered, got.Actions["login"].Events, got.Latency.Count(), runs*4, runs*2, runs*2, runs*4)
+	}
+}
+
+// TestCountLevelsAndUsers: the loop for the seed's counters counts every
+// line as countLines' general loop does, tallies and line numbers of
+// malformed lines included.
+func TestCountLevelsAndUsers(t *testing.T) {
+	lines := []string{
+		`time=2026-11-26T08:00:00.123Z level=INFO msg="user action" user=jane.smith42@example.com action=login latency_ms=42`,
+		`time=2026-11-26T08:00:00.124Z level=WARN msg="retry level=ERROR user=x" user="Jane Q. Public <jane@example.com>"`,
+		`time=2026-11-26T08:00:00.125Z level=ERROR msg="cache refreshed" component=cache`,
+		`time=2026-11-26T08:00:00.125Z level=DEBUG msg="slow user action" user=u1`,
+		`time=2026-11-26T08:00:00.125Z level=error msg="user action failed" user=u2`,
+		`time=2026-11-26T08:00:00.125Z level=ERRO msg="user action failed" user=u2`,
+		`time=2026-11-26T08:00:00.125Z level=WARNING msg=x user=u2`,
+		`{"time":"2026-11-26T08:00:00.126Z","level":"INFO","msg":"user action","user":"jane.smith42@example.com","latency_ms":42}`,
+		`level=info user="esc\"aped"`,
+		``,
+		`not a log line`,
+		"level=INFO user=crlf\r",
+		`level= user=nolevel`,
+	}
+	var window []byte
+	for i := range 200 {
+		window = append(window, lines[i*7%len(lines)]...)
+		window = append(window, '\n')
+	}
+	count := func(levelAndUser bool) (agg.Totals, rangeTally) {
+		w := newWorker(DefaultBuffer)
+		w.levelAndUser = levelAndUser
+		var tally rangeTally
+		if rest := w.countLines(window, &tally); len(rest) != 0 {
+			t.Fatalf("countLines left %q", rest)
+		}
+		return agg.Merge(w.shard), tally
+	}
+	fast, fastTally := count(true)
+	general, generalTally := count(false)
+	if !fast.Equal(&general) || fastTally != generalTally {
+		t.Fatalf("the seed's loop counted %+v, %+v\nthe general loop %+v, %+v", fast, fastTally, general, generalTally)
+	}
+	if fast.Malformed == 0 || fast.Events() == 0 || len(fast.Levels) < 5 {
+		t.Fatalf("the window tests too little: %+v", fast)
 	}
 }
 
