@@ -29,9 +29,9 @@ const runs = 1 + 1 + 100
 func countWithoutAllocs(t *testing.T, w *worker, window []byte) agg.Totals {
 	t.Helper()
 	var tally rangeTally
-	w.countLines(window, &tally)
+	w.countLines(window, 0, &tally)
 	allocs := testing.AllocsPerRun(100, func() {
-		if rest := w.countLines(window, &tally); len(rest) != 0 {
+		if rest := w.countLines(window, 0, &tally); len(rest) != 0 {
 			t.Fatalf("countLines left %q", rest)
 		}
 	})
@@ -117,7 +117,7 @@ func TestCountLevelsAndUsers(t *testing.T) {
 		w := newWorker(DefaultBuffer)
 		w.levelAndUser = levelAndUser
 		var tally rangeTally
-		if rest := w.countLines(window, &tally); len(rest) != 0 {
+		if rest := w.countLines(window, 0, &tally); len(rest) != 0 {
 			t.Fatalf("countLines left %q", rest)
 		}
 		return agg.Merge(w.shard), tally
@@ -174,7 +174,7 @@ func BenchmarkCountLines(b *testing.B) {
 			b.SetBytes(int64(len(window)))
 			b.ReportAllocs()
 			for b.Loop() {
-				w.countLines(window, &tally)
+				w.countLines(window, 0, &tally)
 			}
 			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N*lines), "ns/line")
 			if tally.events != int64(b.N*lines) {

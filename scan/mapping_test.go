@@ -1,0 +1,110 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/exp/mmap"
+
+	"github.com/logproc/logproc/agg"
+	"github.com/logproc/logproc/gen"
+)
+
+// TestMappedBytes: the bytes reached inside x/exp/mmap's ReaderAt are the
+// file's, all of them.
+func TestMappedBytes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.log")
+	want := bytes.Repeat([]byte("level=INFO user=ann\n"), 1000)
+	if err := os.WriteFile(path, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := mmap.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got := mappedBytes(r)
+	if got == nil {
+		t.Skip("mappedBytes cannot reach x/exp/mmap's mapping here; scans read through ReadAt")
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("mappedBytes gave %d bytes that differ from the file's %d", len(got), len(want))
+	}
+	if mappedBytes(nil) != nil {
+		t.Fatal("mappedBytes(nil) is not nil")
+	}
+}
+
+// TestPrefetchPastTheMapping: prefetching the last byte of a mapping that
+// ends at a page's end, and so the next 127 bytes past it, does not fault.
+func TestPrefetchPastTheMapping(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "page.log")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), os.Getpagesize()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := mmap.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b := mappedBytes(r)
+	if b == nil {
+		t.Skip("mappedBytes cannot reach x/exp/mmap's mapping here")
+	}
+	prefetchNTA(&b[len(b)-1])
+}
+
+// TestInPlaceEqualsWindows: counting a mapped range in place, in pieces,
+// counts what reading it through a window does, for lines that cross the
+// pieces, lines longer than a piece, and a last line without a '\n'.
+func TestInPlaceEqualsWindows(t *testing.T) {
+	var lines bytes.Buffer
+	if _, err := gen.WriteStream(context.Background(), &lines, gen.Options{Records: 20000, Users: 300, Workers: 1, Seed: 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	data := lines.Bytes()
+	path := filepath.Join(t.TempDir(), "mixed.log")
+	long := "time=2026-11-26T08:00:00.000Z level=INFO msg=\"" + strings.Repeat("long ", 3000) + "\" user=long\n"
+	odd := "\n\r\nnot a log line\n" + long + "level=WARN user=crlf\r\n" + long + "level=ERROR user=last"
+	if err := os.WriteFile(path, append(data, odd...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := open(path, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if in.mapped == nil {
+		t.Skip("mappedBytes cannot reach x/exp/mmap's mapping here")
+	}
+	count := func(mapped []byte, window int) (agg.Totals, rangeTally, *Progress) {
+		w := newWorker(window)
+		in.mapped = mapped
+		var tally rangeTally
+		if err := w.scan(context.Background(), in, Range{0, in.size}, &tally); err != nil {
+			t.Fatal(err)
+		}
+		return agg.Merge(w.shard), tally, w.progress
+	}
+	mapped := in.mapped
+	for _, window := range []int{4096, DefaultBuffer} {
+		inPlace, inPlaceTally, inPlaceProgress := count(mapped, window)
+		windows, windowsTally, _ := count(nil, window)
+		if !inPlace.Equal(&windows) || inPlaceTally != windowsTally {
+			t.Fatalf("window %d: in place %+v %+v\nthrough windows %+v %+v", window, inPlace, inPlaceTally, windows, windowsTally)
+		}
+		if inPlace.Users["last"] != 1 || inPlace.Users["long"] != 2 || inPlace.Malformed != 1 {
+			t.Fatalf("window %d: the odd lines were not all counted: %+v", window, inPlace)
+		}
+		if got := inPlaceProgress.Bytes.Load(); got != in.size {
+			t.Fatalf("window %d: progress says %d bytes, want %d", window, got, in.size)
+		}
+		if got := inPlaceProgress.Lines.Load(); got != inPlaceTally.lines {
+			t.Fatalf("window %d: progress says %d lines, want %d", window, got, inPlaceTally.lines)
+		}
+	}
+}
