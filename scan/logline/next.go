@@ -105,6 +105,11 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 		return e + 1, Event
 	}
 	if found == p.want {
+		if len(b)-e >= 64 {
+			if k := newlineIn64((*[64]byte)(b[e:])); k < 64 {
+				return e + k + 1, Event
+			}
+		}
 		nl := bytes.IndexByte(b[e:], '\n')
 		if nl < 0 {
 			return p.nextSlow(b, rec)

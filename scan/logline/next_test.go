@@ -285,3 +285,29 @@ func TestWordTests(t *testing.T) {
 		}
 	}
 }
+
+// TestNewlineIn64: newlineIn64 finds the first '\n' of 64 bytes, at every
+// position, with more after it or none, and 64 when there is none.
+func TestNewlineIn64(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var b [64]byte
+	for round := range 20000 {
+		for i := range b {
+			b[i] = byte(r.IntN(256))
+			if b[i] == '\n' {
+				b[i] = 'x'
+			}
+		}
+		want := 64
+		if round%65 != 64 {
+			want = round % 65
+			b[want] = '\n'
+			for range r.IntN(3) {
+				b[want+r.IntN(64-want)] = '\n'
+			}
+		}
+		if got := newlineIn64(&b); got != want {
+			t.Fatalf("newlineIn64(%q) = %d, want %d", b[:], got, want)
+		}
+	}
+}
