@@ -220,12 +220,15 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	return res, nil
 }
 
-// rangesPerFile gives the workers several ranges each, so that one slow
-// range does not leave the others idle at the end, but never ranges so
-// small that splitting costs more than it saves.
+// rangesPerFile gives the workers many ranges each, so that a worker held
+// up (on a shared machine, its CPU taken away for a while) does not leave
+// the others idle at the end, but never ranges so small that splitting
+// costs more than it saves. With 2 workers on a 10M-line file, 64 ranges a
+// worker instead of 4 took the median of 9 interleaved runs from 0.79 to
+// 0.74 s (16: 0.76 s), the CPU time unchanged.
 func rangesPerFile(size int64, workers int) int {
 	const minRange = 1 << 20
-	return int(max(1, min(int64(workers)*4, size/minRange)))
+	return int(max(1, min(int64(workers)*64, size/minRange)))
 }
 
 // job is one piece of one input for a worker: a range of a mapped file, or
