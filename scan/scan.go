@@ -172,8 +172,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 			cancel(err)
 		}
 	}()
-	c := o.Parse
-	levelAndUser := c.ActionKey == "" && c.LatencyKey == "" && c.TimeKey == "" && !filter.on
+	levelAndUser := parser.TakesLevelAndUserOnly() && !filter.on
 	shards := make([]*agg.Shard, workers)
 	var wg sync.WaitGroup
 	for w := range shards {

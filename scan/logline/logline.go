@@ -329,6 +329,13 @@ func defaultParser() Parser {
 	return p
 }
 
+// TakesLevelAndUserOnly says that p takes the level and the user and no
+// other field: a Record it fills never has an Action, a Latency or a Time.
+// The zero Parser takes the default keys, the level and the user.
+func (p *Parser) TakesLevelAndUserOnly() bool {
+	return p.want == 0 || p.want == 1<<fieldLevel|1<<fieldUser
+}
+
 // Parse parses one line into rec and says what it holds; rec is all zero
 // unless the line is an Event. The line has no trailing '\n'; a trailing
 // '\r' is ignored. Any input is safe: Parse reads only within line and

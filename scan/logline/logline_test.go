@@ -510,3 +510,30 @@ func TestSlogRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestTakesLevelAndUserOnly: only a Config that names no action, latency
+// or time key leaves a Parser that takes the level and the user alone.
+func TestTakesLevelAndUserOnly(t *testing.T) {
+	for _, tc := range []struct {
+		c    Config
+		want bool
+	}{
+		{Config{}, true},
+		{Config{LevelKey: "severity", UserKey: "uid,user_id"}, true},
+		{Config{ActionKey: "action"}, false},
+		{Config{LatencyKey: "latency_ms"}, false},
+		{Config{TimeKey: "time,ts"}, false},
+	} {
+		p, err := NewParser(tc.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.TakesLevelAndUserOnly(); got != tc.want {
+			t.Errorf("NewParser(%+v).TakesLevelAndUserOnly() = %v, want %v", tc.c, got, tc.want)
+		}
+	}
+	var zero Parser
+	if !zero.TakesLevelAndUserOnly() {
+		t.Error("the zero Parser takes more than the level and the user")
+	}
+}
