@@ -56,8 +56,11 @@ const maxExamples = 10
 type Options struct {
 	// Workers is the number of goroutines that parse; at least 1.
 	Workers int
-	// Buffer is the read window per worker in bytes, and the size of a
-	// streamed chunk; 0 means DefaultBuffer. A longer line grows the window.
+	// Buffer is how many bytes of a mapped file a worker counts between
+	// looks at progress and cancellation, the read window per worker
+	// where the mapping's bytes cannot be reached, and the size of a
+	// streamed chunk; 0 means DefaultBuffer. A longer line grows the
+	// window.
 	Buffer int
 	// Stdin is what the path "-" reads; nil means os.Stdin.
 	Stdin io.Reader
