@@ -14,24 +14,32 @@ import (
 	"github.com/logproc/logproc/gen"
 )
 
-// TestMappedBytes: the bytes reached inside x/exp/mmap's ReaderAt are the
-// file's, all of them.
-func TestMappedBytes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f.log")
-	want := bytes.Repeat([]byte("level=INFO user=ann\n"), 1000)
-	if err := os.WriteFile(path, want, 0o644); err != nil {
+// mapFile writes data to a file, maps it with x/exp/mmap and returns the
+// bytes mappedBytes reaches in it; the test is skipped where it reaches
+// none, as scans then read through ReadAt.
+func mapFile(t *testing.T, data []byte) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "mapped.log")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r, err := mmap.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	got := mappedBytes(r)
-	if got == nil {
+	t.Cleanup(func() { r.Close() })
+	b := mappedBytes(r)
+	if b == nil {
 		t.Skip("mappedBytes cannot reach x/exp/mmap's mapping here; scans read through ReadAt")
 	}
-	if !bytes.Equal(got, want) {
+	return b
+}
+
+// TestMappedBytes: the bytes reached inside x/exp/mmap's ReaderAt are the
+// file's, all of them.
+func TestMappedBytes(t *testing.T) {
+	want := bytes.Repeat([]byte("level=INFO user=ann\n"), 1000)
+	if got := mapFile(t, want); !bytes.Equal(got, want) {
 		t.Fatalf("mappedBytes gave %d bytes that differ from the file's %d", len(got), len(want))
 	}
 	if mappedBytes(nil) != nil {
@@ -42,19 +50,7 @@ func TestMappedBytes(t *testing.T) {
 // TestPrefetchPastTheMapping: prefetching the last byte of a mapping that
 // ends at a page's end, and so the next 127 bytes past it, does not fault.
 func TestPrefetchPastTheMapping(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "page.log")
-	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), os.Getpagesize()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r, err := mmap.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	b := mappedBytes(r)
-	if b == nil {
-		t.Skip("mappedBytes cannot reach x/exp/mmap's mapping here")
-	}
+	b := mapFile(t, bytes.Repeat([]byte("x"), os.Getpagesize()))
 	prefetchNTA(&b[len(b)-1])
 }
 

