@@ -1,0 +1,116 @@
+package logline
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// minuteCache remembers the minute of the last time read in UTC, the
+// bytes `2026-11-26T08:00:` and that minute's start. Log lines come in
+// time order, so most share their minute with the line before, and
+// reading only the seconds and their fraction takes a fraction of the
+// work of reading and checking a date: a line of slog's ran 2,400
+// instructions with every field taken, of which ParseTime was 280; the
+// cache's hit costs about 30.
+type minuteCache struct {
+	// The minute's bytes, `2026-11-26T08:00:`, as two words and a byte:
+	// comparing them is three compares, not a call to memequal.
+	date, clock uint64
+	colon       byte
+	start       int64 // Unix nanoseconds
+	valid       bool
+}
+
+// read returns the time of v when v is in the remembered minute, in UTC
+// with seconds of two digits and a fraction of at most nine: the forms
+// slog, logrus and zerolog write. Any other value is left to ParseTime.
+func (c *minuteCache) read(v []byte) (int64, bool) {
+	if !c.valid || len(v) < len("2006-01-02T15:04:05Z") ||
+		binary.LittleEndian.Uint64(v) != c.date || binary.LittleEndian.Uint64(v[8:]) != c.clock || v[16] != c.colon {
+		return 0, false
+	}
+	ns, ok := secondsOfMinute(v[minutePrefix:])
+	return c.start + ns, ok
+}
+
+// readMillis is read for the 24 bytes of slog's TextHandler,
+// `2026-11-26T08:00:05.123Z`, with the digits at fixed places.
+func (c *minuteCache) readMillis(v []byte) (int64, bool) {
+	if len(v) != len("2006-01-02T15:04:05.000Z") || !c.valid ||
+		binary.LittleEndian.Uint64(v) != c.date || binary.LittleEndian.Uint64(v[8:]) != c.clock || v[16] != c.colon ||
+		v[19] != '.' || v[23] != 'Z' {
+		return 0, false
+	}
+	// The digits of `SS.mmm`, as one word: v[17:19] and v[20:23] less
+	// '0' each, checked at once (a byte over 9 sets its high bit when
+	// 0x76 is added) instead of five compares.
+	w := binary.LittleEndian.Uint64(v[16:]) - 0x0030303000303000 // bytes 1, 2, 4, 5, 6
+	const digitBytes = 0x00ffffff00ffff00
+	if (w+0x0076767600767600|w)&0x0080808000808000 != 0 || v[17] > '5' {
+		return 0, false
+	}
+	w &= digitBytes
+	sec := int64(w>>8&0xff)*10 + int64(w>>16&0xff)
+	ms := int64(w>>32&0xff)*100 + int64(w>>40&0xff)*10 + int64(w>>48&0xff)
+	return c.start + sec*1e9 + ms*1e6, true
+}
+
+// remember keeps the minute of v, which ParseTime read as ns, when v has
+// the form read takes.
+func (c *minuteCache) remember(v []byte, ns int64) {
+	if len(v) < len("2006-01-02T15:04:05Z") {
+		return
+	}
+	within, ok := secondsOfMinute(v[minutePrefix:])
+	// Near the end of int64's range a later second of the minute would
+	// overflow; ParseTime rejects it, so the cache must not take it.
+	if !ok || ns-within > math.MaxInt64-60e9 {
+		c.valid = false
+		return
+	}
+	c.date, c.clock, c.colon = binary.LittleEndian.Uint64(v), binary.LittleEndian.Uint64(v[8:]), v[16]
+	c.start, c.valid = ns-within, true
+}
+
+// secondsOfMinute reads `05Z`, `05.1Z` … `05.123456789Z`: the seconds
+// within the minute and their fraction, in nanoseconds.
+func secondsOfMinute(t []byte) (int64, bool) {
+	if len(t) < 3 || len(t) > 13 || t[len(t)-1] != 'Z' {
+		return 0, false
+	}
+	s0, s1 := t[0]-'0', t[1]-'0'
+	if s0 > 5 || s1 > 9 {
+		return 0, false
+	}
+	ns := int64(s0*10+s1) * 1e9
+	frac := t[2 : len(t)-1]
+	if len(frac) == 0 {
+		return ns, true
+	}
+	if frac[0] != '.' || len(frac) == 1 {
+		return 0, false
+	}
+	digits := frac[1:]    // 1 to 9 of them
+	if len(digits) == 3 { // milliseconds, slog's TextHandler
+		d0, d1, d2 := digits[0]-'0', digits[1]-'0', digits[2]-'0'
+		if d0 > 9 || d1 > 9 || d2 > 9 {
+			return 0, false
+		}
+		return ns + (int64(d0)*100+int64(d1)*10+int64(d2))*1e6, true
+	}
+	f := int64(0)
+	for _, c := range digits {
+		d := c - '0'
+		if d > 9 {
+			return 0, false
+		}
+		f = f*10 + int64(d)
+	}
+	return ns + f*fracScale[len(digits)], true
+}
+
+// minutePrefix is the length of the bytes that name a minute.
+const minutePrefix = len("2006-01-02T15:04:")
+
+// fracScale[n] turns a fraction of n digits into nanoseconds. Read only.
+var fracScale = [10]int64{1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 1e2, 1e1, 1}
