@@ -17,6 +17,9 @@ func (t *Totals) Add(u *Totals) error {
 	t.Users = addCounts(t.Users, u.Users)
 	t.Blank += u.Blank
 	t.Malformed += u.Malformed
+	t.Continuation += u.Continuation
+	t.Joined += u.Joined
+	t.Extra += u.Extra
 	t.Filtered += u.Filtered
 	t.BadLatency += u.BadLatency
 	t.BadTime += u.BadTime
@@ -65,6 +68,7 @@ func addCounts(dst, src map[string]int64) map[string]int64 {
 func (t *Totals) Equal(u *Totals) bool {
 	if !maps.Equal(t.Levels, u.Levels) || !maps.Equal(t.NoUser, u.NoUser) || !maps.Equal(t.Users, u.Users) ||
 		t.Blank != u.Blank || t.Malformed != u.Malformed || t.Filtered != u.Filtered ||
+		t.Continuation != u.Continuation || t.Joined != u.Joined || t.Extra != u.Extra ||
 		t.BadLatency != u.BadLatency || t.BadTime != u.BadTime ||
 		!t.Latency.Equal(&u.Latency) || len(t.Actions) != len(u.Actions) ||
 		t.Timed != u.Timed || t.Timed > 0 && (t.First != u.First || t.Last != u.Last) ||

@@ -74,19 +74,24 @@ func naiveParse(line string) (level, user, kind string) {
 	if strings.Trim(line, " \t") == "" {
 		return "", "", "blank"
 	}
-	var ok bool
+	var ok, levelKey bool
 	if strings.HasPrefix(strings.TrimLeft(line, " \t"), "{") {
-		level, user, ok = naiveJSON(line)
+		level, user, levelKey, ok = naiveJSON(line)
 	} else {
-		level, user, ok = naiveLogfmt(line)
+		level, user, levelKey, ok = naiveLogfmt(line)
 	}
-	if !ok || level == "" {
+	switch {
+	case !ok:
+		return "", "", "malformed"
+	case level == "" && !levelKey && user != "":
+		return "", user, "event" // a record with no level, counted under ""
+	case level == "":
 		return "", "", "malformed"
 	}
 	return level, user, "event"
 }
 
-func naiveLogfmt(line string) (level, user string, ok bool) {
+func naiveLogfmt(line string) (level, user string, levelKey, ok bool) {
 	seen := map[string]bool{}
 	rest := strings.TrimLeft(line, " ")
 	for rest != "" {
@@ -97,19 +102,19 @@ func naiveLogfmt(line string) (level, user string, ok bool) {
 			rest = ""
 		}
 		if key == "" || strings.Contains(key, `"`) {
-			return "", "", false
+			return "", "", false, false
 		}
 		if strings.HasPrefix(rest, "=") {
 			rest = rest[1:]
 			if strings.HasPrefix(rest, `"`) {
 				q, err := strconv.QuotedPrefix(rest)
 				if err != nil {
-					return "", "", false
+					return "", "", false, false
 				}
 				rest = rest[len(q):]
 				if (key == "level" || key == "user") && !seen[key] {
 					if value, err = strconv.Unquote(q); err != nil {
-						return "", "", false
+						return "", "", false, false
 					}
 				}
 			} else {
@@ -130,25 +135,28 @@ func naiveLogfmt(line string) (level, user string, ok bool) {
 			break // as logline documents: the rest cannot change the record
 		}
 		if rest != "" && rest[0] != ' ' {
-			return "", "", false // a byte right after a quoted value
+			return "", "", false, false // a byte right after a quoted value
 		}
 		rest = strings.TrimLeft(rest, " ")
 	}
-	return level, user, true
+	return level, user, seen["level"], true
 }
 
-func naiveJSON(line string) (level, user string, ok bool) {
+func naiveJSON(line string) (level, user string, levelKey, ok bool) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(line), &m); err != nil {
-		return "", "", false
+		return "", "", false, false
 	}
-	if err := json.Unmarshal(m["level"], &level); err != nil {
-		return "", "", false
+	raw, levelKey := m["level"]
+	if levelKey {
+		if err := json.Unmarshal(raw, &level); err != nil {
+			return "", "", true, false
+		}
 	}
 	if raw, found := m["user"]; found {
 		if err := json.Unmarshal(raw, &user); err != nil {
-			return "", "", false
+			return "", "", levelKey, false
 		}
 	}
-	return level, user, true
+	return level, user, levelKey, true
 }

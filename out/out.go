@@ -34,9 +34,14 @@ type Result struct {
 	Actions             map[string]Action `json:"actions,omitempty"`
 	BlankLines          int64             `json:"blank_lines"`
 	Bytes               int64             `json:"bytes"`
+	ContinuationLines   int64             `json:"continuation_lines,omitempty"`
 	FilteredLines       int64             `json:"filtered_lines,omitempty"`
+	// Formats says, per file, how many lines were read as each format
+	// ("cri+json": 1200); the caller sets it.
+	Formats map[string]map[string]int64 `json:"formats,omitempty"`
 	Latency             *Latency          `json:"latency,omitempty"`
 	Lines               int64             `json:"lines"`
+	LinesWithoutLevel   int64             `json:"lines_without_level,omitempty"`
 	LinesWithoutUser    map[string]int64  `json:"lines_without_user"`
 	LogLevels           map[string]int64  `json:"log_levels"`
 	MalformedExamples   []Position        `json:"malformed_examples"`
@@ -119,9 +124,11 @@ func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Res
 	r := Result{
 		BlankLines:        t.Blank,
 		Bytes:             bytes,
+		ContinuationLines: t.Continuation,
 		Lines:             t.Lines(),
-		LinesWithoutUser:  nonNil(t.NoUser),
-		LogLevels:         nonNil(t.Levels),
+		LinesWithoutLevel: t.Levels[noLevel],
+		LinesWithoutUser:  withoutNoLevel(t.NoUser),
+		LogLevels:         withoutNoLevel(t.Levels),
 		MalformedExamples: make([]Position, len(malformedAt)),
 		MalformedLines:    t.Malformed,
 		UniqueUsers:       len(t.Users),
@@ -136,7 +143,7 @@ func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Res
 	if s.Actions {
 		r.Actions = make(map[string]Action, len(t.Actions))
 		for name, a := range t.Actions {
-			act := Action{Events: a.Events, LogLevels: nonNil(a.Levels)}
+			act := Action{Events: a.Events, LogLevels: withoutNoLevel(a.Levels)}
 			if s.Latency && a.Latency.Count() > 0 {
 				act.Latency = summarise(&a.Latency)
 			}
@@ -161,6 +168,24 @@ func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Res
 		}
 	}
 	return r
+}
+
+// noLevel is the level agg counts the records that have none under: out
+// reports them as lines_without_level, not as a level.
+const noLevel = ""
+
+// withoutNoLevel is m, never nil, less the records with no level.
+func withoutNoLevel(m map[string]int64) map[string]int64 {
+	if _, ok := m[noLevel]; !ok {
+		return nonNil(m)
+	}
+	c := make(map[string]int64, len(m))
+	for k, n := range m {
+		if k != noLevel {
+			c[k] = n
+		}
+	}
+	return c
 }
 
 func summarise(h *agg.Histogram) *Latency {

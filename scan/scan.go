@@ -22,7 +22,6 @@ package scan
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -103,6 +102,10 @@ type Result struct {
 	Bytes int64
 	// MalformedAt locates the first malformed lines, in file order.
 	MalformedAt []Position
+	// Formats counts, per input, the lines read as each form
+	// (logline.Form's name: "cri+json"); blank and malformed lines, which
+	// have none, are left out.
+	Formats map[string]map[string]int64
 }
 
 // Files scans the named files and counts them together: regular files are
@@ -214,11 +217,15 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 		return Result{}, fmt.Errorf("time window %v: %w: the events span more than %d windows; use a wider window, or -since and -until",
 			o.TimeWindow, agg.ErrTooManyWindows, agg.MaxWindows)
 	}
+	res.Formats = make(map[string]map[string]int64, len(inputs))
 	for _, in := range inputs {
 		if err := in.check(); err != nil {
 			return Result{}, err
 		}
 		res.MalformedAt = in.locate(res.MalformedAt)
+		if forms := in.forms(); len(forms) > 0 {
+			res.Formats[in.path] = forms
+		}
 	}
 	return res, nil
 }
@@ -277,6 +284,14 @@ type rangeTally struct {
 	events    int64
 	malformed int64
 	at        [maxExamples]int64 // 1-based line numbers within the range
+	// forms counts the lines read as each form; the lines Next read
+	// count as native, the form Detect gave the range.
+	forms  [logline.NumForms]int64
+	native logline.Form
+	// first is the head of the range's first malformed line, to name
+	// what a file that is not a log holds.
+	first    [80]byte
+	firstLen int
 }
 
 // open maps a regular file and prepares anything else to be streamed: "-"
@@ -382,7 +397,7 @@ func (in *input) chunks(ctx context.Context, size int, free chan []byte, send fu
 		}
 		end := n
 		if !eof {
-			end = bytes.LastIndexByte(buf[:n], '\n') + 1
+			end = recordsEnd(buf[:n])
 			if end == 0 { // one line fills the buffer: read it into a bigger one
 				carry = append(carry[:0], buf[:n]...)
 				want = 2 * len(buf)
@@ -402,19 +417,40 @@ func (in *input) chunks(ctx context.Context, size int, free chan []byte, send fu
 	return nil
 }
 
-// check rejects a file that has bytes but not one line with a level: that
-// is not a log (a binary file, most likely), and counting it as a pile of
-// malformed lines would hide the mistake.
+// check rejects a file that has bytes but not one record: that is not a
+// log (a binary file, most likely), and counting it as a pile of malformed
+// lines would hide the mistake. The message says what its first line held.
 func (in *input) check() error {
 	var events, malformed int64
+	var first []byte
 	for _, r := range in.ranges {
 		events += r.events
 		malformed += r.malformed
+		if first == nil && r.firstLen > 0 {
+			first = r.first[:r.firstLen]
+		}
 	}
 	if events == 0 && malformed > 0 {
-		return fmt.Errorf("%s: no line has a level (%d malformed lines); not a log file", in.path, malformed)
+		return &NotLogError{Path: in.path, Malformed: malformed, Seen: logline.Describe(first)}
 	}
 	return nil
+}
+
+// forms adds up the lines of each form over the input's ranges.
+func (in *input) forms() map[string]int64 {
+	var sum [logline.NumForms]int64
+	for _, r := range in.ranges {
+		for f, n := range r.forms {
+			sum[f] += n
+		}
+	}
+	m := map[string]int64{}
+	for f, n := range sum {
+		if name := logline.Form(f).String(); n > 0 && name != "" {
+			m[name] += n
+		}
+	}
+	return m
 }
 
 // locate appends the positions of the file's first malformed lines.
@@ -442,6 +478,10 @@ type worker struct {
 	shard        *agg.Shard
 	buf          []byte
 	progress     *Progress
+	// native says that the range being counted is logfmt or JSON alone
+	// (logline.Parser.Detect): Next reads it; any other goes line by
+	// line through NextAny.
+	native bool
 }
 
 // do counts one job; a streamed chunk's buffer goes back to free.
@@ -452,9 +492,11 @@ func (w *worker) do(ctx context.Context, j job, free chan<- []byte) error {
 	if j.chunk == nil {
 		return w.scan(ctx, j.in, j.r, j.tally)
 	}
+	w.begin(j.chunk, j.tally)
 	if rest := w.countLines(j.chunk, 0, j.tally); len(rest) > 0 {
-		w.countLine(rest, j.tally) // the stream's last line has no '\n'
+		w.countLast(rest, j.tally) // the stream's last line has no '\n'
 	}
+	w.finish(j.tally)
 	w.progress.Lines.Add(j.tally.lines)
 	w.progress.Bytes.Add(int64(len(j.chunk)))
 	select {
@@ -462,6 +504,34 @@ func (w *worker) do(ctx context.Context, j job, free chan<- []byte) error {
 	default: // enough buffers are waiting
 	}
 	return nil
+}
+
+// begin looks at the first bytes of a range or chunk, once, to choose how
+// its lines are read: by Next, when they are logfmt or JSON, or else one
+// at a time by NextAny.
+func (w *worker) begin(b []byte, t *rangeTally) {
+	t.native, w.native = w.parser.Detect(b)
+}
+
+// finish counts what the range left open (a framed record whose last piece
+// never came) and the lines Next read, as the range's native form.
+func (w *worker) finish(t *rangeTally) {
+	var rec logline.Record
+	for {
+		kind, form, ok := w.parser.Flush(&rec)
+		if !ok {
+			break
+		}
+		// The record's last piece was counted as a line already.
+		w.shard.CountExtra()
+		t.lines--
+		w.countAs(kind, form, &rec, t)
+	}
+	var read int64
+	for _, n := range t.forms {
+		read += n
+	}
+	t.forms[t.native] += t.lines - read
 }
 
 // scan counts range r of in into the worker's shard and t. A fault in the
@@ -479,9 +549,16 @@ func (w *worker) scan(ctx context.Context, in *input, r Range, t *rangeTally) (e
 		}
 	}()
 	if in.mapped != nil {
-		return w.scanMapped(ctx, in.mapped[r.Start:r.End], t)
+		b := in.mapped[r.Start:r.End]
+		w.begin(b, t)
+		err = w.scanMapped(ctx, b, t)
+	} else {
+		err = w.scanRange(ctx, in.data, r, t)
 	}
-	return w.scanRange(ctx, in.data, r, t)
+	if err == nil {
+		w.finish(t)
+	}
+	return err
 }
 
 // scanMapped counts the lines of b, a range of a mapped file, in place,
@@ -493,7 +570,7 @@ func (w *worker) scanMapped(ctx context.Context, b []byte, t *rangeTally) error 
 		lines, size := t.lines, len(b)
 		rest := max(len(b)-len(w.buf), 0)
 		if b = w.countLines(b, rest, t); len(b) > rest {
-			w.countLine(b, t) // the file's last line has no '\n'
+			w.countLast(b, t) // the file's last line has no '\n'
 			b = nil
 		}
 		w.progress.Lines.Add(t.lines - lines)
@@ -518,12 +595,15 @@ func (w *worker) scanRange(ctx context.Context, src io.ReaderAt, r Range, t *ran
 		if _, err := src.ReadAt(w.buf[carry:carry+n], off); err != nil && !(errors.Is(err, io.EOF) && off+int64(n) == r.End) {
 			return fmt.Errorf("read %d bytes at offset %d: %w", n, off, err)
 		}
+		if off == r.Start {
+			w.begin(w.buf[:n], t)
+		}
 		off += int64(n)
 		window := w.buf[:carry+n]
 		lines := t.lines
 		rest := w.countLines(window, 0, t)
 		if off == r.End && len(rest) > 0 {
-			w.countLine(rest, t) // the file's last line has no '\n'
+			w.countLast(rest, t) // the file's last line has no '\n'
 			rest = nil
 		}
 		carry = copy(w.buf, rest)
@@ -540,8 +620,13 @@ func (w *worker) scanRange(ctx context.Context, src io.ReaderAt, r Range, t *ran
 // or every complete line when rest is 0, and returns what follows them:
 // with rest 0, the unfinished tail. This is the hot loop: Parser.Next finds
 // each line's end and parses it in one pass, into one record reused for
-// every line, while prefetchNTA asks for the bytes a few lines ahead.
+// every line, while prefetchNTA asks for the bytes a few lines ahead. A
+// line Next finds malformed gets a second reading from ParseAny (another
+// format, a panic's trace), which costs the events nothing.
 func (w *worker) countLines(b []byte, rest int, t *rangeTally) []byte {
+	if !w.native {
+		return w.countAny(b, rest, t)
+	}
 	if w.levelAndUser {
 		return w.countLevelsAndUsers(b, rest, t)
 	}
@@ -554,7 +639,11 @@ func (w *worker) countLines(b []byte, rest int, t *rangeTally) []byte {
 		if n == 0 {
 			break
 		}
-		w.count(kind, &rec, t)
+		if kind == logline.Malformed {
+			w.countOther(b[:n-1], t)
+		} else {
+			w.count(kind, &rec, t)
+		}
 		b = b[n:]
 	}
 	return b
@@ -575,6 +664,7 @@ func (w *worker) countLevelsAndUsers(b []byte, rest int, t *rangeTally) []byte {
 		if n == 0 {
 			break
 		}
+		line := b[:n-1]
 		b = b[n:]
 		if kind == logline.Event {
 			t.lines++
@@ -582,22 +672,71 @@ func (w *worker) countLevelsAndUsers(b []byte, rest int, t *rangeTally) []byte {
 			w.shard.Count(rec.Level, rec.User)
 			continue
 		}
+		if kind == logline.Malformed {
+			w.countOther(line, t)
+			continue
+		}
 		w.count(kind, &rec, t)
 	}
 	return b
 }
 
-// countLine counts line, which has no '\n': the last line of an input.
-func (w *worker) countLine(line []byte, t *rangeTally) {
+// countAny is countLines for a range that is not logfmt or JSON alone:
+// each line goes through NextAny, which reads every form.
+func (w *worker) countAny(b []byte, rest int, t *rangeTally) []byte {
 	var rec logline.Record
-	w.count(w.parser.Parse(line, &rec), &rec, t)
+	for len(b) > rest {
+		n, kind, form := w.parser.NextAny(b, false, &rec)
+		if n == 0 {
+			break
+		}
+		if kind == logline.Malformed {
+			t.keepFirst(b[:n])
+		}
+		w.countAs(kind, form, &rec, t)
+		b = b[n:]
+	}
+	return b
+}
+
+// countOther counts a line Next found malformed, as ParseAny reads it.
+func (w *worker) countOther(line []byte, t *rangeTally) {
+	var rec logline.Record
+	kind, form := w.parser.ParseAny(line, &rec)
+	if kind == logline.Malformed {
+		t.keepFirst(line)
+	}
+	w.countAs(kind, form, &rec, t)
+}
+
+// countLast counts line, which has no '\n': the last line of an input.
+func (w *worker) countLast(line []byte, t *rangeTally) {
+	var rec logline.Record
+	_, kind, form := w.parser.NextAny(line, true, &rec)
+	if kind == logline.Malformed {
+		t.keepFirst(line)
+	}
+	w.countAs(kind, form, &rec, t)
+}
+
+// countAs counts a line NextAny or ParseAny read, and the other records
+// its line held.
+func (w *worker) countAs(kind logline.Kind, form logline.Form, rec *logline.Record, t *rangeTally) {
+	t.forms[form]++
+	w.count(kind, rec, t)
+	for w.parser.More() {
+		kind = w.parser.NextEvent(rec)
+		w.shard.CountExtra()
+		t.lines--
+		w.count(kind, rec, t)
+	}
 }
 
 // count counts one line of the given kind, parsed into rec.
 func (w *worker) count(kind logline.Kind, rec *logline.Record, t *rangeTally) {
 	t.lines++
 	switch kind {
-	case logline.Event:
+	case logline.Event, logline.NoLevel:
 		t.events++
 		if w.filter.on && !w.filter.keeps(rec) {
 			w.shard.CountFiltered()
@@ -617,12 +756,23 @@ func (w *worker) count(kind logline.Kind, rec *logline.Record, t *rangeTally) {
 		}
 	case logline.Blank:
 		w.shard.CountBlank()
+	case logline.Continuation:
+		w.shard.CountContinuation()
+	case logline.Partial:
+		w.shard.CountJoined()
 	default:
 		if t.malformed < maxExamples {
 			t.at[t.malformed] = t.lines
 		}
 		t.malformed++
 		w.shard.CountMalformed()
+	}
+}
+
+// keepFirst keeps the head of the range's first malformed line.
+func (t *rangeTally) keepFirst(line []byte) {
+	if t.malformed == 0 && t.firstLen == 0 {
+		t.firstLen = copy(t.first[:], line)
 	}
 }
 

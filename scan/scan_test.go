@@ -129,7 +129,7 @@ func TestFilesAgreesWithNaive(t *testing.T) {
 		{"invalid utf-8", "level=INFO user=a\xffb\nlevel=INFO user=a\xfeb\nlevel=WARN user=\"\\xff\"\n"},
 		{"quoted users", "level=INFO user=\"Jane Q. Public <jane@example.com>\"\nlevel=INFO user=\"a\\\"b\"\n"},
 		{"user only inside msg", "level=INFO msg=\"retry level=ERROR user=x\"\n"},
-		{"malformed", "level=INFO\nhello\nlevel=\"open\nlevel= user=a\nuser=a\n{\"level\":3}\n"},
+		{"malformed", "level=INFO\nhello\nlevel=\"open\nlevel= user=a\n{\"level\":3}\n"},
 		{"json", "{\"level\":\"INFO\",\"user\":\"a\"}\n{\"user\":\"b\",\"level\":\"warn\",\"n\":{\"level\":\"X\"}}\n"},
 		{"other levels", "level=info user=a\nlevel=Warning user=a\nlevel=TRACE\nlevel=INFO+2 user=b\n"},
 		{"nul bytes", "level=INFO user=a\x00b\n\x00\x00\nlevel=WARN user=c\n"},

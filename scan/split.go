@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+
+	"github.com/logproc/logproc/scan/logline"
 )
 
 // Range is the byte range [Start, End) of one file.
@@ -30,7 +32,7 @@ func Split(r io.ReaderAt, size int64, n int) ([]Range, error) {
 	start := int64(0)
 	for i := 1; i < n && start < size; i++ {
 		target := max(size*int64(i)/int64(n), start)
-		end, err := nextLineStart(r, target, size, buf[:])
+		end, err := nextRecordStart(r, target, size, buf[:])
 		if err != nil {
 			return nil, err
 		}
@@ -43,6 +45,53 @@ func Split(r io.ReaderAt, size int64, n int) ([]Range, error) {
 		}
 	}
 	return append(ranges, Range{start, size}), nil
+}
+
+// nextRecordStart is nextLineStart, moved on past the lines of a framed
+// record that goes on (logline.OpenRecords), so that a record cut into
+// pieces is read whole by one worker.
+func nextRecordStart(r io.ReaderAt, off, size int64, buf []byte) (int64, error) {
+	end, err := nextLineStart(r, off, size, buf)
+	var back []byte
+	for err == nil && end < size {
+		n := min(end, 4<<10)
+		if end > n {
+			var small [4 << 10]byte
+			if _, err := r.ReadAt(small[:], end-n); err != nil && err != io.EOF {
+				return 0, fmt.Errorf("read at offset %d: %w", end-n, err)
+			}
+			if !logline.FramedLineEnds(small[:]) {
+				break // the common case: the line before the cut is no framing's
+			}
+		}
+		n = min(end, openLookBack)
+		if int64(cap(back)) < n {
+			back = make([]byte, n)
+		}
+		back = back[:n]
+		if _, err := r.ReadAt(back, end-n); err != nil && err != io.EOF {
+			return 0, fmt.Errorf("read at offset %d: %w", end-n, err)
+		}
+		if !logline.OpenRecords(back) {
+			break
+		}
+		end, err = nextLineStart(r, end, size, buf)
+	}
+	return end, err
+}
+
+// openLookBack is how far before a cut OpenRecords looks for an open
+// record: a few of containerd's 16 KiB pieces of each stream.
+const openLookBack = 256 << 10
+
+// recordsEnd is the end of b's last whole line after which no framed
+// record is open, or 0.
+func recordsEnd(b []byte) int {
+	end := bytes.LastIndexByte(b, '\n') + 1
+	for end > 0 && logline.OpenRecords(b[:end]) {
+		end = bytes.LastIndexByte(b[:end-1], '\n') + 1
+	}
+	return end
 }
 
 // nextLineStart returns the offset just past the first '\n' at or after

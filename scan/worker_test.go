@@ -17,7 +17,7 @@ import (
 // newWorker returns a worker as Files makes it for the zero Config and no
 // time filter.
 func newWorker(window int) *worker {
-	return &worker{levelAndUser: true, shard: agg.NewShard(), buf: make([]byte, window), progress: new(Progress)}
+	return &worker{native: true, levelAndUser: true, shard: agg.NewShard(), buf: make([]byte, window), progress: new(Progress)}
 }
 
 // runs is how many times countWithoutAllocs counts its window: once
@@ -99,7 +99,7 @@ func TestCountLevelsAndUsers(t *testing.T) {
 		`time=2026-11-26T08:00:00.125Z level=ERROR msg="cache refreshed" component=cache`,
 		`time=2026-11-26T08:00:00.125Z level=DEBUG msg="slow user action" user=u1`,
 		`time=2026-11-26T08:00:00.125Z level=error msg="user action failed" user=u2`,
-		`time=2026-11-26T08:00:00.125Z level=ERRO msg="user action failed" user=u2`,
+		`time=2026-11-26T08:00:00.125Z level=NOTICE msg="user action failed" user=u2`,
 		`time=2026-11-26T08:00:00.125Z level=WARNING msg=x user=u2`,
 		`{"time":"2026-11-26T08:00:00.126Z","level":"INFO","msg":"user action","user":"jane.smith42@example.com","latency_ms":42}`,
 		`level=info user="esc\"aped"`,

@@ -264,6 +264,7 @@ func scanStage(ctx context.Context, paths []string, s *scanSettings, m *meter) (
 		return out.Result{}, stageStats{}, err
 	}
 	res := out.New(sr.Totals, sr.Bytes, sr.MalformedAt, s.sections)
+	res.Formats = sr.Formats
 	return res, stageStats{lines: res.Lines, bytes: res.Bytes, took: took}, nil
 }
 

@@ -30,7 +30,7 @@ func addMetricFlags(f *commandFlags, cfg Config) *metricSettings {
 	f.StringVar(&m.keys.LatencyKey, "latency-key", cfg.LatencyKey, "`key` that holds a line's latency (env LOGPROC_LATENCY_KEY)")
 	f.StringVar(&m.latencyUnit, "latency-unit", cfg.LatencyUnit, "`unit` of a latency written as a bare number: ns, us, ms or s\n(env LOGPROC_LATENCY_UNIT; default: the key's suffix, _ms say, else ms)")
 	f.StringVar(&m.keys.TimeKey, "time-key", cfg.TimeKey, "`keys` that hold a line's time, the first found counting (env LOGPROC_TIME_KEY)")
-	f.StringVar(&m.inputFormat, "input-format", cfg.InputFormat, "`format` of the lines: auto (JSON if a line starts with '{'), logfmt or json\n(env LOGPROC_INPUT_FORMAT)")
+	f.StringVar(&m.inputFormat, "input-format", cfg.InputFormat, "`format` of the lines: auto (told per range of a file), or one of "+strings.Join(logline.FormatNames(), ", ")+",\nor a framing and a format: cri+json, docker+logfmt (env LOGPROC_INPUT_FORMAT)")
 	f.StringVar(&m.metrics, "metrics", cfg.Metrics, "what to compute beyond levels and users: all, seed (nothing more),\nor a `list` of actions, latency, time (env LOGPROC_METRICS)")
 	f.DurationVar(&m.window, "window", 0, "count events per time window of this `width` (1m, 1h), empty windows as 0")
 	f.StringVar(&m.since, "since", "", "keep only events at or after this `time` (RFC 3339, or 2026-11-26, or 2026-11-26T08:00; UTC unless a zone is given)")
@@ -73,7 +73,7 @@ func (m *metricSettings) apply(f *commandFlags, s *scanSettings) error {
 	if !on["time"] {
 		keys.TimeKey = ""
 	}
-	if keys.Format, err = logline.ParseFormat(m.inputFormat); err != nil {
+	if keys.Form, err = logline.ParseForm(m.inputFormat); err != nil {
 		return usagef("%s: %v", f.source("input-format", "LOGPROC_INPUT_FORMAT"), err)
 	}
 	if m.latencyUnit != "" {

@@ -460,7 +460,7 @@ func TestPoisonBatch(t *testing.T) {
 		t.Fatalf("status %s with %d parked; want some of the %d batches parked", snap.Status, len(snap.Parked), st.Batches)
 	}
 	for _, p := range snap.Parked {
-		if p.File != path || p.Offset < int64(good)-8<<10 || !strings.Contains(p.Reason, "no line has a level") || !strings.Contains(p.Reason, path+":"+strconv.FormatInt(p.Line, 10)) {
+		if p.File != path || p.Offset < int64(good)-8<<10 || !strings.Contains(p.Reason, "no log record") || !strings.Contains(p.Reason, path+":"+strconv.FormatInt(p.Line, 10)) {
 			t.Errorf("parked %+v", p)
 		}
 	}

@@ -83,7 +83,11 @@ func (p *Parser) parseJSON(s []byte, rec *Record) Kind {
 			return Malformed
 		}
 	}
-	if skipJSONSpace(s, i) != len(s) || len(rec.Level) == 0 {
+	if skipJSONSpace(s, i) != len(s) {
+		return Malformed
+	}
+	if len(rec.Level) == 0 {
+		p.noLevelOK = found&(1<<fieldLevel) == 0 // no level key, not an empty one
 		return Malformed
 	}
 	return Event

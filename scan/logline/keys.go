@@ -50,7 +50,7 @@ func (kn *keyName) matches(s []byte, start, n int, word uint64) bool {
 // cost 240 of the 2,400 instructions of a line with every field taken.
 func (p *Parser) keyOf(s []byte, start, n int, word uint64, found uint8) *keyName {
 	for cands := p.byFirst[byte(word)]; cands != 0; cands &= cands - 1 {
-		kn := &p.keys[bits.TrailingZeros16(cands)%maxKeys]
+		kn := &p.keys[bits.TrailingZeros32(cands)%maxKeys]
 		if found&(1<<kn.field) == 0 && kn.matches(s, start, n, word) {
 			return kn
 		}

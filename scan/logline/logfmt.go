@@ -150,6 +150,7 @@ func (p *Parser) parseLogfmt(s []byte, i int, rec *Record, found uint8) Kind {
 		}
 	}
 	if len(rec.Level) == 0 {
+		p.noLevelOK = found&(1<<fieldLevel) == 0 // no level key, not an empty one
 		return Malformed
 	}
 	return Event

@@ -31,6 +31,7 @@ package logline
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -44,6 +45,18 @@ const (
 	Blank
 	// Malformed is any other line.
 	Malformed
+	// NoLevel is a record with no level: a line of a format that has
+	// none (the log package's), or logfmt or JSON that holds a field taken
+	// but no level. Only ParseAny and NextAny return it; Record.Level is
+	// empty, its other fields are read.
+	NoLevel
+	// Continuation is a line that goes on the record before it: a Go
+	// panic's trace, a stack's lines (see isContinuation).
+	Continuation
+	// Partial is a framed piece of a record that goes on in a later line
+	// (CRI's P, Docker's split entries): the record counts with its last
+	// piece, which NextAny returns.
+	Partial
 )
 
 // Record is what Parse takes from a line. Its slices point into the line or
@@ -116,6 +129,9 @@ type Config struct {
 	// written as a Go duration ("1.5s") carries its own unit.
 	LatencyUnit int64
 	Format      Format
+	// Form, when not zero, reads every line as that form (ParseForm):
+	// no other is tried. Logfmt and JSON set Format instead.
+	Form Form
 }
 
 // Default key names.
@@ -136,7 +152,7 @@ const (
 )
 
 // maxKeys bounds the key names of a Config, alternatives included.
-const maxKeys = 16
+const maxKeys = 32
 
 // Parser parses lines. The zero Parser is ready to use and takes slog's
 // "level" and "user"; NewParser makes one for other keys. A Parser is not
@@ -164,7 +180,7 @@ type Parser struct {
 	// byFirst maps a key's first byte to the keys taken that start with
 	// it, as a bit set of indexes into keys: most keys on a line (msg,
 	// component) start with no key taken's byte and cost one load.
-	byFirst [256]uint16
+	byFirst [256]uint32
 	// minute remembers the minute of the last time read (see minuteCache).
 	minute minuteCache
 	// scratch holds the values that had to be unquoted in the last line.
@@ -172,6 +188,15 @@ type Parser struct {
 	// nest is the stack of open '{' and '[' while a JSON value is skipped.
 	// It keeps the capacity of the deepest nesting seen.
 	nest []byte
+
+	// The forms beyond logfmt and JSON (any.go, framed.go).
+	forced      Form   // the Config's Form: every line is read as it
+	innerShape  Shape  // what the last framed line held
+	noLevelOK   bool   // the last line parsed failed only for want of a level
+	plain       []byte // the line less its ANSI escapes
+	frameBuf    []byte // a Docker line's log, unescaped
+	frameMinute minuteCache
+	joins       [numStreams]join
 }
 
 // NewParser returns a Parser that takes the fields c names, or an error
@@ -189,7 +214,13 @@ func NewParser(c Config) (Parser, error) {
 	if c.LatencyUnit < 0 {
 		return Parser{}, fmt.Errorf("latency unit %d ns, want > 0", c.LatencyUnit)
 	}
-	p := Parser{format: c.Format}
+	switch c.Form {
+	case MakeForm(ShapeNone, ShapeLogfmt):
+		c.Format, c.Form = Logfmt, 0
+	case MakeForm(ShapeNone, ShapeJSON):
+		c.Format, c.Form = JSON, 0
+	}
+	p := Parser{format: c.Format, forced: c.Form}
 	owner := map[string]string{}
 	for _, k := range []struct {
 		what  string
@@ -232,7 +263,11 @@ func NewParser(c Config) (Parser, error) {
 		}
 	}
 	p.skipTime = owner["time"] == ""
-	p.slogFast = c.LevelKey == defaultLevelKey && c.UserKey == defaultUserKey &&
+	// slog's shape puts time, level, msg and user first: its level and
+	// user are the first of their keys on the line whatever alternatives
+	// the Config lists beside "level" and "user".
+	p.slogFast = slices.Contains(strings.Split(c.LevelKey, ","), defaultLevelKey) &&
+		slices.Contains(strings.Split(c.UserKey, ","), defaultUserKey) &&
 		owner["msg"] == "" && (p.skipTime || owner["time"] == "time")
 	p.nextFast = p.slogFast && p.format != JSON
 	p.tailAction = c.ActionKey == "action"

@@ -360,7 +360,7 @@ func TestNewParserRejects(t *testing.T) {
 		{LatencyKey: "x", TimeKey: "y,x"},
 		{LatencyUnit: -1},
 		{Format: JSON + 1},
-		{ActionKey: "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o"},
+		{ActionKey: "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,A,B,C,D,E"},
 	} {
 		if _, err := NewParser(c); err == nil {
 			t.Errorf("NewParser(%+v) = nil error, want one", c)

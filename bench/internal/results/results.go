@@ -17,22 +17,25 @@ import (
 // -truth writes for what it generated. Field order follows the JSON names,
 // so encoding/json writes the keys sorted, as logproc does.
 type Result struct {
-	Actions             map[string]Action `json:"actions,omitempty"`
-	BlankLines          int64             `json:"blank_lines"`
-	Bytes               int64             `json:"bytes"`
-	FilteredLines       int64             `json:"filtered_lines,omitempty"`
-	Latency             *Latency          `json:"latency,omitempty"`
-	Lines               int64             `json:"lines"`
-	LinesWithoutUser    map[string]int64  `json:"lines_without_user"`
-	LogLevels           map[string]int64  `json:"log_levels"`
-	MalformedExamples   []Position        `json:"malformed_examples"`
-	MalformedLines      int64             `json:"malformed_lines"`
-	TimeRange           *TimeRange        `json:"time_range,omitempty"`
-	UniqueUsers         int               `json:"unique_users"`
-	UnreadableLatencies int64             `json:"unreadable_latencies,omitempty"`
-	UnreadableTimes     int64             `json:"unreadable_times,omitempty"`
-	UserActions         map[string]int64  `json:"user_actions"`
-	Windows             *Windows          `json:"windows,omitempty"`
+	Actions             map[string]Action           `json:"actions,omitempty"`
+	BlankLines          int64                       `json:"blank_lines"`
+	Bytes               int64                       `json:"bytes"`
+	ContinuationLines   int64                       `json:"continuation_lines,omitempty"`
+	FilteredLines       int64                       `json:"filtered_lines,omitempty"`
+	Formats             map[string]map[string]int64 `json:"formats,omitempty"`
+	Latency             *Latency                    `json:"latency,omitempty"`
+	Lines               int64                       `json:"lines"`
+	LinesWithoutLevel   int64                       `json:"lines_without_level,omitempty"`
+	LinesWithoutUser    map[string]int64            `json:"lines_without_user"`
+	LogLevels           map[string]int64            `json:"log_levels"`
+	MalformedExamples   []Position                  `json:"malformed_examples"`
+	MalformedLines      int64                       `json:"malformed_lines"`
+	TimeRange           *TimeRange                  `json:"time_range,omitempty"`
+	UniqueUsers         int                         `json:"unique_users"`
+	UnreadableLatencies int64                       `json:"unreadable_latencies,omitempty"`
+	UnreadableTimes     int64                       `json:"unreadable_times,omitempty"`
+	UserActions         map[string]int64            `json:"user_actions"`
+	Windows             *Windows                    `json:"windows,omitempty"`
 }
 
 // Action is one action's section.
@@ -145,6 +148,8 @@ func Diff(want, got Result) []string {
 	d = appendIntDiff(d, "bytes", want.Bytes, got.Bytes)
 	d = appendIntDiff(d, "lines", want.Lines, got.Lines)
 	d = appendIntDiff(d, "malformed_lines", want.MalformedLines, got.MalformedLines)
+	d = appendIntDiff(d, "lines_without_level", want.LinesWithoutLevel, got.LinesWithoutLevel)
+	d = appendIntDiff(d, "continuation_lines", want.ContinuationLines, got.ContinuationLines)
 	return appendIntDiff(d, "unique_users", int64(want.UniqueUsers), int64(got.UniqueUsers))
 }
 

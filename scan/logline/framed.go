@@ -1,0 +1,352 @@
+package logline
+
+import "bytes"
+
+// The framings platforms wrap around a program's lines:
+//
+//	cri     = time SP stream SP tag SP content   ; /var/log/pods, containerd and CRI-O
+//	docker  = "{" DQUOTE "log" DQUOTE ":" string "," … DQUOTE "time" DQUOTE ":" string … "}"
+//	stamped = time SP line                       ; kubectl logs --timestamps, docker logs -t, CloudWatch exports
+//	time    = RFC 3339, as ParseTime reads it
+//	stream  = "stdout" / "stderr"
+//	tag     = "F" / "P" *(":" 1*ALPHA)           ; P: a piece, the line goes on in the stream's next line
+//
+// A record too long for one line is cut into pieces: containerd writes
+// pieces of 16 KiB tagged P and the last tagged F, and Docker's json-file
+// writes entries whose log does not end in "\n" until the one that does.
+// The pieces of one stream follow each other, with lines of the other
+// stream maybe between them. NextAny joins them, per stream, and parses
+// the record once its last piece is read; scan cuts files only where no
+// record is open (OpenRecords).
+//
+// The content is parsed as a line of its own (parseInner). The framing's
+// time is the record's when the content has none.
+
+// Stream numbers, for the joins.
+const (
+	streamOut = iota
+	streamErr
+	numStreams
+)
+
+// join is one stream's open record: the pieces read so far.
+type join struct {
+	buf   []byte
+	frame Shape
+	time  int64
+	timed bool
+	open  bool
+	line  int // the physical line of its first piece, counted by the caller
+}
+
+// frameHead is what a framed line says around its content.
+type frameHead struct {
+	content []byte
+	time    int64
+	timed   bool
+	stream  int
+	partial bool
+}
+
+// criHead reads a CRI line's head. ok is false when line is not one.
+func (p *Parser) criHead(line []byte) (h frameHead, ok bool) {
+	sp := bytes.IndexByte(line, ' ')
+	if sp < len("2006-01-02T15:04:05Z") || sp > len("2006-01-02T15:04:05.000000000-07:00") || line[10] != 'T' {
+		return h, false
+	}
+	rest := line[sp+1:]
+	switch {
+	case hasPrefixAt(rest, 0, "stdout "):
+		h.stream = streamOut
+	case hasPrefixAt(rest, 0, "stderr "):
+		h.stream = streamErr
+	default:
+		return h, false
+	}
+	rest = rest[len("stdout "):]
+	tagEnd := bytes.IndexByte(rest, ' ')
+	if tagEnd < 0 {
+		tagEnd = len(rest) // an empty F line may lose its trailing SP to trimming
+	}
+	switch tag := rest[:tagEnd]; {
+	case len(tag) > 0 && tag[0] == 'F':
+	case len(tag) > 0 && tag[0] == 'P':
+		h.partial = true
+	default:
+		return h, false
+	}
+	if t := rest[:tagEnd]; len(t) > 1 && t[1] != ':' {
+		return h, false
+	}
+	h.time, h.timed = p.frameTime(line[:sp])
+	if !h.timed {
+		return h, false
+	}
+	h.content = rest[min(tagEnd+1, len(rest)):]
+	return h, true
+}
+
+// dockerHead reads a json-file line's head: its log, unescaped into
+// p.frameBuf, its stream and its time. ok is false when line is not one.
+func (p *Parser) dockerHead(line []byte) (h frameHead, ok bool) {
+	const prefix = `{"log":"`
+	if !hasPrefixAt(line, 0, prefix) {
+		return h, false
+	}
+	end, plain := jsonStringEnd(line, len(prefix))
+	if end < 0 {
+		return h, false
+	}
+	raw := line[len(prefix):end]
+	if plain {
+		p.frameBuf = append(p.frameBuf[:0], raw...)
+	} else if p.frameBuf, ok = appendUnquotedJSON(p.frameBuf[:0], raw); !ok {
+		return h, false
+	}
+	h.content = p.frameBuf
+	if n := len(h.content); n > 0 && h.content[n-1] == '\n' {
+		h.content = h.content[:n-1]
+	} else {
+		h.partial = true
+	}
+	rest := line[end+1:]
+	if i := bytes.Index(rest, []byte(`"stream":"stderr"`)); i >= 0 {
+		h.stream = streamErr
+	}
+	if i := bytes.Index(rest, []byte(`"time":"`)); i >= 0 {
+		v := rest[i+len(`"time":"`):]
+		if j := bytes.IndexByte(v, '"'); j >= 0 {
+			h.time, h.timed = p.frameTime(v[:j])
+		}
+	}
+	return h, true
+}
+
+// frameTime reads a framing's time through a minute cache of its own: the
+// content's times, read through p.minute, would evict it on every line.
+func (p *Parser) frameTime(v []byte) (int64, bool) {
+	if ns, ok := p.frameMinute.read(v); ok {
+		return ns, true
+	}
+	ns, ok := ParseTime(v)
+	if ok {
+		p.frameMinute.remember(v, ns)
+	}
+	return ns, ok
+}
+
+// parseCRI parses a CRI line as a whole record, pieces included.
+func (p *Parser) parseCRI(line []byte, rec *Record) (Kind, bool) {
+	h, ok := p.criHead(line)
+	if !ok {
+		return Malformed, false
+	}
+	return p.parseFramed(h, rec), true
+}
+
+// parseDocker parses a json-file line as a whole record.
+func (p *Parser) parseDocker(line []byte, rec *Record) (Kind, bool) {
+	h, ok := p.dockerHead(line)
+	if !ok {
+		return Malformed, false
+	}
+	return p.parseFramed(h, rec), true
+}
+
+// parseStamped parses a line that starts with an RFC 3339 time and a
+// space, when what follows is a record of its own; ok is false otherwise,
+// so that formats that start with a time (hclog) are tried next.
+func (p *Parser) parseStamped(line []byte, rec *Record) (Kind, bool) {
+	sp := bytes.IndexByte(line, ' ')
+	if sp < len("2006-01-02T15:04:05Z") || sp > len("2006-01-02T15:04:05.000000000-07:00") || line[10] != 'T' {
+		return Malformed, false
+	}
+	ns, ok := p.frameTime(line[:sp])
+	if !ok {
+		return Malformed, false
+	}
+	kind := p.parseFramed(frameHead{content: line[sp+1:], time: ns, timed: true}, rec)
+	if kind != Event && kind != NoLevel {
+		return Malformed, false
+	}
+	return kind, true
+}
+
+// parseFramed parses a framing's content and gives it the framing's time
+// when it has none of its own.
+func (p *Parser) parseFramed(h frameHead, rec *Record) Kind {
+	kind, inner := p.parseInner(h.content, rec)
+	p.innerShape = inner
+	switch kind {
+	case Event, NoLevel:
+		if h.timed && rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 {
+			rec.Time, rec.Has = h.time, rec.Has&^BadTime|HasTime
+		}
+	case Malformed:
+		if isContinuation(h.content) {
+			kind = Continuation
+		}
+	}
+	return kind
+}
+
+// NextAny reads the first line of b, which holds at least one '\n' unless
+// eof says b is the input's last line, and returns its length with its
+// '\n', or 0 when there is no whole line. A framed piece of a longer
+// record is Partial: the record is parsed, and its kind returned, with
+// its last piece. Flush gives a record whose last piece never came.
+func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
+	n := bytes.IndexByte(b, '\n')
+	line := b
+	switch {
+	case n >= 0:
+		line, n = b[:n], n+1
+	case eof && len(b) > 0:
+		n = len(b)
+	default:
+		return 0, Blank, 0
+	}
+	if len(line) > 0 && (isDigit(line[0]) || line[0] == '{') && p.forced == 0 {
+		if kind, form, ok := p.nextPiece(line, rec); ok {
+			return n, kind, form
+		}
+	}
+	kind, form := p.ParseAny(line, rec)
+	return n, kind, form
+}
+
+// nextPiece takes a CRI or Docker line into its stream's join. ok is
+// false for any other line.
+func (p *Parser) nextPiece(line []byte, rec *Record) (Kind, Form, bool) {
+	var h frameHead
+	var ok bool
+	frame := ShapeCRI
+	if line[0] == '{' {
+		frame = ShapeDocker
+		h, ok = p.dockerHead(line)
+	} else {
+		h, ok = p.criHead(trimCR(line))
+	}
+	if !ok {
+		return 0, 0, false
+	}
+	j := &p.joins[h.stream]
+	if !j.open && !h.partial {
+		kind := p.parseFramed(h, rec)
+		if kind != Event && kind != NoLevel {
+			*rec = Record{}
+			return kind, 0, true
+		}
+		return kind, MakeForm(frame, p.innerShape), true
+	}
+	if !j.open {
+		j.open, j.frame, j.time, j.timed = true, frame, h.time, h.timed
+		j.buf = j.buf[:0]
+	}
+	j.buf = append(j.buf, h.content...)
+	if h.partial {
+		*rec = Record{}
+		return Partial, 0, true
+	}
+	kind, form := p.closeJoin(j, rec)
+	return kind, form, true
+}
+
+// closeJoin parses a join's record and empties it.
+func (p *Parser) closeJoin(j *join, rec *Record) (Kind, Form) {
+	j.open = false
+	p.scratch = p.scratch[:0]
+	kind := p.parseFramed(frameHead{content: j.buf, time: j.time, timed: j.timed}, rec)
+	if kind != Event && kind != NoLevel {
+		*rec = Record{}
+		return kind, 0
+	}
+	return kind, MakeForm(j.frame, p.innerShape)
+}
+
+// Flush parses a record whose pieces NextAny took but whose last piece
+// never came (the input ended), if there is one, and reports whether there
+// was. Call it until it reports false at the end of every range.
+func (p *Parser) Flush(rec *Record) (Kind, Form, bool) {
+	for s := range p.joins {
+		if j := &p.joins[s]; j.open {
+			kind, form := p.closeJoin(j, rec)
+			return kind, form, true
+		}
+	}
+	return 0, 0, false
+}
+
+func trimCR(line []byte) []byte {
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		return line[:n-1]
+	}
+	return line
+}
+
+// FramedLineEnds says that the last whole line of b is a CRI or Docker
+// line, so that OpenRecords has something to look at.
+func FramedLineEnds(b []byte) bool {
+	end := len(b)
+	if end > 0 && b[end-1] == '\n' {
+		end--
+	}
+	start := bytes.LastIndexByte(b[:end], '\n') + 1
+	if start == 0 {
+		return false
+	}
+	line := trimCR(b[start:end])
+	if len(line) == 0 {
+		return false
+	}
+	var p Parser
+	if line[0] == '{' {
+		_, ok := p.dockerHead(line)
+		return ok
+	}
+	_, ok := p.criHead(line)
+	return ok && isDigit(line[0])
+}
+
+// OpenRecords reports whether, after the whole lines of b, a CRI or Docker
+// record is open: the last line of some stream is a piece whose record
+// goes on. Only the lines from the end back to the first that is not
+// framed are looked at, so a cut is safe where it reports false, unless a
+// stream's piece lies further back than b reaches. b's first line may be
+// the tail of a longer one; it is not looked at.
+func OpenRecords(b []byte) bool {
+	var p Parser
+	seen := [numStreams]bool{}
+	end := len(b)
+	if end > 0 && b[end-1] == '\n' {
+		end--
+	}
+	for end > 0 {
+		start := bytes.LastIndexByte(b[:end], '\n') + 1
+		if start == 0 {
+			return false // b's first line may be cut
+		}
+		line := trimCR(b[start:end])
+		var h frameHead
+		var ok bool
+		if len(line) > 0 && line[0] == '{' {
+			h, ok = p.dockerHead(line)
+		} else if len(line) > 0 && isDigit(line[0]) {
+			h, ok = p.criHead(line)
+		}
+		if !ok {
+			return false
+		}
+		if !seen[h.stream] {
+			if h.partial {
+				return true
+			}
+			seen[h.stream] = true
+			if seen[streamOut] && seen[streamErr] {
+				return false
+			}
+		}
+		end = start - 1
+	}
+	return false
+}
