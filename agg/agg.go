@@ -48,7 +48,7 @@ type Shard struct {
 	malformed int64
 	// Lines that are not events of their own (see Totals).
 	continuation, joined, extra int64
-	scratch   []byte
+	scratch                     []byte
 
 	// The metrics of metrics.go.
 	actions     actionTable

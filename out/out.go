@@ -31,27 +31,27 @@ import (
 // could not be read) are left out when they were not asked for, so a run
 // with only the seed's counters writes the seed's schema plus line counts.
 type Result struct {
-	Actions             map[string]Action `json:"actions,omitempty"`
-	BlankLines          int64             `json:"blank_lines"`
-	Bytes               int64             `json:"bytes"`
-	ContinuationLines   int64             `json:"continuation_lines,omitempty"`
-	FilteredLines       int64             `json:"filtered_lines,omitempty"`
+	Actions           map[string]Action `json:"actions,omitempty"`
+	BlankLines        int64             `json:"blank_lines"`
+	Bytes             int64             `json:"bytes"`
+	ContinuationLines int64             `json:"continuation_lines,omitempty"`
+	FilteredLines     int64             `json:"filtered_lines,omitempty"`
 	// Formats says, per file, how many lines were read as each format
 	// ("cri+json": 1200); the caller sets it.
-	Formats map[string]map[string]int64 `json:"formats,omitempty"`
-	Latency             *Latency          `json:"latency,omitempty"`
-	Lines               int64             `json:"lines"`
-	LinesWithoutLevel   int64             `json:"lines_without_level,omitempty"`
-	LinesWithoutUser    map[string]int64  `json:"lines_without_user"`
-	LogLevels           map[string]int64  `json:"log_levels"`
-	MalformedExamples   []Position        `json:"malformed_examples"`
-	MalformedLines      int64             `json:"malformed_lines"`
-	TimeRange           *TimeRange        `json:"time_range,omitempty"`
-	UniqueUsers         int               `json:"unique_users"`
-	UnreadableLatencies int64             `json:"unreadable_latencies,omitempty"`
-	UnreadableTimes     int64             `json:"unreadable_times,omitempty"`
-	UserActions         map[string]int64  `json:"user_actions"`
-	Windows             *Windows          `json:"windows,omitempty"`
+	Formats             map[string]map[string]int64 `json:"formats,omitempty"`
+	Latency             *Latency                    `json:"latency,omitempty"`
+	Lines               int64                       `json:"lines"`
+	LinesWithoutLevel   int64                       `json:"lines_without_level,omitempty"`
+	LinesWithoutUser    map[string]int64            `json:"lines_without_user"`
+	LogLevels           map[string]int64            `json:"log_levels"`
+	MalformedExamples   []Position                  `json:"malformed_examples"`
+	MalformedLines      int64                       `json:"malformed_lines"`
+	TimeRange           *TimeRange                  `json:"time_range,omitempty"`
+	UniqueUsers         int                         `json:"unique_users"`
+	UnreadableLatencies int64                       `json:"unreadable_latencies,omitempty"`
+	UnreadableTimes     int64                       `json:"unreadable_times,omitempty"`
+	UserActions         map[string]int64            `json:"user_actions"`
+	Windows             *Windows                    `json:"windows,omitempty"`
 }
 
 // Position locates a malformed line.

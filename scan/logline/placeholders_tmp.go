@@ -5,5 +5,5 @@ package logline
 func (p *Parser) parseLevelFirst(line []byte, rec *Record) (Kind, Shape) { return Malformed, ShapeNone }
 func (p *Parser) parseEnvelope(line []byte, rec *Record) (Kind, Shape)   { return Malformed, ShapeNone }
 
-func (p *Parser) More() bool                  { return false }
+func (p *Parser) More() bool                 { return false }
 func (p *Parser) NextEvent(rec *Record) Kind { return Malformed }
