@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -34,6 +35,20 @@ func dockerFile(name string, k innerKind, recs []frameRec) framedFile {
 		writeDockerJSON(w, recs, lines)
 		return nil
 	})
+}
+
+// exactLength gives recs[i] a message of x's that makes its line, as k's
+// library writes it, exactly size bytes before its '\n': when size is a
+// multiple of 16 KiB, Docker ends it with a piece of "\n" alone.
+func exactLength(k innerKind, recs []frameRec, i, size int) []frameRec {
+	r := recs[i]
+	r.msg = strings.Repeat("x", size)
+	r.msg = strings.Repeat("x", 2*size-(len(innerLines(k, []frameRec{r})[0])-1))
+	if n := len(innerLines(k, []frameRec{r})[0]) - 1; n != size {
+		panic(fmt.Sprintf("a line of %d bytes, not %d", n, size))
+	}
+	recs[i] = r
+	return recs
 }
 
 func timestampedFile(name string, k innerKind, recs []frameRec) framedFile {
@@ -148,8 +163,12 @@ func TestScanFramings(t *testing.T) {
 		{"cri/stderr-between-pieces", func() framedFile {
 			return criFile("cri-interleaved.log", slogJSON, frameRecs(300, 4, 6), true)
 		}},
-		{"docker/slog-json", func() framedFile { return dockerFile("docker-slog-json.log", slogJSON, frameRecs(300, 20, 7)) }},
-		{"docker/logfmt", func() framedFile { return dockerFile("docker-logfmt.log", logrusText, frameRecs(300, 20, 8)) }},
+		{"docker/slog-json", func() framedFile {
+			return dockerFile("docker-slog-json.log", slogJSON, exactLength(slogJSON, frameRecs(300, 20, 7), 150, 2*dockerMaxLen))
+		}},
+		{"docker/logfmt", func() framedFile {
+			return dockerFile("docker-logfmt.log", logrusText, exactLength(logrusText, frameRecs(300, 20, 8), 150, dockerMaxLen))
+		}},
 		{"kubectl-timestamps/slog-json", func() framedFile {
 			return timestampedFile("kubectl-slog-json.log", slogJSON, frameRecs(300, 0, 9))
 		}},

@@ -230,9 +230,12 @@ const dockerMaxLen = 16 * 1024
 // (marshalMessage) at 02e3d3cea0816065936772ad3252e7caa728787f,
 // jsonlog/jsonlogbytes.go (MarshalJSONBuf) at
 // 16db27c89c2551f32b550eb3ad541dfefa7f529d and daemon/logger/copier.go
-// (16 KiB buffer) at 054abff3b67bb5d66323e5418a43c845a3eac8a1:
-// {"log":…,"stream":…,"time":RFC3339Nano UTC} a line; "log" ends in "\n"
-// only on a message's last piece.
+// (copySrc) at ab0dccf80174fa5eef4583a0235b0bf57bdff8df:
+// {"log":…,"stream":…,"time":RFC3339Nano UTC} a line; while 16 KiB or
+// more of a line is left, a full buffer goes out as a partial message
+// (so a line of exactly 16 KiB ends with a last piece of "\n" alone);
+// "log" ends in "\n" only on a message's last piece, and every piece
+// carries the first piece's time.
 func writeDockerJSON(w io.Writer, recs []frameRec, lines [][]byte) {
 	for i, full := range lines {
 		line := bytes.TrimSuffix(full, []byte("\n"))
@@ -240,8 +243,9 @@ func writeDockerJSON(w io.Writer, recs []frameRec, lines [][]byte) {
 		if recs[i].stderr {
 			stream = "stderr"
 		}
-		for piece := 0; ; piece++ {
-			last := len(line) <= dockerMaxLen
+		at := recs[i].seen.UTC().Format(time.RFC3339Nano)
+		for {
+			last := len(line) < dockerMaxLen
 			n := min(len(line), dockerMaxLen)
 			log := line[:n]
 			if last {
@@ -252,8 +256,7 @@ func writeDockerJSON(w io.Writer, recs []frameRec, lines [][]byte) {
 			dockerString(&b, log)
 			b.WriteString(`,"stream":`)
 			dockerString(&b, []byte(stream))
-			at := recs[i].seen.Add(time.Duration(piece) * 100).UTC()
-			b.WriteString(`,"time":"` + at.Format(time.RFC3339Nano) + "\"}\n")
+			b.WriteString(`,"time":"` + at + "\"}\n")
 			w.Write(b.Bytes())
 			if line = line[n:]; last {
 				break
@@ -377,12 +380,13 @@ func otelSeverity(r *frameRec, i int) (text string, num plog.SeverityNumber) {
 var otelLevels = [5]string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}
 
 // writeOTLP writes records as the OpenTelemetry collector's file exporter
-// does with format json: one ExportLogsServiceRequest marshalled by
-// pdata's plog.JSONMarshaler a line (open-telemetry/
-// opentelemetry-collector-contrib exporter/fileexporter/file_writer.go at
-// f434b5640b3a8513b89a4346ef88ac2044b05b75). A line holds batch[j] records
-// split over two resources when it has more than two; user, action and
-// latency_ms are attributes, latency sometimes a double.
+// does with format json, following open-telemetry/
+// opentelemetry-collector-contrib exporter/fileexporter/file_writer.go
+// (exportMessageAsLine) at 07120cc8cefe9dff02d2ce3cd35e172eb183757a: one
+// ExportLogsServiceRequest marshalled by pdata's plog.JSONMarshaler, then
+// '\n'. Line j holds batch[j] records, over two resources when it has more
+// than two; user, action and latency_ms are attributes, the latency
+// sometimes a double.
 func writeOTLP(w io.Writer, recs []frameRec, batch []int) error {
 	m := &plog.JSONMarshaler{}
 	i := 0
