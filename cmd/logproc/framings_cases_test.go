@@ -148,6 +148,13 @@ func TestScanFramings(t *testing.T) {
 		name string
 		file func() framedFile
 	}{
+		// No framing: what the framings must give, read as today.
+		{"plain/slog-json", func() framedFile {
+			return framedInner("slog.log", slogJSON, frameRecs(300, 20, 16), func(w io.Writer, _ []frameRec, lines [][]byte) error {
+				_, err := w.Write(bytes.Join(lines, nil))
+				return err
+			})
+		}},
 		{"cri/slog-json", func() framedFile { return criFile("cri-slog-json.log", slogJSON, frameRecs(300, 20, 1), false) }},
 		{"cri/slog-text", func() framedFile { return criFile("cri-slog-text.log", slogText, frameRecs(300, 20, 2), false) }},
 		{"cri/zap-json", func() framedFile { return criFile("cri-zap.log", zapJSON, frameRecs(300, 20, 3), false) }},
