@@ -34,7 +34,8 @@ import (
 )
 
 // testLoggers are the modules only tests may import.
-var testLoggers = []string{"github.com/sirupsen/logrus", "go.uber.org/zap", "github.com/rs/zerolog"}
+var testLoggers = []string{"github.com/sirupsen/logrus", "go.uber.org/zap", "github.com/rs/zerolog",
+	"github.com/aws/aws-lambda-go", "go.opentelemetry.io/collector/pdata"}
 
 // TestBinaryLinksNoTestLoggers: the loggers that write the tests' input
 // are not linked into logproc.
