@@ -124,7 +124,7 @@ func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Res
 	r := Result{
 		BlankLines:        t.Blank,
 		Bytes:             bytes,
-		ContinuationLines: t.Continuation,
+		ContinuationLines: t.Continuation + t.Joined,
 		Lines:             t.Lines(),
 		LinesWithoutLevel: t.Levels[noLevel],
 		LinesWithoutUser:  withoutNoLevel(t.NoUser),

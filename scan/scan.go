@@ -639,10 +639,10 @@ func (w *worker) countLines(b []byte, rest int, t *rangeTally) []byte {
 		if n == 0 {
 			break
 		}
-		if kind == logline.Malformed {
-			w.countOther(b[:n-1], t)
-		} else {
+		if kind == logline.Event {
 			w.count(kind, &rec, t)
+		} else {
+			w.countNonEvent(b[:n-1], kind, &rec, t)
 		}
 		b = b[n:]
 	}
@@ -664,21 +664,27 @@ func (w *worker) countLevelsAndUsers(b []byte, rest int, t *rangeTally) []byte {
 		if n == 0 {
 			break
 		}
-		line := b[:n-1]
-		b = b[n:]
 		if kind == logline.Event {
+			b = b[n:]
 			t.lines++
 			t.events++
 			w.shard.Count(rec.Level, rec.User)
 			continue
 		}
-		if kind == logline.Malformed {
-			w.countOther(line, t)
-			continue
-		}
-		w.count(kind, &rec, t)
+		w.countNonEvent(b[:n-1], kind, &rec, t)
+		b = b[n:]
 	}
 	return b
+}
+
+// countNonEvent counts a line Next did not find an event: a malformed one
+// is read again by ParseAny.
+func (w *worker) countNonEvent(line []byte, kind logline.Kind, rec *logline.Record, t *rangeTally) {
+	if kind == logline.Malformed {
+		w.countOther(line, t)
+		return
+	}
+	w.count(kind, rec, t)
 }
 
 // countAny is countLines for a range that is not logfmt or JSON alone:

@@ -53,18 +53,19 @@ func Split(r io.ReaderAt, size int64, n int) ([]Range, error) {
 func nextRecordStart(r io.ReaderAt, off, size int64, buf []byte) (int64, error) {
 	end, err := nextLineStart(r, off, size, buf)
 	var back []byte
+	var head [64]byte
 	for err == nil && end < size {
-		n := min(end, 4<<10)
-		if end > n {
-			var small [4 << 10]byte
-			if _, err := r.ReadAt(small[:], end-n); err != nil && err != io.EOF {
-				return 0, fmt.Errorf("read at offset %d: %w", end-n, err)
-			}
-			if !logline.FramedLineEnds(small[:]) {
-				break // the common case: the line before the cut is no framing's
-			}
+		// A cut inside a framed record has a framed line after it: the
+		// line there tells, in one small read, that most cuts need no look
+		// back at all.
+		m, rerr := r.ReadAt(head[:min(int64(len(head)), size-end)], end)
+		if rerr != nil && rerr != io.EOF {
+			return 0, fmt.Errorf("read at offset %d: %w", end, rerr)
 		}
-		n = min(end, openLookBack)
+		if !logline.MayBeFramed(head[:m]) {
+			break
+		}
+		n := min(end, openLookBack)
 		if int64(cap(back)) < n {
 			back = make([]byte, n)
 		}

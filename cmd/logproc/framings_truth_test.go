@@ -191,7 +191,7 @@ func checkFramed(t *testing.T, what, stdout string, tr *frameTruth, tol time.Dur
 		NoUser       map[string]int64  `json:"lines_without_user"`
 		UniqueUsers  int               `json:"unique_users"`
 		Users        map[string]int64  `json:"user_actions"`
-		Formats      map[string]string `json:"formats"`
+		Formats      map[string]map[string]int64 `json:"formats"`
 		BadLatency   int64             `json:"unreadable_latencies"`
 		BadTime      int64             `json:"unreadable_times"`
 		Actions      map[string]struct {
@@ -226,7 +226,7 @@ func checkFramed(t *testing.T, what, stdout string, tr *frameTruth, tol time.Dur
 		t.Errorf("%s: lines_without_level = %d, want %d", what, res.NoLevel, tr.noLevel)
 	}
 	for _, f := range tr.files {
-		if res.Formats[f] == "" {
+		if len(res.Formats[f]) == 0 {
 			t.Errorf("%s: formats %v does not name %s", what, res.Formats, f)
 		}
 	}

@@ -38,8 +38,13 @@ func (p *Parser) Detect(b []byte) (native Form, ok bool) {
 			if i < 0 {
 				break
 			}
-			kind, form := p.ParseAny(s[:i], &rec)
+			line := s[:i]
 			s = s[i+1:]
+			if native, ok := plainlyNative(line); ok { // no other form starts so
+				counts[native]++
+				continue
+			}
+			kind, form := p.ParseAny(line, &rec)
 			switch {
 			case kind != Event && kind != NoLevel:
 			case form == MakeForm(ShapeNone, ShapeLogfmt):
@@ -56,4 +61,21 @@ func (p *Parser) Detect(b []byte) (native Form, ok bool) {
 		return MakeForm(ShapeNone, ShapeJSON), true
 	}
 	return MakeForm(ShapeNone, ShapeLogfmt), true
+}
+
+// plainlyNative says that line starts the way slog's, logrus', zap's and
+// zerolog's logfmt and JSON lines start, which no framing or other format
+// does, so that Detect need not parse it: 0 for logfmt, 1 for JSON.
+func plainlyNative(line []byte) (int, bool) {
+	for _, prefix := range [...]string{"time=", "level=", "ts="} {
+		if hasPrefixAt(line, 0, prefix) {
+			return 0, true
+		}
+	}
+	for _, prefix := range [...]string{`{"time":`, `{"level":`, `{"ts":`} {
+		if hasPrefixAt(line, 0, prefix) {
+			return 1, true
+		}
+	}
+	return 0, false
 }

@@ -284,28 +284,11 @@ func trimCR(line []byte) []byte {
 	return line
 }
 
-// FramedLineEnds says that the last whole line of b is a CRI or Docker
-// line, so that OpenRecords has something to look at.
-func FramedLineEnds(b []byte) bool {
-	end := len(b)
-	if end > 0 && b[end-1] == '\n' {
-		end--
-	}
-	start := bytes.LastIndexByte(b[:end], '\n') + 1
-	if start == 0 {
-		return false
-	}
-	line := trimCR(b[start:end])
-	if len(line) == 0 {
-		return false
-	}
-	var p Parser
-	if line[0] == '{' {
-		_, ok := p.dockerHead(line)
-		return ok
-	}
-	_, ok := p.criHead(line)
-	return ok && isDigit(line[0])
+// MayBeFramed says that a line starting with head may be a CRI or Docker
+// line: it starts with a date or with Docker's {"log":.
+func MayBeFramed(head []byte) bool {
+	return hasPrefixAt(head, 0, `{"log":`) ||
+		len(head) > len("2006-01-02T") && isDigit(head[0]) && head[4] == '-' && head[10] == 'T'
 }
 
 // OpenRecords reports whether, after the whole lines of b, a CRI or Docker
