@@ -30,7 +30,10 @@ import (
 )
 
 // testLoggers are the modules only tests may import.
-var testLoggers = []string{"github.com/sirupsen/logrus", "go.uber.org/zap", "github.com/rs/zerolog"}
+var testLoggers = []string{"github.com/sirupsen/logrus", "go.uber.org/zap", "github.com/rs/zerolog",
+	"k8s.io/klog", "github.com/go-logr/logr", "github.com/hashicorp/go-hclog", "github.com/charmbracelet/log",
+	"github.com/go-kit/log", "gopkg.in/inconshreveable/log15.v2", "github.com/apex/log",
+	"github.com/blendle/zapdriver", "go.elastic.co/ecszap"}
 
 // TestBinaryLinksNoTestLoggers: the loggers that write the tests' input
 // are not linked into logproc.

@@ -34,6 +34,7 @@ type truthRecord struct {
 type truth struct {
 	events   int64 // records
 	cont     int64 // continuation lines
+	blank    int64 // empty lines
 	noLevel  int64 // records without a level
 	levels   map[string]int64
 	noUser   map[string]int64 // level → records without a user
@@ -111,6 +112,7 @@ func (tr *truth) add(r truthRecord) {
 func (tr *truth) merge(o *truth) {
 	tr.events += o.events
 	tr.cont += o.cont
+	tr.blank += o.blank
 	tr.noLevel += o.noLevel
 	tr.noLvlNoU += o.noLvlNoU
 	addCounts(tr.levels, o.levels)
@@ -157,6 +159,7 @@ func (tr *truth) withWindow() *truth {
 // a zero.
 type results struct {
 	Lines       int64            `json:"lines"`
+	Blank       int64            `json:"blank_lines"`
 	Malformed   int64            `json:"malformed_lines"`
 	Examples    json.RawMessage  `json:"malformed_examples"`
 	Levels      map[string]int64 `json:"log_levels"`
@@ -199,9 +202,9 @@ func checkResults(t *testing.T, what, stdout string, want *truth) {
 	c := &checker{t, what}
 	errorf := c.errorf
 
-	if lines := want.events + want.cont; res.Lines != lines || res.Malformed != 0 {
-		errorf("%d lines, %d malformed (%s); want %d (%d records, %d continuation lines) and none",
-			res.Lines, res.Malformed, res.Examples, lines, want.events, want.cont)
+	if lines := want.events + want.cont + want.blank; res.Lines != lines || res.Blank != want.blank || res.Malformed != 0 {
+		errorf("%d lines, %d blank, %d malformed %s; want %d (%d records, %d continuation lines, %d blank) and none malformed",
+			res.Lines, res.Blank, res.Malformed, res.Examples, lines, want.events, want.cont, want.blank)
 	}
 	checkCount(c, "continuation_lines", res.Continuation, want.cont)
 	checkCount(c, "lines_without_level", res.NoLevel, want.noLevel)
