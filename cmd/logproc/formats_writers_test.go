@@ -119,15 +119,17 @@ func writeKlog(w *bytes.Buffer, recs []cliRecord) *truth {
 	levels := [5]string{"INFO", "INFO", "INFO", "WARN", "ERROR"}
 	tr := newTruth()
 	klog.LogToStderr(false)
-	defer klog.LogToStderr(true)
+	defer func() { klog.SetOutput(io.Discard); klog.LogToStderr(true) }()
 	for _, r := range inThisYear(recs) {
 		if r.level == 3 {
-			at := clocked(w, func(out io.Writer) {
-				klog.SetOutput(out)
-				klog.Warning("user action")
-				klog.Flush()
-			})
-			tr.add(truthRecord{level: "WARN", at: wallUTC(at.Local()), hasTime: true})
+			var one bytes.Buffer
+			klog.SetOutput(&one)
+			before := time.Now()
+			klog.Warning("user action")
+			klog.Flush()
+			after := time.Now()
+			w.Write(one.Bytes())
+			tr.add(truthRecord{level: "WARN", at: klogTime(one.Bytes(), before, after), hasTime: true})
 			continue
 		}
 		l := textlogger.NewLogger(textlogger.NewConfig(textlogger.Output(w), textlogger.FixedTime(r.at)))
@@ -138,8 +140,23 @@ func writeKlog(w *bytes.Buffer, recs []cliRecord) *truth {
 		}
 		tr.add(r.as(levels, r.at.Truncate(time.Microsecond), true, 0))
 	}
-	klog.SetOutput(io.Discard)
 	return tr
+}
+
+// klogTime is the time in the header klog wrote for a call between before
+// and after: its microseconds are known only from the header, which must
+// agree with the clock. The wall clock is read as UTC, as a zone-less
+// format says.
+func klogTime(line []byte, before, after time.Time) time.Time {
+	before, after = before.Local().Truncate(time.Microsecond), after.Local()
+	at, err := time.ParseInLocation("0102 15:04:05.000000", string(line[1:min(len(line), 21)]), time.Local)
+	if err == nil {
+		at = at.AddDate(before.Year(), 0, 0)
+	}
+	if err != nil || at.Before(before) || at.After(after) {
+		panic(fmt.Sprintf("klog wrote %q between %s and %s", line, before, after))
+	}
+	return wallUTC(at)
 }
 
 // writeHclog writes hclog's text or, with JSON, its JSON lines.
