@@ -58,6 +58,13 @@ var libCases = []libCase{
 		return writeZapJSON(w, r, ecszapCore, [5]string{"DPANIC", "DEBUG", "INFO", "WARN", "ERROR"})
 	}, true},
 	{"panic.log", writePanicChild, true},
+	// Float latencies, in exponent form where the library writes it.
+	{"slog-text-float.log", func(w *bytes.Buffer, r []cliRecord) *truth { return writeSlogFloat(w, r, false) }, true},
+	{"slog-json-float.log", func(w *bytes.Buffer, r []cliRecord) *truth { return writeSlogFloat(w, r, true) }, true},
+	{"logrus-text-float.log", writeLogrusFloat, true},
+	{"hclog-float.log", writeHclogFloat, true},
+	{"gokit-float.log", writeGoKitFloat, true},
+	{"zap-json-float.log", writeZapFloat, true},
 }
 
 // todayCases are the formats logproc read before issue 11, which must
