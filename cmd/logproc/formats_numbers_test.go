@@ -89,6 +89,7 @@ func writeLogrusFloat(w *bytes.Buffer, recs []cliRecord) *truth {
 
 // writeHclogFloat writes hclog's text.
 func writeHclogFloat(w *bytes.Buffer, recs []cliRecord) *truth {
+	recs = rawBackslash(recs)
 	levels := [...]hclog.Level{hclog.Trace, hclog.Debug, hclog.Info, hclog.Warn, hclog.Error}
 	var now time.Time
 	l := hclog.New(&hclog.LoggerOptions{Name: "app", Output: w, Level: hclog.Trace, TimeFn: func() time.Time { return now }})

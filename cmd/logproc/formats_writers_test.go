@@ -14,6 +14,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,8 +160,23 @@ func klogTime(line []byte, before, after time.Time) time.Time {
 	return wallUTC(at)
 }
 
+// rawBackslash returns recs with every user's backslash followed by '_',
+// for hclog's and charm's text, which write a backslash as it is: there
+// `\b` is also how a backspace is written, and no reader could tell a
+// user "a\bc" from "a<BS>c". `\_` begins no escape in any of them.
+func rawBackslash(recs []cliRecord) []cliRecord {
+	out := slices.Clone(recs)
+	for i := range out {
+		out[i].user = strings.ReplaceAll(out[i].user, `\`, `\_`)
+	}
+	return out
+}
+
 // writeHclog writes hclog's text or, with JSON, its JSON lines.
 func writeHclog(w *bytes.Buffer, recs []cliRecord, json bool) *truth {
+	if !json {
+		recs = rawBackslash(recs)
+	}
 	levels := [...]hclog.Level{hclog.Trace, hclog.Debug, hclog.Info, hclog.Warn, hclog.Error}
 	var now time.Time
 	l := hclog.New(&hclog.LoggerOptions{Name: "app", Output: w, Level: hclog.Trace, JSONFormat: json,
@@ -228,6 +244,7 @@ func logfmtValue(v any) string {
 // writeCharm writes charmbracelet/log's text with timestamps; a file is
 // not a terminal, so it has no colour. charm has no trace level.
 func writeCharm(w *bytes.Buffer, recs []cliRecord) *truth {
+	recs = rawBackslash(recs)
 	levels := [...]charm.Level{charm.DebugLevel, charm.DebugLevel, charm.InfoLevel, charm.WarnLevel, charm.ErrorLevel}
 	var now time.Time
 	l := charm.NewWithOptions(w, charm.Options{ReportTimestamp: true, Level: charm.DebugLevel,
