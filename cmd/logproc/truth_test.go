@@ -5,6 +5,12 @@ package main
 // files through a real library (or a platform's framing) builds a truth
 // record by record and calls checkResults: the truth never comes from our
 // own parser's output.
+//
+// Use: tr := newTruth(); tr.add(truthRecord{...}) per record as logged;
+// tr.files = []string{path as passed to logproc}; then
+// checkResults(t, "what ran", r.stdout, tr), or tr.withWindow() for a run
+// with -window 1m. Several files' truths merge into one for a run over
+// them all.
 
 import (
 	"encoding/json"
@@ -17,14 +23,14 @@ import (
 
 // truthRecord is one record as it was logged.
 type truthRecord struct {
-	level   string    // as logproc will report it; "" for a line without a level
-	user    string    // "" for none
-	action  string    // "" for none
-	latency float64   // milliseconds, when hasLat
-	hasLat  bool      //
+	level   string  // as logproc will report it; "" for a line without a level
+	user    string  // "" for none
+	action  string  // "" for none
+	latency float64 // milliseconds, when hasLat
+	hasLat  bool
 	badLat  bool      // a latency was logged that must count as unreadable (NaN, Inf, negative)
 	at      time.Time // as the library wrote it (its precision), when hasTime
-	hasTime bool      //
+	hasTime bool
 	// cont is the number of lines the record's bytes hold after its
 	// first (stack traces, panics): continuation lines.
 	cont int
@@ -48,6 +54,14 @@ type truth struct {
 	last     time.Time
 	minutes  map[int64]int64 // minute since the epoch → timed records
 	files    []string        // paths as given, each of which "formats" must name
+	// format, when it has a file, is the format name "formats" must
+	// give it; files not in it may have any name.
+	format map[string]string
+	// lines, when not zero, is the "lines" expected, for framings whose
+	// physical lines are not one per record (CRI partial lines joined,
+	// an OTLP line holding many records); else it is records plus
+	// continuation and blank lines.
+	lines int64
 	// slack is how far a reported time may be from the truth: zap's float
 	// seconds lose a few hundred nanoseconds.
 	slack time.Duration
@@ -110,6 +124,8 @@ func (tr *truth) add(r truthRecord) {
 
 // merge adds the tallies of o, for a run over several files.
 func (tr *truth) merge(o *truth) {
+	lines := tr.wantLines() + o.wantLines()
+	explicit := tr.lines != 0 || o.lines != 0
 	tr.events += o.events
 	tr.cont += o.cont
 	tr.blank += o.blank
@@ -137,6 +153,13 @@ func (tr *truth) merge(o *truth) {
 	tr.timed += o.timed
 	addCounts(tr.minutes, o.minutes)
 	tr.files = append(tr.files, o.files...)
+	if len(o.format) > 0 && tr.format == nil {
+		tr.format = map[string]string{}
+	}
+	maps.Copy(tr.format, o.format)
+	if explicit {
+		tr.lines = lines
+	}
 	tr.slack = max(tr.slack, o.slack)
 }
 
@@ -144,6 +167,14 @@ func addCounts[K comparable](dst, src map[K]int64) {
 	for k, n := range src {
 		dst[k] += n
 	}
+}
+
+// wantLines is the "lines" expected.
+func (tr *truth) wantLines() int64 {
+	if tr.lines != 0 {
+		return tr.lines
+	}
+	return tr.events + tr.cont + tr.blank
 }
 
 // withWindow returns a copy of tr whose check includes the windows of a
@@ -202,14 +233,16 @@ func checkResults(t *testing.T, what, stdout string, want *truth) {
 	c := &checker{t, what}
 	errorf := c.errorf
 
-	if lines := want.events + want.cont + want.blank; res.Lines != lines || res.Blank != want.blank || res.Malformed != 0 {
+	if lines := want.wantLines(); res.Lines != lines || res.Blank != want.blank || res.Malformed != 0 {
 		errorf("%d lines, %d blank, %d malformed %s; want %d (%d records, %d continuation lines, %d blank) and none malformed",
 			res.Lines, res.Blank, res.Malformed, res.Examples, lines, want.events, want.cont, want.blank)
 	}
 	checkCount(c, "continuation_lines", res.Continuation, want.cont)
 	checkCount(c, "lines_without_level", res.NoLevel, want.noLevel)
 	for _, f := range want.files {
-		if res.Formats[f] == "" {
+		if name, ok := want.format[f]; ok && res.Formats[f] != name {
+			errorf("formats = %v, want %q for %q", res.Formats, name, f)
+		} else if res.Formats[f] == "" {
 			errorf("formats = %v, want a format named for %q", res.Formats, f)
 		}
 	}
