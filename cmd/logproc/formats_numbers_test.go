@@ -31,7 +31,7 @@ var (
 // truth of r; every seventh latency is a bad one when bad is true, else
 // only the negative one is (JSON has no NaN or Inf).
 func floatKV(r cliRecord, i int, bad bool, levels [5]string, at time.Time) ([]any, truthRecord) {
-	r.hasLat = r.hasLat || i%3 == 0
+	r.hasLat = r.hasLat || i%3 == 0 || i%7 == 0
 	kv := (&cliRecord{user: r.user, numeric: r.numeric, action: r.action}).kv()
 	tr := r.as(levels, at, true, 0)
 	if !r.hasLat {
