@@ -223,7 +223,7 @@ type results struct {
 
 // checkResults checks every key of the results JSON in stdout against the
 // truth; what names the run in each error.
-func checkResults(t *testing.T, what, stdout string, want *truth) {
+func checkResults(t testing.TB, what, stdout string, want *truth) {
 	t.Helper()
 	var res results
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
@@ -287,7 +287,7 @@ func checkResults(t *testing.T, what, stdout string, want *truth) {
 // checker reports a mismatch at the test's call of checkResults, naming
 // the run.
 type checker struct {
-	t    *testing.T
+	t    testing.TB
 	what string
 }
 
