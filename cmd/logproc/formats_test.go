@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,7 +120,7 @@ func scanChecked(t *testing.T, dir string, want *truth, args ...string) {
 // -window 1m. The panic case runs the test binary as a child that logs
 // and panics (TestMain).
 func TestScanFormats(t *testing.T) {
-	for _, c := range append(libCases, todayCases()...) {
+	for _, c := range slices.Concat(libCases, todayCases()) {
 		t.Run(strings.TrimSuffix(c.file, ".log"), func(t *testing.T) {
 			dir := t.TempDir()
 			want := writeCase(t, dir, c)
@@ -143,7 +144,7 @@ func TestScanFormatsMixed(t *testing.T) {
 	dir := t.TempDir()
 	all, dated := newTruth(), newTruth()
 	var allFiles, datedFiles []string
-	for _, c := range append(libCases, todayCases()...) {
+	for _, c := range slices.Concat(libCases, todayCases()) {
 		tr := writeCase(t, dir, c)
 		all.merge(tr)
 		allFiles = append(allFiles, c.file)
