@@ -164,13 +164,6 @@ func innerLines(k innerKind, recs []frameRec) [][]byte {
 	return lines
 }
 
-func logfmtValue(s string) string {
-	if s == "" || strings.ContainsAny(s, " =\"\\") || !utf8.ValidString(s) {
-		return strconv.Quote(s)
-	}
-	return s
-}
-
 // criMaxLen is containerd's default max_container_log_line_size.
 const criMaxLen = 16 * 1024
 

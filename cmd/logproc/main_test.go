@@ -18,6 +18,9 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(panicChildEnv) != "" {
+		panicChild() // TestScanFormats's panicking child: never returns
+	}
 	dir, err := os.MkdirTemp("", "logproc-test-")
 	if err != nil {
 		panic(err)
