@@ -216,9 +216,9 @@ type results struct {
 			Start  string `json:"start"`
 		} `json:"counts"`
 	} `json:"windows"`
-	Continuation *int64            `json:"continuation_lines"`
-	NoLevel      *int64            `json:"lines_without_level"`
-	Formats      map[string]string `json:"formats"`
+	Continuation *int64                      `json:"continuation_lines"`
+	NoLevel      *int64                      `json:"lines_without_level"`
+	Formats      map[string]map[string]int64 `json:"formats"`
 }
 
 // checkResults checks every key of the results JSON in stdout against the
@@ -240,9 +240,9 @@ func checkResults(t testing.TB, what, stdout string, want *truth) {
 	checkCount(c, "continuation_lines", res.Continuation, want.cont)
 	checkCount(c, "lines_without_level", res.NoLevel, want.noLevel)
 	for _, f := range want.files {
-		if name, ok := want.format[f]; ok && res.Formats[f] != name {
-			errorf("formats = %v, want %q for %q", res.Formats, name, f)
-		} else if res.Formats[f] == "" {
+		if name, ok := want.format[f]; ok && (len(res.Formats[f]) != 1 || res.Formats[f][name] == 0) {
+			errorf("formats = %v, want %q alone for %q", res.Formats, name, f)
+		} else if len(res.Formats[f]) == 0 {
 			errorf("formats = %v, want a format named for %q", res.Formats, f)
 		}
 	}

@@ -63,6 +63,12 @@ func (p *Parser) parseForm(line []byte, rec *Record) (Kind, Form) {
 		if kind, ok := p.parseCRI(line, rec); ok {
 			return kind, MakeForm(ShapeCRI, p.innerShape)
 		}
+		// Formats that start with a time of their own (hclog, zap's
+		// console) before a time prefix, whose inner line would take
+		// theirs for level-less logfmt.
+		if kind, sh := p.parseLevelFirst(line, rec); sh != ShapeNone {
+			return kind, MakeForm(ShapeNone, sh)
+		}
 		if kind, ok := p.parseStamped(line, rec); ok {
 			return kind, MakeForm(ShapeStamped, p.innerShape)
 		}

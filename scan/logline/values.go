@@ -1,6 +1,7 @@
 package logline
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/bits"
@@ -355,7 +356,13 @@ func parseLatencySlow(b []byte, unit int64) (int64, bool) {
 	// A number ends in a digit, a duration in a unit.
 	var ns uint64
 	var ok bool
+	var plain [maxPlainDigits]byte
 	if len(b) > 0 && b[len(b)-1]-'0' <= 9 {
+		if e := bytes.IndexAny(b, "eE"); e >= 0 { // 1.234567e+06, as Go's %v writes a float64
+			if b, ok = withoutExponent(plain[:0], b[:e], b[e+1:]); !ok {
+				return 0, false
+			}
+		}
 		ns, ok = scaleNumber(b, unit)
 	} else {
 		ns, ok = parseDuration(b)
@@ -364,6 +371,64 @@ func parseLatencySlow(b []byte, unit int64) (int64, bool) {
 		return 0, false
 	}
 	return int64(ns), true
+}
+
+// maxPlainDigits bounds a number withoutExponent writes: exponents past
+// ±30 are refused (no latency needs them; the result would overflow or
+// round to nothing).
+const maxPlainDigits = 96
+
+// withoutExponent appends mantissa × 10^exp (exp: [+-]digits) to dst as a
+// plain decimal, digit for digit, so that scaleNumber reads it exactly, as
+// it reads any other decimal: no float64 rounding.
+func withoutExponent(dst, mantissa, exp []byte) ([]byte, bool) {
+	neg := false
+	if len(exp) > 0 && (exp[0] == '+' || exp[0] == '-') {
+		neg, exp = exp[0] == '-', exp[1:]
+	}
+	if len(exp) == 0 || len(exp) > 2 || len(mantissa) == 0 || len(mantissa) > 40 {
+		return nil, false
+	}
+	e := 0
+	for _, c := range exp {
+		if c-'0' > 9 {
+			return nil, false
+		}
+		e = e*10 + int(c-'0')
+	}
+	if e > 30 {
+		return nil, false
+	}
+	if neg {
+		e = -e
+	}
+	intPart, frac, _ := bytes.Cut(mantissa, []byte("."))
+	if len(intPart) == 0 || len(frac) == 0 && bytes.IndexByte(mantissa, '.') >= 0 {
+		return nil, false
+	}
+	digits := append(append(make([]byte, 0, 80), intPart...), frac...)
+	for _, c := range digits {
+		if c-'0' > 9 {
+			return nil, false
+		}
+	}
+	point := len(intPart) + e // where the point goes in digits
+	switch {
+	case point <= 0:
+		dst = append(dst, '0', '.')
+		for range -point {
+			dst = append(dst, '0')
+		}
+		dst = append(dst, digits...)
+	case point >= len(digits):
+		dst = append(dst, digits...)
+		for range point - len(digits) {
+			dst = append(dst, '0')
+		}
+	default:
+		dst = append(append(append(dst, digits[:point]...), '.'), digits[point:]...)
+	}
+	return dst, true
 }
 
 // scaleNumber returns the number b, in the grammar of ParseLatency, times

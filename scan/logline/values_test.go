@@ -694,3 +694,38 @@ func BenchmarkParseDuration(b *testing.B) {
 		})
 	}
 }
+
+// TestParseLatencyExponent: the exponent forms Go writes for a float64
+// latency (slog's %v, logrus, zap's JSON) read exactly, and what is not a
+// latency (NaN, infinities, negatives) is unreadable.
+func TestParseLatencyExponent(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		unit int64
+		want int64
+		ok   bool
+	}{
+		{"1.234567e+06", 1e6, 1234567e6, true},
+		{"2.5e+06", 1e6, 2500000e6, true},
+		{"1.5E+06", 1e6, 1500000e6, true},
+		{"2.5e-05", 1e6, 25, true},
+		{"1e3", 1e9, 1000e9, true},
+		{"1.25e1", 1, 12, true},
+		{"9.999999999e+08", 1e9, 0, false}, // past MaxInt64 ns
+		{"NaN", 1e6, 0, false},
+		{"+Inf", 1e6, 0, false},
+		{"-Inf", 1e6, 0, false},
+		{"-3", 1e6, 0, false},
+		{"-2.5e+06", 1e6, 0, false},
+		{"1e400", 1e6, 0, false},
+		{"1e", 1e6, 0, false},
+		{"e5", 1e6, 0, false},
+		{"1.e5", 1e6, 0, false},
+		{"1.5e+0x", 1e6, 0, false},
+	} {
+		got, ok := ParseLatency([]byte(c.in), c.unit)
+		if got != c.want || ok != c.ok {
+			t.Errorf("ParseLatency(%q, %d) = %d, %v; want %d, %v", c.in, c.unit, got, ok, c.want, c.ok)
+		}
+	}
+}
