@@ -386,7 +386,7 @@ func withoutExponent(dst, mantissa, exp []byte) ([]byte, bool) {
 	if len(exp) > 0 && (exp[0] == '+' || exp[0] == '-') {
 		neg, exp = exp[0] == '-', exp[1:]
 	}
-	if len(exp) == 0 || len(exp) > 2 || len(mantissa) == 0 || len(mantissa) > 40 {
+	if len(exp) == 0 || len(exp) > 2 || len(mantissa) == 0 {
 		return nil, false
 	}
 	e := 0
