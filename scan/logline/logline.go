@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind says what a line holds.
@@ -172,6 +173,17 @@ type Parser struct {
 	// nest is the stack of open '{' and '[' while a JSON value is skipped.
 	// It keeps the capacity of the deepest nesting seen.
 	nest []byte
+
+	// shape state (H4)
+	// now places klog's dates, which have no year (see klogYear); the
+	// zero value means time.Now, read once. Tests set it.
+	now time.Time
+	// year and yearNow cache now's UTC year and Unix seconds once a klog
+	// line needed them; year is 0 until then.
+	year, yearNow int64
+	// pairFail marks, one bit a byte of the message, the starts of pair
+	// runs known not to reach the end of the line (see pairsStart).
+	pairFail []uint64
 }
 
 // NewParser returns a Parser that takes the fields c names, or an error
