@@ -21,10 +21,7 @@ import "bytes"
 // pairEnd returns the index after the pair that starts at s[i], or -1 when
 // no well-formed pair starts there.
 func pairEnd(s []byte, i int) int {
-	k := i
-	for k < len(s) && s[k] != '=' && s[k] != ' ' && s[k] != '"' {
-		k++
-	}
+	k := keyEnd(s, i) // a word at a time, as parseLogfmt
 	if k == i || k == len(s) || s[k] != '=' {
 		return -1
 	}
@@ -145,10 +142,7 @@ func (p *Parser) messageAndPairs(s []byte, i int, rec *Record, found uint8, leni
 		if e < 0 {
 			return // not reached after pairsStart
 		}
-		k := c
-		for s[k] != '=' {
-			k++
-		}
+		k := keyEnd(s, c)
 		if kn := p.keyOf(s, c, k-c, wordAt(s, c), found); kn != nil {
 			found |= 1 << kn.field
 			v := s[k+1 : e]
