@@ -93,11 +93,8 @@ func (p *Parser) timeFirst(line []byte, rec *Record) (Kind, Shape) {
 	}
 	t := line[:e]
 	if line[e] == '\t' {
-		if kind, shape := p.zap(line, e+1, rec); shape != ShapeNone {
-			p.tokenTime(rec, t)
-			return kind, shape
-		}
-		return Malformed, ShapeNone
+		p.tokenTime(rec, t) // before the fields, which then skip a time key
+		return p.zap(line, e+1, rec)
 	}
 	i := e + 1
 	if line[i] == '[' {
@@ -111,9 +108,8 @@ func (p *Parser) timeFirst(line []byte, rec *Record) (Kind, Shape) {
 	w := line[i:tokenEnd(line, i)]
 	switch {
 	case isZerologLevel(w) || string(w) == "???":
-		kind, shape := p.zerolog(line, i, rec)
 		p.tokenTime(rec, t)
-		return kind, shape
+		return p.zerolog(line, i, rec)
 	case isCharmLevel(w):
 		p.tokenTime(rec, t)
 		rec.Level = w

@@ -73,6 +73,7 @@ var levelFirstTests = []levelFirstTest{
 	{line: `12:59PM WRN main.go:7 > msg user="a b"`, kind: Event, shape: ShapeZerologConsole, level: "WRN", user: "a b", latency: -1},
 	{line: `<nil> ERR user=x`, kind: Event, shape: ShapeZerologConsole, level: "ERR", user: "x", latency: -1},
 	{line: `2026-11-26T08:00:00Z PNC msg`, kind: Event, shape: ShapeZerologConsole, level: "PNC", latency: -1, time: "2026-11-26T08:00:00Z"},
+	{line: `2026-11-26T08:00:00Z INF the line's time, not a pair's time=garbage`, kind: Event, shape: ShapeZerologConsole, level: "INF", latency: -1, time: "2026-11-26T08:00:00Z"},
 	{line: `8:00AM ??? no level user=x`, kind: NoLevel, shape: ShapeZerologConsole, user: "x", latency: -1},
 	{line: `TRC msg user=x`, kind: Event, shape: ShapeZerologConsole, level: "TRC", user: "x", latency: -1},
 	{line: `15:04:05 DBG clock only user=x`, kind: Event, shape: ShapeZerologConsole, level: "DBG", user: "x", latency: -1},
@@ -85,6 +86,7 @@ var levelFirstTests = []levelFirstTest{
 	{line: "2026-11-26T08:00:00.000Z\tWARN\tm\t{\"user\": \"x\", \"action\": }", kind: Event, shape: ShapeZapConsole, level: "WARN", latency: -1, time: "2026-11-26T08:00:00Z"},
 	{line: "ERROR\tmsg\t{\"user\":\"x\",\"level\":\"INFO\"}", kind: Event, shape: ShapeZapConsole, level: "ERROR", user: "x", latency: -1},
 	{line: "2026-11-26T08:00:00.000Z\tNOTICE\tmsg", kind: Malformed},
+	{line: "2026-11-26T08:00:00.000Z\tINFO\tm\t{\"time\":\"garbage\",\"user\":\"x\"}", kind: Event, shape: ShapeZapConsole, level: "INFO", user: "x", latency: -1, time: "2026-11-26T08:00:00Z"},
 
 	// logrus with colours, stripped.
 	{line: `INFO[0000] msg                                           action=y latency_ms=2500 user=x`, kind: Event, shape: ShapeLogrusText,
