@@ -239,13 +239,10 @@ func TestRealStdlog(t *testing.T) {
 	defer slog.SetLogLoggerLevel(old)
 	levels := map[string]slog.Level{"DEBUG": slog.LevelDebug, "INFO": slog.LevelInfo, "WARN": slog.LevelWarn, "ERROR": slog.LevelError}
 	var ws []want
-	for _, micro := range []bool{false, true} {
-		log.SetFlags(log.LstdFlags)
-		if micro {
-			log.SetFlags(log.LstdFlags | log.Lmicroseconds)
-		}
+	for _, flags := range []int{log.LstdFlags, log.LstdFlags | log.Lmicroseconds, log.LstdFlags | log.Lshortfile} {
+		log.SetFlags(flags)
 		before := time.Now()
-		if !micro {
+		if flags&log.Lmicroseconds == 0 {
 			before = before.Truncate(time.Second)
 		}
 		n := len(ws)
