@@ -178,7 +178,7 @@ func (p *Parser) finish(line []byte, i int, rec *Record, shape Shape) (Kind, Sha
 	if rec.Has&(HasTime|BadTime) != 0 {
 		found |= 1 << fieldTime
 	}
-	p.messageAndPairs(line, i, rec, found, shape == ShapeHclog || shape == ShapeCharm)
+	p.pairsFrom(line, i, rec, found, shape == ShapeHclog || shape == ShapeCharm)
 	if len(rec.Level) == 0 {
 		return NoLevel, shape
 	}

@@ -18,22 +18,22 @@ package logline
 
 import "bytes"
 
-// pairEnd returns the index after the pair that starts at s[i], or -1 when
-// no well-formed pair starts there.
-func pairEnd(s []byte, i int) int {
-	k := keyEnd(s, i) // a word at a time, as parseLogfmt
+// pairAt returns the end of the key and of the pair that start at s[i],
+// or e = -1 when no well-formed pair starts there.
+func pairAt(s []byte, i int) (k, e int) {
+	k = keyEnd(s, i) // a word at a time, as parseLogfmt
 	if k == i || k == len(s) || s[k] != '=' {
-		return -1
+		return k, -1
 	}
 	v := k + 1
 	if v < len(s) && s[v] == '"' {
 		q := closingQuote(s, v+1)
 		if q < 0 || q+1 < len(s) && s[q+1] != ' ' {
-			return -1
+			return k, -1
 		}
-		return q + 1
+		return k, q + 1
 	}
-	return bareEnd(s, v)
+	return k, bareEnd(s, v)
 }
 
 // nextPair returns the start of the pair after the one that ends at s[e],
@@ -52,21 +52,31 @@ func nextPair(s []byte, e int) int {
 	return e
 }
 
-// pairsStart returns the index in s of the run of pairs that ends it,
-// searched from s[i], which starts a word; len(s) when there is none.
+// pairsFrom reads into rec, which holds the fields in found already, the
+// run of pairs that ends s, searched from s[i], which starts a word, and
+// returns where the run starts: len(s) when there is none.
 //
 // Each word that starts a pair is a candidate, left to right; the first
-// whose run reaches the end wins. A run that fails marks its pair starts in
-// p.pairFail, and a later run that lands on one stops there: so each byte
-// is read a bounded number of times however the message is made, not once
-// per candidate.
-func (p *Parser) pairsStart(s []byte, i int) int {
+// whose run reaches the end wins, its fields read on the way (a run that
+// fails gives back what it read). A run that fails marks its pair starts
+// in p.pairFail, and a later run that lands on one stops there: so each
+// byte is read a bounded number of times however the message is made, not
+// once per candidate.
+//
+// A quoted value is unquoted as Go quotes it (zerolog, logrus, klog, slog),
+// or as hclog and charm do when lenient: they escape '"' but not '\\', so
+// a backslash that starts none of the escapes they write is itself. A
+// Go-quoted value with an escape Go cannot write is read leniently too: the
+// line is of a known shape, and its record counts.
+func (p *Parser) pairsFrom(s []byte, i int, rec *Record, found uint8, lenient bool) int {
+	saved, scratch := *rec, len(p.scratch)
 	marked := false
 	for c := i; c < len(s); {
-		if pairEnd(s, c) >= 0 {
-			if p.runReachesEnd(s, c, marked) {
+		if _, e := pairAt(s, c); e >= 0 {
+			if p.readRun(s, c, rec, found, lenient, marked) {
 				return c
 			}
+			*rec, p.scratch = saved, p.scratch[:scratch]
 			if !marked {
 				p.clearPairFail(len(s))
 				marked = true
@@ -86,15 +96,26 @@ func (p *Parser) pairsStart(s []byte, i int) int {
 	return len(s)
 }
 
-// runReachesEnd says whether the pairs from s[c] run to the end of s.
-func (p *Parser) runReachesEnd(s []byte, c int, marked bool) bool {
+// readRun reads the pairs from s[c] into rec, and says whether they run to
+// the end of s.
+func (p *Parser) readRun(s []byte, c int, rec *Record, found uint8, lenient, marked bool) bool {
 	for c < len(s) {
 		if marked && p.pairFail[c/64]&(1<<(c%64)) != 0 {
 			return false
 		}
-		e := pairEnd(s, c)
+		k, e := pairAt(s, c)
 		if e < 0 {
 			return false
+		}
+		if found != p.want {
+			if kn := p.keyOf(s, c, k-c, wordAt(s, c), found); kn != nil {
+				found |= 1 << kn.field
+				v := s[k+1 : e]
+				if len(v) > 0 && v[0] == '"' {
+					v = p.unquoteValue(v[1:len(v)-1], lenient)
+				}
+				p.takeValue(rec, kn, v)
+			}
 		}
 		if c = nextPair(s, e); c < 0 {
 			return false
@@ -111,7 +132,7 @@ func (p *Parser) markRun(s []byte, c int) {
 			return // marked by an earlier run, and so is the rest
 		}
 		p.pairFail[c/64] |= bit
-		e := pairEnd(s, c)
+		_, e := pairAt(s, c)
 		if e < 0 {
 			return
 		}
@@ -129,36 +150,8 @@ func (p *Parser) clearPairFail(n int) {
 	clear(p.pairFail)
 }
 
-// messageAndPairs reads the raw message from s[i] to the end of the line,
-// and the fields in the pairs that end it, into rec, which holds the fields
-// in found already. A quoted value is unquoted as Go quotes it (zerolog,
-// logrus, klog, slog), or as hclog and charm do when lenient: they escape
-// '"' but not '\\', so a backslash that starts none of the escapes they
-// write is itself. A Go-quoted value with an escape Go cannot write is read
-// leniently too: the line is of a known shape, and its record counts.
-func (p *Parser) messageAndPairs(s []byte, i int, rec *Record, found uint8, lenient bool) {
-	for c := p.pairsStart(s, i); c < len(s) && found != p.want; {
-		e := pairEnd(s, c)
-		if e < 0 {
-			return // not reached after pairsStart
-		}
-		k := keyEnd(s, c)
-		if kn := p.keyOf(s, c, k-c, wordAt(s, c), found); kn != nil {
-			found |= 1 << kn.field
-			v := s[k+1 : e]
-			if len(v) > 0 && v[0] == '"' {
-				v = p.unquoteValue(v[1:len(v)-1], lenient)
-			}
-			p.takeValue(rec, kn, v)
-		}
-		if c = nextPair(s, e); c < 0 {
-			return
-		}
-	}
-}
-
 // unquoteValue returns the content of a quoted value, given without its
-// quotes, as messageAndPairs says.
+// quotes, as pairsFrom says.
 func (p *Parser) unquoteValue(v []byte, lenient bool) []byte {
 	if !lenient {
 		start := len(p.scratch)

@@ -55,6 +55,7 @@ var levelFirstTests = []levelFirstTest{
 	{line: `2026/11/26 08:00:00 DEBUG-4`, kind: Event, shape: ShapeStdlog, level: "DEBUG-4", latency: -1, time: "2026-11-26T08:00:00Z"},
 	{line: `2026/11/26 08:00:00 main.go:12: WARN m user=x`, kind: Event, shape: ShapeStdlog, level: "WARN", user: "x", latency: -1, time: "2026-11-26T08:00:00Z"},
 	{line: `2026/11/26 08:00:00 no level user=x latency_ms=NaN`, kind: NoLevel, shape: ShapeStdlog, user: "x", latency: -1, time: "2026-11-26T08:00:00Z", has: BadLatency},
+	{line: `2026/11/26 08:00:00 INFO user="g\"host" latency_ms=1 after "t" user=real action=y`, kind: Event, shape: ShapeStdlog, level: "INFO", user: "real", action: "y", latency: -1, time: "2026-11-26T08:00:00Z"},
 	{line: `2026/11/26 08:00:00 INFOS is a word user=x`, kind: NoLevel, shape: ShapeStdlog, user: "x", latency: -1, time: "2026-11-26T08:00:00Z"},
 	{line: `2026/11/26 08:00:00`, kind: NoLevel, shape: ShapeStdlog, latency: -1, time: "2026-11-26T08:00:00Z"},
 	{line: `2026/11/26 08:00:00 level=ERROR user=x`, kind: NoLevel, shape: ShapeStdlog, user: "x", latency: -1, time: "2026-11-26T08:00:00Z"},
@@ -183,15 +184,16 @@ func TestPairsStart(t *testing.T) {
 		{`message ends with a=`, `a=`},
 	} {
 		var p Parser
+		var rec Record
 		s := []byte(tt.s)
-		got := string(s[p.pairsStart(s, 0):])
+		got := string(s[p.pairsFrom(s, 0, &rec, 0, false):])
 		if ref := string(s[refPairsStart(s):]); got != tt.pairs || ref != tt.pairs {
 			t.Errorf("%q: pairs %q, reference %q, want %q", tt.s, got, ref, tt.pairs)
 		}
 	}
 }
 
-// refPairsStart is pairsStart done the slow way: try every word.
+// refPairsStart is pairsFrom done the slow way: try every word.
 func refPairsStart(s []byte) int {
 	for c := 0; c < len(s); c++ {
 		if (c == 0 || s[c-1] == ' ') && s[c] != ' ' && refAllPairs(s[c:]) {
@@ -310,7 +312,8 @@ func FuzzParseLevelFirst(f *testing.F) {
 				t.Fatalf("%q: value %q is neither in the line nor in the Parser", line, v)
 			}
 		}
-		if start := p.pairsStart(line, 0); start != refPairsStart(line) {
+		var tmp Record
+		if start := p.pairsFrom(line, 0, &tmp, 0, false); start != refPairsStart(line) {
 			t.Fatalf("%q: pairs from %d, reference says %d", line, start, refPairsStart(line))
 		}
 	})

@@ -182,7 +182,7 @@ type Parser struct {
 	// line needed them; year is 0 until then.
 	year, yearNow int64
 	// pairFail marks, one bit a byte of the message, the starts of pair
-	// runs known not to reach the end of the line (see pairsStart).
+	// runs known not to reach the end of the line (see pairsFrom).
 	pairFail []uint64
 }
 
