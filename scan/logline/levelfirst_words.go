@@ -64,3 +64,30 @@ func isHclogLevel(w []byte) bool {
 	}
 	return false
 }
+
+// tokenEnd returns the index of the first SP or TAB at or after s[i], or
+// len(s).
+func tokenEnd(s []byte, i int) int {
+	for i < len(s) && s[i] != ' ' && s[i] != '\t' {
+		i++
+	}
+	return i
+}
+
+func skipSpaces(s []byte, i int) int {
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	return i
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isDigits(b []byte) bool {
+	for _, c := range b {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return len(b) > 0
+}

@@ -175,7 +175,7 @@ type Parser struct {
 	nest []byte
 
 	// shape state (H4)
-	// now places klog's dates, which have no year (see klogYear); the
+	// now places klog's dates, which have no year (see klogTime); the
 	// zero value means time.Now, read once. Tests set it.
 	now time.Time
 	// year and yearNow cache now's UTC year and Unix seconds once a klog
