@@ -23,7 +23,7 @@ package logline
 //	            ; TextFormatter with colours: INFO WARN ERRO DEBU TRAC FATA PANI
 //
 // Times without a zone (klog, stdlog) are local times that the line does not
-// name; they are read as UTC. klog's date has no year: see klogYear. A time
+// name; they are read as UTC. klog's date has no year: see klogTime. A time
 // that looks like a date but cannot be read is BadTime; a clock with no date
 // (zerolog's "8:00AM", logrus' [0042] seconds since start) gives no time.
 //
