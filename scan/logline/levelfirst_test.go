@@ -2,6 +2,7 @@ package logline
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 	"unsafe"
@@ -330,4 +331,43 @@ func within(sub, whole []byte) bool {
 	}
 	s, w := uintptr(unsafe.Pointer(unsafe.SliceData(sub))), uintptr(unsafe.Pointer(unsafe.SliceData(whole)))
 	return s >= w && s+uintptr(len(sub)) <= w+uintptr(len(whole))
+}
+
+// TestKlogYearWithinAMinute reads, with one Parser, lines of the minute in
+// which now plus a day falls: the seconds before it are this year's, those
+// after last year's, though the minute is remembered between lines.
+func TestKlogYearWithinAMinute(t *testing.T) {
+	p := newTestParser(t)
+	p.now = time.Date(2026, 11, 26, 12, 0, 30, 0, time.UTC)
+	for _, tt := range []struct {
+		clock string
+		year  int
+	}{
+		{"1127 12:00:29.000001", 2026},
+		{"1127 12:00:31.000000", 2025},
+		{"1127 12:00:30.999999", 2026}, // 30.999999 is within a day: the test is on whole seconds
+		{"1126 08:00:00.000000", 2026},
+		{"1127 12:00:59.000000", 2025},
+		{"1127 12:00:00.000000", 2026},
+		{"0229 12:00:00.000000", 0}, // neither 2026 nor 2025 has one
+		{"1127 12:00:60.000000", 0},
+	} {
+		var rec Record
+		kind, _ := p.parseLevelFirst([]byte("I"+tt.clock+" 1 f.go:1] m"), &rec)
+		got := ""
+		if rec.Has&HasTime != 0 {
+			got = time.Unix(0, rec.Time).UTC().Format(time.RFC3339Nano)
+		}
+		want := ""
+		if tt.year != 0 {
+			w, err := time.Parse("2006 0102 15:04:05.000000", fmt.Sprint(tt.year, " ", tt.clock))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = w.Format(time.RFC3339Nano)
+		}
+		if kind != Event || got != want || (want == "") != (rec.Has&BadTime != 0) {
+			t.Errorf("%s: %s time %q has %b, want %q", tt.clock, kindName(kind), got, rec.Has, want)
+		}
+	}
 }

@@ -8,8 +8,49 @@ import "time"
 
 // klogTime reads `0102 15:04:05.000000`. The year is the one of now, or
 // the year before when that would put the line more than a day after now:
-// a file read on January 1st holds December's lines.
+// a file read on January 1st holds December's lines. The minute's start in
+// both years is remembered: lines come in time order, and most share the
+// minute of the line before.
 func (p *Parser) klogTime(b []byte, rec *Record) {
+	m := &p.klogMinute
+	if !m.valid || string(b[:len("0102 15:04")]) != string(m.key[:]) {
+		p.klogRemember(b)
+	}
+	s0, s1 := b[11]-'0', b[12]-'0'
+	var nsec int64
+	for _, c := range b[14:20] {
+		nsec = nsec*10 + int64(c-'0')
+	}
+	sec := int64(s0)*10 + int64(s1)
+	this, last := m.this+sec, m.last+sec
+	var ns int64
+	ok := s0 <= 5 && s1 <= 9
+	switch {
+	case !ok:
+	case m.thisOK && this <= p.yearNow+secPerDay:
+		ns, ok = unixNano(this, nsec*1e3)
+	case m.lastOK:
+		ns, ok = unixNano(last, nsec*1e3)
+	default:
+		ok = false
+	}
+	if ok {
+		rec.Time, rec.Has = ns, rec.Has|HasTime
+	} else {
+		rec.Has |= BadTime
+	}
+}
+
+// klogMinute is the minute of the last klog time read, `0102 15:04`, and
+// its start in now's year and the year before, in Unix seconds.
+type klogMinute struct {
+	key                   [len("0102 15:04")]byte
+	this, last            int64
+	thisOK, lastOK, valid bool
+}
+
+// klogRemember reads the minute of b and remembers it.
+func (p *Parser) klogRemember(b []byte) {
 	if p.year == 0 {
 		if p.now.IsZero() {
 			p.now = time.Now()
@@ -17,26 +58,19 @@ func (p *Parser) klogTime(b []byte, rec *Record) {
 		u := p.now.UTC()
 		p.year, p.yearNow = int64(u.Year()), u.Unix()
 	}
-	var wall [19]byte // 2006-01-02T15:04:05
-	putYear(wall[:4], p.year)
+	m := &p.klogMinute
+	copy(m.key[:], b)
+	var wall [19]byte // 2006-01-02T15:04:00
 	wall[4], wall[7], wall[10] = '-', '-', 'T'
 	copy(wall[5:7], b[0:2])
 	copy(wall[8:10], b[2:4])
-	copy(wall[11:19], b[5:13])
-	sec, ok := wallSeconds(wall[:])
-	if !ok || sec > p.yearNow+secPerDay {
-		putYear(wall[:4], p.year-1)
-		sec, ok = wallSeconds(wall[:])
-	}
-	var nsec int64
-	for _, c := range b[14:20] {
-		nsec = nsec*10 + int64(c-'0')
-	}
-	if ns, inRange := unixNano(sec, nsec*1e3); ok && inRange {
-		rec.Time, rec.Has = ns, rec.Has|HasTime
-	} else {
-		rec.Has |= BadTime
-	}
+	copy(wall[11:16], b[5:10])
+	wall[16], wall[17], wall[18] = ':', '0', '0'
+	putYear(wall[:4], p.year)
+	m.this, m.thisOK = wallSeconds(wall[:])
+	putYear(wall[:4], p.year-1)
+	m.last, m.lastOK = wallSeconds(wall[:])
+	m.valid = true
 }
 
 func putYear(b []byte, y int64) {

@@ -181,6 +181,7 @@ type Parser struct {
 	// year and yearNow cache now's UTC year and Unix seconds once a klog
 	// line needed them; year is 0 until then.
 	year, yearNow int64
+	klogMinute    klogMinute
 	// pairFail marks, one bit a byte of the message, the starts of pair
 	// runs known not to reach the end of the line (see pairsFrom).
 	pairFail []uint64
