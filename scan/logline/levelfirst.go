@@ -9,14 +9,16 @@ package logline
 //	            ; L is I, W, E or F; msg is quoted (InfoS) or raw (printf style)
 //	hclog       time SP "[" LEVEL "]" 1*SP [name ": "] msg [": " pairs]
 //	            ; time "2006-01-02T15:04:05.000Z0700"; TRACE DEBUG INFO WARN ERROR
-//	stdlog      YYYY/MM/DD SP hh:mm:ss[.uuuuuu] SP [file:line ":" SP] [LEVEL SP] msg pairs
+//	stdlog      YYYY/MM/DD SP hh:mm:ss[.uuuuuu] SP [word ":" SP] [LEVEL SP] msg pairs
 //	            ; the log package, slog's default logger: DEBUG INFO WARN ERROR,
-//	            ; with slog's offsets (INFO+2, DEBUG-4); no level word is NoLevel
+//	            ; with slog's offsets (INFO+2, DEBUG-4); no level word is NoLevel;
+//	            ; the word before the level is Lshortfile's file:line or Lmsgprefix's
 //	charm       [time SP] LEVEL SP [prefix ":" SP] [<caller> SP] msg pairs
 //	            ; DEBU INFO WARN ERRO FATA; time "2006/01/02 15:04:05" or any token
 //	zerolog     time SP LVL SP [caller " > "] msg pairs
 //	            ; ConsoleWriter: TRC DBG INF WRN ERR FTL PNC, "???" for no level
 //	            ; (NoLevel); time "3:04PM" (no date: no time), "<nil>" or RFC 3339
+//	            ; (a time is one token: any that is not a date gives no time)
 //	zap         [time TAB] LEVEL TAB [name TAB] [caller TAB] msg [TAB json-object]
 //	            ; the development console encoder: DEBUG INFO WARN ERROR DPANIC PANIC FATAL
 //	logrus      LEVL "[" (seconds / time) "]" SP msg pairs
@@ -80,9 +82,6 @@ func (p *Parser) parseLevelFirst(line []byte, rec *Record) (Kind, Shape) {
 func (p *Parser) timeFirst(line []byte, rec *Record) (Kind, Shape) {
 	if sec, nsec, n, ok := slashTime(line); ok {
 		return p.stdlog(line, n, sec, nsec, rec)
-	}
-	if n := kitchenEnd(line); n > 0 && n < len(line) && line[n] == ' ' {
-		return p.zerolog(line, n+1, rec)
 	}
 	e := tokenEnd(line, 0)
 	if e+1 >= len(line) {
@@ -249,8 +248,9 @@ func (p *Parser) stdlog(line []byte, i int, sec, nsec int64, rec *Record) (Kind,
 		i = skipSpaces(line, i)
 	}
 	w := line[i:tokenEnd(line, i)]
-	if len(w) > 1 && w[len(w)-1] == ':' && bytes.IndexByte(w[:len(w)-1], ':') > 0 {
-		// log.Lshortfile or Llongfile: `file.go:12: ` before the level.
+	if len(w) > 1 && w[len(w)-1] == ':' {
+		// log.Lshortfile's `file.go:12: ` or Lmsgprefix's prefix before
+		// the level.
 		j := skipSpaces(line, i+len(w))
 		if v := line[j:tokenEnd(line, j)]; isSlogLevel(v) || isCharmLevel(v) {
 			i, w = j, v

@@ -232,15 +232,19 @@ func TestRealHclog(t *testing.T) {
 
 func TestRealStdlog(t *testing.T) {
 	var buf bytes.Buffer
-	flags, out := log.Flags(), log.Writer()
-	defer func() { log.SetFlags(flags); log.SetOutput(out) }()
+	flags, out, prefix := log.Flags(), log.Writer(), log.Prefix()
+	defer func() { log.SetFlags(flags); log.SetOutput(out); log.SetPrefix(prefix) }()
 	log.SetOutput(&buf)
 	old := slog.SetLogLoggerLevel(slog.LevelDebug - 4)
 	defer slog.SetLogLoggerLevel(old)
 	levels := map[string]slog.Level{"DEBUG": slog.LevelDebug, "INFO": slog.LevelInfo, "WARN": slog.LevelWarn, "ERROR": slog.LevelError}
 	var ws []want
-	for _, flags := range []int{log.LstdFlags, log.LstdFlags | log.Lmicroseconds, log.LstdFlags | log.Lshortfile} {
+	for _, flags := range []int{log.LstdFlags, log.LstdFlags | log.Lmicroseconds, log.LstdFlags | log.Lshortfile, log.LstdFlags | log.Lmsgprefix} {
 		log.SetFlags(flags)
+		log.SetPrefix("")
+		if flags&log.Lmsgprefix != 0 {
+			log.SetPrefix("app: ")
+		}
 		before := time.Now()
 		if flags&log.Lmicroseconds == 0 {
 			before = before.Truncate(time.Second)

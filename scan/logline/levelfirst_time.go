@@ -1,8 +1,7 @@
 package logline
 
 // The times that start level-first lines: klog's date without a year, the
-// log package's date with slashes, time.Kitchen, and any token ParseTime
-// reads.
+// log package's date with slashes, and any token ParseTime reads.
 
 import "time"
 
@@ -130,18 +129,4 @@ func slashTime(line []byte) (sec, nsec int64, n int, ok bool) {
 		nsec *= pow10[9-d]
 	}
 	return sec, nsec, n, true
-}
-
-// kitchenEnd returns the length of time.Kitchen's `3:04PM` at the start of
-// line, or 0.
-func kitchenEnd(line []byte) int {
-	h := 1
-	if len(line) > 1 && isDigit(line[1]) {
-		h = 2
-	}
-	if len(line) < h+5 || line[h] != ':' || !isDigits(line[h+1:h+3]) ||
-		line[h+3] != 'A' && line[h+3] != 'P' || line[h+4] != 'M' {
-		return 0
-	}
-	return h + 5
 }
