@@ -315,6 +315,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		got.Result.MalformedAt = append(got.Result.MalformedAt, dec.Result.MalformedAt...)
 		line += int64(bytes.Count(part, []byte{'\n'}))
 	}
+	want.Formats = nil // the bus names no formats: its batches are not files
 	if !reflect.DeepEqual(got.Result, want) {
 		t.Fatalf("merged partials differ from one scan:\n%+v\nwant\n%+v", got.Result, want)
 	}

@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Kind says what a line holds.
@@ -197,6 +198,17 @@ type Parser struct {
 	frameBuf    []byte // a Docker line's log, unescaped
 	frameMinute minuteCache
 	joins       [numStreams]join
+	// shape state (H4)
+	// now places klog's dates, which have no year (see klogTime); the
+	// zero value means time.Now, read once. Tests set it.
+	now time.Time
+	// year and yearNow cache now's UTC year and Unix seconds once a klog
+	// line needed them; year is 0 until then.
+	year, yearNow int64
+	klogMinute    klogMinute
+	// pairFail marks, one bit a byte of the message, the starts of pair
+	// runs known not to reach the end of the line (see pairsFrom).
+	pairFail []uint64
 }
 
 // NewParser returns a Parser that takes the fields c names, or an error

@@ -30,15 +30,16 @@ import (
 //	minute = 2DIGIT          ; 00-59
 //	second = 2DIGIT          ; 00-59: a leap second (60) is rejected
 //	frac   = ("." / ",") 1*DIGIT  ; digits past the ninth are dropped
-//	zone   = "Z" / ("+" / "-") 2DIGIT ":" 2DIGIT  ; hours 00-24, minutes 00-60
+//	zone   = "Z" / ("+" / "-") 2DIGIT [":"] 2DIGIT  ; hours 00-24, minutes 00-60
 //
 // This is the union of what time.Parse's two paths take: its RFC 3339 fast
 // path rejects ',', a one-digit hour and an offset of 24 hours or 60
 // minutes, and then the general layout parser accepts them. 'T' and 'Z' must
-// be upper case, and an offset needs its colon: zap's ISO8601TimeEncoder
-// writes +0100, which time.Parse rejects too. The result is always the one
-// time.Parse gives; the tests and FuzzParseTime check that both accept the
-// same strings.
+// be upper case. An offset without its colon, +0100, is what zap's
+// ISO8601TimeEncoder and hclog write: it is read as time.Parse reads it with
+// the layout "2006-01-02T15:04:05.999999999Z0700". The result is always the
+// one time.Parse gives with one of the two layouts; the tests and
+// FuzzParseTime check that both accept the same strings.
 //
 // # Epoch numbers
 //
@@ -193,10 +194,15 @@ func withFracAndZone(sec int64, t []byte) (int64, bool) {
 	if len(t) == 1 && t[0] == 'Z' {
 		return unixNano(sec, nsec)
 	}
-	if len(t) != len("+07:00") || t[3] != ':' {
+	var h0, h1, m0, m1 byte
+	switch {
+	case len(t) == len("+07:00") && t[3] == ':':
+		h0, h1, m0, m1 = t[1]-'0', t[2]-'0', t[4]-'0', t[5]-'0'
+	case len(t) == len("+0700"): // zap's ISO8601TimeEncoder, hclog
+		h0, h1, m0, m1 = t[1]-'0', t[2]-'0', t[3]-'0', t[4]-'0'
+	default:
 		return 0, false
 	}
-	h0, h1, m0, m1 := t[1]-'0', t[2]-'0', t[4]-'0', t[5]-'0'
 	if h0 > 9 || h1 > 9 || m0 > 9 || m1 > 9 {
 		return 0, false
 	}

@@ -19,7 +19,10 @@ import (
 func refParseTime(s string) (int64, bool) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return 0, false
+		// zap's and hclog's offsets, without a colon.
+		if t, err = time.Parse("2006-01-02T15:04:05.999999999Z0700", s); err != nil {
+			return 0, false
+		}
 	}
 	ns := new(big.Int).Mul(big.NewInt(t.Unix()), big.NewInt(1e9))
 	ns.Add(ns, big.NewInt(int64(t.Nanosecond())))
@@ -122,6 +125,16 @@ var parseTimeTests = []struct {
 	{"2026-11-26T8:00:00.25+01:00", utc(2026, 11, 26, 7, 0, 0, 25e7), true},
 	{"2026-11-26T08:00:00+24:00", utc(2026, 11, 25, 8, 0, 0, 0), true},
 	{"2026-11-26T08:00:00-23:60", utc(2026, 11, 27, 8, 0, 0, 0), true},
+	// Offsets without a colon: zap's ISO8601TimeEncoder, hclog.
+	{"2026-11-26T09:00:00.123+0100", utc(2026, 11, 26, 8, 0, 0, 123e6), true},
+	{"2026-11-26T03:00:00.000-0500", utc(2026, 11, 26, 8, 0, 0, 0), true},
+	{"2026-11-26T13:30:05+0530", utc(2026, 11, 26, 8, 0, 5, 0), true},
+	{"2026-11-26T08:00:00+0000", utc(2026, 11, 26, 8, 0, 0, 0), true},
+	{"2026-11-26T08:00:00+2400", utc(2026, 11, 25, 8, 0, 0, 0), true},
+	{"2026-11-26T08:00:00+100", 0, false},
+	{"2026-11-26T08:00:00+01000", 0, false},
+	{"2026-11-26T08:00:00+01:0", 0, false},
+	{"2026-11-26T08:00:00 0100", 0, false},
 	// The ends of the int64 range, offsets included.
 	{"1677-09-21T00:12:43.145224192Z", math.MinInt64, true},
 	{"1677-09-21T00:12:43.145224191Z", 0, false},
@@ -158,7 +171,6 @@ var parseTimeTests = []struct {
 	{"2026-11-26T08:00:00.123ZZ", 0, false},
 	{"2026-11-26T08:00:00+25:00", 0, false},
 	{"2026-11-26T08:00:00+01:61", 0, false},
-	{"2026-11-26T08:00:00+0100", 0, false},
 	{"2026-11-26T08:00:00+01:00:00", 0, false},
 	{"2026-11-26T08:00:00+1:00", 0, false},
 	{"2026-11-26T08:00:00+0x:00", 0, false},
@@ -277,7 +289,11 @@ func randomRFC3339(r *rand.Rand) string {
 	if r.IntN(2) == 0 {
 		b.WriteByte('Z')
 	} else {
-		fmt.Fprintf(&b, "%c%02d:%02d", "+-"[r.IntN(2)], r.IntN(26), r.IntN(62))
+		colon := ":"
+		if r.IntN(3) == 0 {
+			colon = "" // zap's and hclog's form
+		}
+		fmt.Fprintf(&b, "%c%02d%s%02d", "+-"[r.IntN(2)], r.IntN(26), colon, r.IntN(62))
 	}
 	return b.String()
 }
