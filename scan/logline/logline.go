@@ -172,6 +172,17 @@ type Parser struct {
 	// nest is the stack of open '{' and '[' while a JSON value is skipped.
 	// It keeps the capacity of the deepest nesting seen.
 	nest []byte
+
+	// envelope state (H5): see envelope.go.
+	// envText holds the decoded inner line of the envelope record read last.
+	envText []byte
+	// envLine is the last batch line, envRecs the offsets of its records'
+	// objects, envAt the next to read, envShape the batch's shape.
+	envLine    []byte
+	envRecs    []int
+	envAt      int
+	envShape   Shape
+	inEnvelope bool // parseInner is reading an envelope's inner line
 }
 
 // NewParser returns a Parser that takes the fields c names, or an error
