@@ -130,7 +130,7 @@ func writeJournalString(b *strings.Builder, s string) {
 
 func TestParseEnvelopeJournald(t *testing.T) {
 	logged := time.Date(2026, 11, 26, 8, 0, 0, 123000000, time.UTC) // slog writes milliseconds
-	const realtime = 1732608000654321 // µs: the journal's time, not the app's
+	const realtime = 1732608000654321                               // µs: the journal's time, not the app's
 	attrs := []slog.Attr{slog.String("user", "ann"), slog.String("action", "login"), slog.Int("latency_ms", 42)}
 	ms := int64(time.Millisecond)
 	unit := journalField{"_SYSTEMD_UNIT", "app.service"}
