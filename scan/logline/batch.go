@@ -71,6 +71,9 @@ func (p *Parser) walkOTLP(s []byte, i, depth int) (int, bool) {
 
 // walkOTLPArray reads the array of objects at s[i] with walkOTLP.
 func (p *Parser) walkOTLPArray(s []byte, i, depth int) (int, bool) {
+	if end, ok := nullAt(s, i); ok {
+		return end, true
+	}
 	i, empty, ok := openAt(s, i, '[')
 	for more := ok && !empty; more; {
 		if i, ok = p.walkOTLP(s, i, depth); !ok {

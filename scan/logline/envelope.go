@@ -237,6 +237,9 @@ func nextItem(s []byte, i int, c byte) (next int, more, ok bool) {
 // collectObjects queues the offset of each object in the array at s[i] and
 // returns the index after the array.
 func (p *Parser) collectObjects(s []byte, i int) (int, bool) {
+	if end, ok := nullAt(s, i); ok {
+		return end, true
+	}
 	i, empty, ok := openAt(s, i, '[')
 	for more := ok && !empty; more; {
 		if i >= len(s) || s[i] != '{' {
@@ -251,6 +254,15 @@ func (p *Parser) collectObjects(s []byte, i int) (int, bool) {
 		}
 	}
 	return i, ok
+}
+
+// nullAt reports whether the value at s[i] is null, which proto3 JSON
+// writes for an empty array, and returns the index after it.
+func nullAt(s []byte, i int) (int, bool) {
+	if hasPrefixAt(s, i, "null") && (i+4 == len(s) || endsScalar(s[i+4])) {
+		return i + 4, true
+	}
+	return 0, false
 }
 
 // digits reads b, a run of decimal digits, as a non-negative int64.
