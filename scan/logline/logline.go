@@ -183,6 +183,12 @@ type Parser struct {
 	envAt      int
 	envShape   Shape
 	inEnvelope bool // parseInner is reading an envelope's inner line
+	// nested JSON keys (H5): see json.go. dotted says that a key taken
+	// has a dot; nested queues the objects to read for them, dotKey
+	// holds the dotted name of the member being read.
+	dotted bool
+	nested []int
+	dotKey []byte
 }
 
 // NewParser returns a Parser that takes the fields c names, or an error
@@ -237,6 +243,7 @@ func NewParser(c Config) (Parser, error) {
 				}
 			}
 			p.keys[p.nkeys] = kn
+			p.dotted = p.dotted || strings.IndexByte(name[1:], '.') >= 0
 			p.byFirst[name[0]] |= 1 << p.nkeys
 			p.nkeys++
 			p.want |= 1 << k.field
