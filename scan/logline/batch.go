@@ -87,10 +87,13 @@ func (p *Parser) walkOTLPArray(s []byte, i, depth int) (int, bool) {
 }
 
 // otlpRecord parses the log record object at s[at], whose structure
-// walkOTLP has checked.
+// walkOTLP has checked. The body and the attributes are read where they
+// are, not skipped first, unless the attributes come before the body, whose
+// fields they override.
 func (p *Parser) otlpRecord(s []byte, at int, rec *Record) Kind {
-	body, text, attrs := -1, -1, -1
+	text, attrs := -1, -1
 	var number, unixNano, observed int64
+	bodyRead := false
 	i, empty, ok := openAt(s, at, '{')
 	for more := ok && !empty; more; {
 		var key []byte
@@ -98,6 +101,7 @@ func (p *Parser) otlpRecord(s []byte, at int, rec *Record) Kind {
 		if key, v, ok = memberAt(s, i); !ok {
 			break
 		}
+		end := -1 // the index after the value, when reading it gave it
 		switch string(key) {
 		case "timeUnixNano":
 			unixNano, _ = p.numberAt(s, v)
@@ -108,16 +112,27 @@ func (p *Parser) otlpRecord(s []byte, at int, rec *Record) Kind {
 		case "severityText":
 			text = v
 		case "body":
-			body = p.stringValueOf(s, v)
+			var str int
+			str, end = p.stringValueOf(s, v)
+			p.innerLine(p.innerString(s, str), rec)
+			bodyRead = true
 		case "attributes":
-			attrs = v
+			if bodyRead {
+				end = p.otlpAttributes(s, v, rec)
+			} else {
+				attrs = v
+			}
 		}
-		if i, ok = p.skipJSONValue(s, v); !ok {
-			break
+		if end < 0 {
+			if end, ok = p.skipJSONValue(s, v); !ok {
+				break
+			}
 		}
-		i, more, ok = nextItem(s, i, '}')
+		i, more, ok = nextItem(s, end, '}')
 	}
-	p.innerLine(p.innerString(s, body), rec)
+	if !bodyRead {
+		p.innerLine(nil, rec)
+	}
 	if level := p.stringAt(s, text); len(level) > 0 {
 		rec.Level = level
 	} else if 1 <= number && number <= 24 {
@@ -163,34 +178,38 @@ func (p *Parser) severityNumber(s []byte, v int) int64 {
 }
 
 // stringValueOf returns the index of the string of the AnyValue object at
-// s[v] when it is {"stringValue":"…"}, else -1.
-func (p *Parser) stringValueOf(s []byte, v int) int {
+// s[v] when it is {"stringValue":"…"}, else -1, and the index after the
+// object (-1 when it is not one).
+func (p *Parser) stringValueOf(s []byte, v int) (str, end int) {
+	str = -1
 	i, empty, ok := openAt(s, v, '{')
 	for more := ok && !empty; more; {
-		key, v, ok := memberAt(s, i)
-		if !ok {
-			return -1
+		var key []byte
+		var v int
+		if key, v, ok = memberAt(s, i); !ok {
+			return -1, -1
 		}
-		if string(key) == "stringValue" {
-			if v < len(s) && s[v] == '"' {
-				return v
-			}
-			return -1
+		if string(key) == "stringValue" && v < len(s) && s[v] == '"' {
+			str = v
 		}
 		if i, ok = p.skipJSONValue(s, v); !ok {
-			return -1
+			return -1, -1
 		}
 		if i, more, ok = nextItem(s, i, '}'); !ok {
-			return -1
+			return -1, -1
 		}
 	}
-	return -1
+	if !ok {
+		return -1, -1
+	}
+	return str, i
 }
 
 // otlpAttributes takes the user, the action and the latency from the
 // attributes array at s[i], [{"key":"user","value":{"stringValue":"ann"}}],
-// over what the body gave. The first attribute of a field counts.
-func (p *Parser) otlpAttributes(s []byte, i int, rec *Record) {
+// over what the body gave. The first attribute of a field counts. It
+// returns the index after the array, or -1.
+func (p *Parser) otlpAttributes(s []byte, i int, rec *Record) int {
 	found := uint8(1<<fieldLevel | 1<<fieldTime) // the record's own fields give these
 	i, empty, ok := openAt(s, i, '[')
 	for more := ok && !empty; more; {
@@ -201,7 +220,7 @@ func (p *Parser) otlpAttributes(s []byte, i int, rec *Record) {
 			var key []byte
 			var v int
 			if key, v, ok = memberAt(s, j); !ok {
-				return
+				return -1
 			}
 			switch string(key) {
 			case "key":
@@ -214,22 +233,23 @@ func (p *Parser) otlpAttributes(s []byte, i int, rec *Record) {
 				value = v
 			}
 			if j, ok = p.skipJSONValue(s, v); !ok {
-				return
+				return -1
 			}
 			if j, more, ok = nextItem(s, j, '}'); !ok {
-				return
+				return -1
 			}
 		}
 		if kn != nil && value >= 0 && p.takeAnyValue(s, value, kn, rec) {
 			found |= 1 << kn.field
 		}
-		if i, ok = p.skipJSONValue(s, i); !ok {
-			return
-		}
-		if i, more, ok = nextItem(s, i, ']'); !ok {
-			return
+		if i, more, ok = nextItem(s, j, ']'); !ok {
+			return -1
 		}
 	}
+	if !ok {
+		return -1
+	}
+	return i
 }
 
 // takeAnyValue takes the AnyValue object at s[v] as the field kn names when
