@@ -47,6 +47,7 @@ func (p *Parser) parseEnvelope(line []byte, rec *Record) (Kind, Shape) {
 		*p = defaultParser()
 	}
 	p.envRecs, p.envAt, p.envLine = p.envRecs[:0], 0, nil
+	p.scratch = p.scratch[:0]
 	*rec = Record{}
 	if p.inEnvelope || len(line) == 0 || line[0] != '{' {
 		return Malformed, ShapeNone // an envelope inside an envelope is plain JSON
