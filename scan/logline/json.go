@@ -43,7 +43,7 @@ import (
 func (p *Parser) parseJSON(s []byte, rec *Record) Kind {
 	*rec = Record{}
 	var found uint8
-	nested := 0 // objects queued in p.nested for dotted keys
+	p.nested = p.nested[:0]
 	i := skipJSONSpace(s, 1)
 	if i < len(s) && s[i] == '}' {
 		i++
@@ -70,12 +70,8 @@ func (p *Parser) parseJSON(s []byte, rec *Record) Kind {
 				return Malformed
 			}
 			if kn == nil {
-				if p.dotted && s[i] == '{' && plain && p.isParent(s[keyStart:end]) {
-					if nested == 0 {
-						p.nested = p.nested[:0]
-					}
-					p.nested = append(p.nested, keyStart, end, i)
-					nested++
+				if p.dotted && s[i] == '{' && plain {
+					p.queueNested(s, keyStart, end, i)
 				}
 				i, ok = p.skipJSONValue(s, i)
 			} else {
@@ -100,7 +96,7 @@ func (p *Parser) parseJSON(s []byte, rec *Record) Kind {
 	if skipJSONSpace(s, i) != len(s) {
 		return Malformed
 	}
-	if nested > 0 && !p.takeNested(rec, s, found) {
+	if len(p.nested) > 0 && !p.takeNested(rec, s, found) {
 		return Malformed
 	}
 	if len(rec.Level) == 0 {
@@ -384,6 +380,14 @@ func appendUnquotedJSON(dst, raw []byte) ([]byte, bool) {
 		i += size
 	}
 	return dst, true
+}
+
+// queueNested queues the object at s[value] for takeNested when its key,
+// s[start:end], is the first segment of a dotted key taken.
+func (p *Parser) queueNested(s []byte, start, end, value int) {
+	if p.isParent(s[start:end]) {
+		p.nested = append(p.nested, start, end, value)
+	}
 }
 
 // isParent reports whether key, a top-level key not taken, is the first
