@@ -16,6 +16,7 @@ func (p *Parser) ParseAny(line []byte, rec *Record) (Kind, Form) {
 	if p.want == 0 {
 		*p = defaultParser()
 	}
+	p.dropQueued()
 	raw := line
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
@@ -88,15 +89,16 @@ func (p *Parser) parseInner(line []byte, rec *Record) (Kind, Shape) {
 		*rec = Record{}
 		return Blank, ShapeNone
 	}
-	if line[0] == '{' {
-		if kind, sh := p.parseEnvelope(line, rec); sh != ShapeNone {
-			return kind, sh
-		}
+	if line[0] == '{' { // an envelope inside a framing is read as plain JSON
 		kind := p.parseJSONAny(line, rec)
 		return kind, shapeIf(kind, ShapeJSON)
 	}
 	return p.parseTextAny(line, rec)
 }
+
+// dropQueued forgets the records an envelope line queued: a line that
+// parses anew makes them stale (Detect reads lines it does not count).
+func (p *Parser) dropQueued() { p.envRecs, p.envAt, p.envLine = p.envRecs[:0], 0, nil }
 
 // parseTextAny reads a line that is not JSON: a text format that starts
 // with a time or a level, else logfmt.
@@ -158,7 +160,7 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // appendWithoutANSI appends s to dst less its ANSI escape sequences: CSI
 // (ESC '[' parameters, a final byte from '@' to '~'), which colour writers
 // (logrus, zerolog, charm) put around levels and keys, and any other ESC
-// with the byte after it.
+// byte alone.
 func appendWithoutANSI(dst, s []byte) []byte {
 	for len(s) > 0 {
 		i := bytes.IndexByte(s, 0x1b)
@@ -173,8 +175,6 @@ func appendWithoutANSI(dst, s []byte) []byte {
 				j++
 			}
 			s = s[min(j+1, len(s)):]
-		} else if len(s) > 0 {
-			s = s[1:]
 		}
 	}
 	return dst

@@ -16,7 +16,12 @@ package logline
 // or null. So every line encoding/json accepts as an object is accepted, and
 // some it rejects are too.
 //
-// Only the top-level members are looked at. Their keys, and the string
+// Only the top-level members are looked at, and the members of a top-level
+// object whose key is the first segment of a dotted key taken: "fields.user"
+// takes a literal top-level member "fields.user" (ECS writes "log.level"
+// so), else the member "user" of a top-level object "fields" (apex/log
+// nests every field so). Such objects are read after the top level, so that
+// the literal member wins wherever it is. Their keys, and the string
 // values taken, are decoded as encoding/json decodes a string: the
 // escapes \" \\ \/ \b \f \n \r \t and \uXXXX, where a surrogate pair makes one
 // rune and a lone surrogate becomes U+FFFD, and each byte of invalid UTF-8
@@ -38,6 +43,7 @@ import (
 func (p *Parser) parseJSON(s []byte, rec *Record) Kind {
 	*rec = Record{}
 	var found uint8
+	p.nested = p.nested[:0]
 	i := skipJSONSpace(s, 1)
 	if i < len(s) && s[i] == '}' {
 		i++
@@ -54,6 +60,7 @@ func (p *Parser) parseJSON(s []byte, rec *Record) Kind {
 			if !ok {
 				return Malformed
 			}
+			keyStart := i + 1
 			i = skipJSONSpace(s, end+1)
 			if i >= len(s) || s[i] != ':' {
 				return Malformed
@@ -63,6 +70,9 @@ func (p *Parser) parseJSON(s []byte, rec *Record) Kind {
 				return Malformed
 			}
 			if kn == nil {
+				if p.dotted && s[i] == '{' && plain {
+					p.queueNested(s, keyStart, end, i)
+				}
 				i, ok = p.skipJSONValue(s, i)
 			} else {
 				found |= 1 << kn.field
@@ -84,6 +94,9 @@ func (p *Parser) parseJSON(s []byte, rec *Record) Kind {
 		}
 	}
 	if skipJSONSpace(s, i) != len(s) {
+		return Malformed
+	}
+	if len(p.nested) > 0 && !p.takeNested(rec, s, found) {
 		return Malformed
 	}
 	if len(rec.Level) == 0 {
@@ -368,4 +381,63 @@ func appendUnquotedJSON(dst, raw []byte) ([]byte, bool) {
 		i += size
 	}
 	return dst, true
+}
+
+// queueNested queues the object at s[value] for takeNested when its key,
+// s[start:end], is the first segment of a dotted key taken.
+func (p *Parser) queueNested(s []byte, start, end, value int) {
+	if p.isParent(s[start:end]) {
+		p.nested = append(p.nested, start, end, value)
+	}
+}
+
+// isParent reports whether key, a top-level key not taken, is the first
+// segment of a dotted key taken.
+func (p *Parser) isParent(key []byte) bool {
+	for k := range p.keys[:p.nkeys] {
+		name := p.keys[k].name
+		if len(name) > len(key) && name[len(key)] == '.' && name[:len(key)] == string(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// takeNested reads the members of the objects queued in p.nested (the key's
+// start and end and the object's index, by three) under their dotted names,
+// for the fields not in found. It reports false when a member's key holds an
+// invalid escape or a level is not a string.
+func (p *Parser) takeNested(rec *Record, s []byte, found uint8) bool {
+	for k := 0; k+2 < len(p.nested); k += 3 {
+		parent := s[p.nested[k]:p.nested[k+1]]
+		i, empty, ok := openAt(s, p.nested[k+2], '{')
+		for more := ok && !empty; more; {
+			var key []byte
+			var v int
+			if key, v, ok = memberAt(s, i); !ok {
+				return false
+			}
+			p.dotKey = append(append(p.dotKey[:0], parent...), '.')
+			if p.dotKey, ok = appendUnquotedJSON(p.dotKey, key); !ok {
+				return false
+			}
+			name := p.dotKey
+			if kn := p.keyOf(name, 0, len(name), wordAt(name, 0), found); kn != nil {
+				found |= 1 << kn.field
+				i, ok = p.takeJSON(rec, kn, s, v)
+			} else {
+				i, ok = p.skipJSONValue(s, v)
+			}
+			if !ok {
+				return false
+			}
+			if i, more, ok = nextItem(s, i, '}'); !ok {
+				return false
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -100,7 +100,7 @@ func checkLines(t *testing.T, out string, ws []want, shape Shape) {
 	}
 	p := newTestParser(t)
 	for i, line := range lines {
-		line = string(stripANSI([]byte(line)))
+		line = string(appendWithoutANSI(nil, []byte(line)))
 		var rec Record
 		kind, sh := p.parseLevelFirst([]byte(line), &rec)
 		w := ws[i]
@@ -124,24 +124,6 @@ func checkLines(t *testing.T, out string, ws []want, shape Shape) {
 				time.Unix(0, w.lo).UTC(), time.Unix(0, w.hi).UTC())
 		}
 	}
-}
-
-// stripANSI drops CSI escapes, as ParseAny does before a line reaches
-// parseLevelFirst.
-func stripANSI(b []byte) []byte {
-	var out []byte
-	for i := 0; i < len(b); i++ {
-		if b[i] == 0x1b && i+1 < len(b) && b[i+1] == '[' {
-			j := i + 2
-			for j < len(b) && (b[j] < 0x40 || b[j] > 0x7e) {
-				j++
-			}
-			i = j
-			continue
-		}
-		out = append(out, b[i])
-	}
-	return out
 }
 
 // asLocalUTC returns the window [lo, hi] as a wall clock in the local zone

@@ -81,7 +81,6 @@ func skipSpaces(s []byte, i int) int {
 	return i
 }
 
-
 func isDigits(b []byte) bool {
 	for _, c := range b {
 		if !isDigit(c) {

@@ -209,6 +209,22 @@ type Parser struct {
 	// pairFail marks, one bit a byte of the message, the starts of pair
 	// runs known not to reach the end of the line (see pairsFrom).
 	pairFail []uint64
+	// envelope state (H5): see envelope.go.
+	// envText holds the decoded inner line of the envelope record read last.
+	envText []byte
+	// envLine is the last batch line, envRecs the offsets of its records'
+	// objects, envAt the next to read, envShape the batch's shape.
+	envLine    []byte
+	envRecs    []int
+	envAt      int
+	envShape   Shape
+	inEnvelope bool // parseInner is reading an envelope's inner line
+	// nested JSON keys (H5): see json.go. dotted says that a key taken
+	// has a dot; nested queues the objects to read for them, dotKey
+	// holds the dotted name of the member being read.
+	dotted bool
+	nested []int
+	dotKey []byte
 }
 
 // NewParser returns a Parser that takes the fields c names, or an error
@@ -269,6 +285,7 @@ func NewParser(c Config) (Parser, error) {
 				}
 			}
 			p.keys[p.nkeys] = kn
+			p.dotted = p.dotted || strings.IndexByte(name[1:], '.') >= 0
 			p.byFirst[name[0]] |= 1 << p.nkeys
 			p.nkeys++
 			p.want |= 1 << k.field

@@ -1,0 +1,137 @@
+package logline
+
+// journald's `journalctl -o json`: one object per entry, in hash order, each
+// field's value a string, an array of byte numbers when it is not printable
+// UTF-8 (colours, binary), an array of values when the entry has the field
+// more than once, or null when it is 4,096 bytes or more (systemd's
+// src/shared/logs-show.c, output_json and update_json_data):
+//
+//	{"__CURSOR":"s=…","__REALTIME_TIMESTAMP":"1732608000123456","PRIORITY":"6",
+//	 "_SYSTEMD_UNIT":"app.service","MESSAGE":"level=info user=ann", …}
+//
+// MESSAGE is the inner line. When it has no level, PRIORITY (0..7) gives
+// one; when it has no time, __REALTIME_TIMESTAMP (microseconds) does.
+
+// parseJournald reads a line whose first key is a journal field name. It is
+// journald's when it has an address field ("__CURSOR",
+// "__REALTIME_TIMESTAMP": journalctl always writes them), or a MESSAGE with
+// a PRIORITY or a trusted field ("_PID", "_SYSTEMD_UNIT": what a forwarder
+// that drops the address fields keeps).
+func (p *Parser) parseJournald(s []byte, rec *Record) (Kind, Shape) {
+	msg, prio, realtime := -1, -1, -1
+	var address, trusted bool
+	i, empty, ok := openAt(s, 0, '{')
+	for more := ok && !empty; more; {
+		var key []byte
+		var v int
+		if key, v, ok = memberAt(s, i); !ok {
+			break
+		}
+		switch string(key) {
+		case "MESSAGE":
+			msg = v
+		case "PRIORITY":
+			prio = v
+		case "__REALTIME_TIMESTAMP":
+			realtime = v
+		}
+		if len(key) > 0 && key[0] == '_' {
+			trusted = true
+			address = address || len(key) > 1 && key[1] == '_'
+		}
+		if i, ok = p.skipJSONValue(s, v); !ok {
+			break
+		}
+		i, more, ok = nextItem(s, i, '}')
+	}
+	if !ok || skipJSONSpace(s, i) != len(s) || !address && (msg < 0 || prio < 0 && !trusted) {
+		return Malformed, ShapeNone
+	}
+	kind := p.innerLine(p.journalText(s, msg), rec)
+	if kind == NoLevel && prio >= 0 {
+		if n, ok := p.journalPriority(s, prio); ok {
+			rec.Level = syslogLevels[n]
+			kind = Event
+		}
+	}
+	if rec.Has&HasTime == 0 && realtime >= 0 {
+		if us, ok := p.numberAt(s, realtime); ok && us <= maxMicros {
+			p.setTime(rec, us*1000)
+		}
+	}
+	return kind, ShapeJournald
+}
+
+// maxMicros is the largest time in microseconds that fits in Unix nanoseconds.
+const maxMicros = 1<<63/1000 - 1
+
+// maxMillis is the largest time in milliseconds that fits in Unix nanoseconds.
+const maxMillis = 1<<63/1000000 - 1
+
+// journalValue returns the index of the value of a field at s[v]: the first
+// of an array of values (a field the entry has more than once), else v.
+func (p *Parser) journalValue(s []byte, v int) int {
+	if v >= len(s) || s[v] != '[' {
+		return v
+	}
+	i, empty, ok := openAt(s, v, '[')
+	if !ok || empty || i >= len(s) || s[i] != '"' && s[i] != '[' {
+		return v // an array of byte numbers, or nothing
+	}
+	return i
+}
+
+// journalText returns MESSAGE's value at s[v], or nil when it has none
+// (absent, null, or not a string or array of bytes).
+func (p *Parser) journalText(s []byte, v int) []byte {
+	if v < 0 {
+		return nil
+	}
+	v = p.journalValue(s, v)
+	if s[v] == '"' {
+		return p.innerString(s, v)
+	}
+	if s[v] != '[' {
+		return nil
+	}
+	p.envText = p.envText[:0]
+	i, empty, ok := openAt(s, v, '[')
+	for more := ok && !empty; more; {
+		end, ok := p.skipJSONValue(s, i)
+		if !ok {
+			return nil
+		}
+		b, ok := digits(s[i:end])
+		if !ok || b > 255 {
+			return nil
+		}
+		p.envText = append(p.envText, byte(b))
+		if i, more, ok = nextItem(s, end, ']'); !ok {
+			return nil
+		}
+	}
+	return stripANSI(p.envText)
+}
+
+// journalPriority reads PRIORITY's value at s[v], a string "0".."7".
+func (p *Parser) journalPriority(s []byte, v int) (int, bool) {
+	v = p.journalValue(s, v)
+	if v+2 < len(s) && s[v] == '"' && '0' <= s[v+1] && s[v+1] <= '7' && s[v+2] == '"' {
+		return int(s[v+1] - '0'), true
+	}
+	return 0, false
+}
+
+// isJournalField reports whether key may name a journal field: upper-case
+// letters, digits and '_', not starting with a digit.
+func isJournalField(key []byte) bool {
+	if len(key) == 0 || '0' <= key[0] && key[0] <= '9' {
+		return false
+	}
+	for _, c := range key {
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
