@@ -127,7 +127,7 @@ func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Res
 		ContinuationLines: t.Continuation + t.Joined,
 		Lines:             t.Lines(),
 		LinesWithoutLevel: t.Levels[noLevel],
-		LinesWithoutUser:  withoutNoLevel(t.NoUser),
+		LinesWithoutUser:  renameNoLevel(t.NoUser),
 		LogLevels:         withoutNoLevel(t.Levels),
 		MalformedExamples: make([]Position, len(malformedAt)),
 		MalformedLines:    t.Malformed,
@@ -185,6 +185,22 @@ func withoutNoLevel(m map[string]int64) map[string]int64 {
 			c[k] = n
 		}
 	}
+	return c
+}
+
+// NoLevelKey is the key lines_without_user counts the records with
+// neither a level nor a user under.
+const NoLevelKey = "(no level)"
+
+// renameNoLevel is m, never nil, with the records with no level under
+// NoLevelKey.
+func renameNoLevel(m map[string]int64) map[string]int64 {
+	n, ok := m[noLevel]
+	if !ok {
+		return nonNil(m)
+	}
+	c := withoutNoLevel(m)
+	c[NoLevelKey] = n
 	return c
 }
 

@@ -108,10 +108,24 @@ func (p *Parser) parseTextAny(line []byte, rec *Record) (Kind, Shape) {
 	}
 	p.noLevelOK = false
 	kind := p.parseText(line, rec)
-	if kind == Malformed {
-		kind = p.withoutLevel(rec)
+	if kind == Malformed && p.noLevelOK {
+		kind = p.withoutLevelText(line, rec)
 	}
 	return kind, shapeIf(kind, ShapeLogfmt)
+}
+
+// withoutLevelText decides a line of text that has no level. Logfmt takes
+// a bare word for a key with no value, so a message before the pairs
+// ("user action user=bob") would give its words for fields: the pairs are
+// read again from where a run of well-formed pairs reaches the end of the
+// line, as the level-first formats read theirs (pairsFrom).
+func (p *Parser) withoutLevelText(line []byte, rec *Record) Kind {
+	lenient := *rec
+	*rec = Record{} // pairsFrom appends to p.scratch: lenient's values stay whole
+	if p.pairsFrom(line, 0, rec, 0, false) == len(line) {
+		*rec = lenient // no run of pairs reaches the end: keep logfmt's reading
+	}
+	return p.withoutLevel(rec)
 }
 
 // parseJSONAny is parseJSON, with a line that has no level but fields
