@@ -25,9 +25,9 @@ type Config struct {
 	Seed        uint64 `env:"LOGPROC_SEED" env-default:"1" env-description:"seed of the generator: same seed and settings, same file"`
 	Format      string `env:"LOGPROC_FORMAT" env-default:"logfmt" env-description:"format the generator writes: logfmt or json"`
 	LevelKey    string `env:"LOGPROC_LEVEL_KEY" env-default:"level,lvl,severity,@level,log.level,levelname" env-description:"keys that hold a line's level, for scan (the first found counts)"`
-	UserKey     string `env:"LOGPROC_USER_KEY" env-default:"user" env-description:"key that holds a line's user, for scan"`
-	ActionKey   string `env:"LOGPROC_ACTION_KEY" env-default:"action" env-description:"key that holds a line's action, for scan"`
-	LatencyKey  string `env:"LOGPROC_LATENCY_KEY" env-default:"latency_ms" env-description:"key that holds a line's latency, for scan"`
+	UserKey     string `env:"LOGPROC_USER_KEY" env-default:"user,fields.user" env-description:"keys that hold a line's user, for scan (a dotted key also reads a member of a JSON object: apex/log's fields.user)"`
+	ActionKey   string `env:"LOGPROC_ACTION_KEY" env-default:"action,fields.action" env-description:"keys that hold a line's action, for scan"`
+	LatencyKey  string `env:"LOGPROC_LATENCY_KEY" env-default:"latency_ms,fields.latency_ms" env-description:"keys that hold a line's latency, for scan"`
 	LatencyUnit string `env:"LOGPROC_LATENCY_UNIT" env-description:"unit of a latency written as a bare number: ns, us, ms or s (default: from the key's suffix, else ms)"`
 	TimeKey     string `env:"LOGPROC_TIME_KEY" env-default:"time,ts,timestamp,@timestamp,t" env-description:"key that holds a line's time, for scan (alternatives separated by commas)"`
 	InputFormat string `env:"LOGPROC_INPUT_FORMAT" env-default:"auto" env-description:"how scan reads lines: auto (told per range of a file), a format such as klog or json, or a framing and a format such as cri+json"`

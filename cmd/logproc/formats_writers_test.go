@@ -129,7 +129,11 @@ func writeKlog(w *bytes.Buffer, recs []cliRecord) *truth {
 			klog.Warning("user action")
 			klog.Flush()
 			after := time.Now()
-			w.Write(one.Bytes())
+			// klog writes a warning to the INFO and the WARNING log, one
+			// writer here: a log on stderr, as klog writes by default, has
+			// it once.
+			first, _, _ := bytes.Cut(one.Bytes(), []byte("\n"))
+			w.Write(append(first, '\n'))
 			tr.add(truthRecord{level: "WARN", at: klogTime(one.Bytes(), before, after), hasTime: true})
 			continue
 		}

@@ -299,9 +299,11 @@ func NewParser(c Config) (Parser, error) {
 		slices.Contains(strings.Split(c.UserKey, ","), defaultUserKey) &&
 		owner["msg"] == "" && (p.skipTime || owner["time"] == "time")
 	p.nextFast = p.slogFast && p.format != JSON
-	p.tailAction = c.ActionKey == "action"
+	// The tail's action and latency are the first of their keys on a line
+	// of its shape, whatever alternatives are listed beside them.
+	p.tailAction = slices.Contains(strings.Split(c.ActionKey, ","), "action")
 	// latency_ms's suffix makes milliseconds unless a unit is given.
-	p.tailLatency = c.LatencyKey == "latency_ms" && (c.LatencyUnit == 0 || c.LatencyUnit == 1e6)
+	p.tailLatency = slices.Contains(strings.Split(c.LatencyKey, ","), "latency_ms") && (c.LatencyUnit == 0 || c.LatencyUnit == 1e6)
 	p.slogTail = p.slogFast && (p.tailAction || p.tailLatency) &&
 		(p.tailAction || c.ActionKey == "" && owner["action"] == "") &&
 		(p.tailLatency || c.LatencyKey == "" && owner["latency_ms"] == "")
