@@ -186,17 +186,17 @@ func writeFramed(t *testing.T, dir string, files ...framedFile) *frameTruth {
 func checkFramed(t *testing.T, what, stdout string, tr *frameTruth, tol time.Duration) {
 	t.Helper()
 	var res struct {
-		Lines        int64             `json:"lines"`
-		Malformed    int64             `json:"malformed_lines"`
-		Continuation int64             `json:"continuation_lines"`
-		NoLevel      int64             `json:"lines_without_level"`
-		Levels       map[string]int64  `json:"log_levels"`
-		NoUser       map[string]int64  `json:"lines_without_user"`
-		UniqueUsers  int               `json:"unique_users"`
-		Users        map[string]int64  `json:"user_actions"`
+		Lines        int64                       `json:"lines"`
+		Malformed    int64                       `json:"malformed_lines"`
+		Continuation int64                       `json:"continuation_lines"`
+		NoLevel      int64                       `json:"lines_without_level"`
+		Levels       map[string]int64            `json:"log_levels"`
+		NoUser       map[string]int64            `json:"lines_without_user"`
+		UniqueUsers  int                         `json:"unique_users"`
+		Users        map[string]int64            `json:"user_actions"`
 		Formats      map[string]map[string]int64 `json:"formats"`
-		BadLatency   int64             `json:"unreadable_latencies"`
-		BadTime      int64             `json:"unreadable_times"`
+		BadLatency   int64                       `json:"unreadable_latencies"`
+		BadTime      int64                       `json:"unreadable_times"`
 		Actions      map[string]struct {
 			Events int64            `json:"events"`
 			Levels map[string]int64 `json:"log_levels"`
