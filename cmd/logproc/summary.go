@@ -23,7 +23,7 @@ const summaryRows = 5
 // It is drawn from the result, so it never says what the JSON does not.
 func writeSummary(w io.Writer, r out.Result, paths []string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	events := int64(0)
+	events := r.LinesWithoutLevel
 	for _, n := range r.LogLevels {
 		events += n
 	}
@@ -37,7 +37,13 @@ func writeSummary(w io.Writer, r out.Result, paths []string) {
 		last, _ := time.Parse(time.RFC3339Nano, tr.Last)
 		fmt.Fprintf(tw, "time\t%s → %s (%s)\n", tr.First, tr.Last, last.Sub(first))
 	}
+	if line := formatsLine(r.Formats); line != "" {
+		fmt.Fprintf(tw, "formats\t%s\n", line)
+	}
 	fmt.Fprintf(tw, "levels\t%s\n", levelShares(r.LogLevels, events))
+	if r.LinesWithoutLevel > 0 {
+		fmt.Fprintf(tw, "no level\t%s records (%s), counted for users, actions and times\n", count(r.LinesWithoutLevel), share(r.LinesWithoutLevel, r.Lines))
+	}
 	users := fmt.Sprintf("%s unique", count(int64(r.UniqueUsers)))
 	if top := out.TopUsers(r.UserActions, summaryRows); len(top) > 0 {
 		parts := make([]string, len(top))
@@ -76,10 +82,52 @@ func writeSummary(w io.Writer, r out.Result, paths []string) {
 	if r.UnreadableLatencies > 0 || r.UnreadableTimes > 0 {
 		fmt.Fprintf(tw, "unreadable\t%s latencies, %s times\n", count(r.UnreadableLatencies), count(r.UnreadableTimes))
 	}
+	if r.ContinuationLines > 0 {
+		fmt.Fprintf(tw, "continued\t%s lines go on the record before them (stack traces, split records)\n", count(r.ContinuationLines))
+	}
 	if r.MalformedLines > 0 {
 		fmt.Fprintf(tw, "malformed\t%s lines (%s), first at %s\n", count(r.MalformedLines), share(r.MalformedLines, r.Lines), positions(r.MalformedExamples))
 	}
 	tw.Flush()
+}
+
+// formatsLine says how each file was read: "app.log cri+json, pods.log
+// klog 98 % and logfmt 2 %"; with many files, how many were read as each.
+func formatsLine(formats map[string]map[string]int64) string {
+	files := slices.Sorted(maps.Keys(formats))
+	if len(files) > summaryRows {
+		perForm := map[string]int{}
+		for _, f := range files {
+			for name := range formats[f] {
+				perForm[name]++
+			}
+		}
+		parts := make([]string, 0, len(perForm))
+		for _, name := range slices.Sorted(maps.Keys(perForm)) {
+			parts = append(parts, fmt.Sprintf("%s (%s files)", name, count(int64(perForm[name]))))
+		}
+		return strings.Join(parts, ", ")
+	}
+	parts := make([]string, 0, len(files))
+	for _, f := range files {
+		forms := formats[f]
+		names := slices.Sorted(maps.Keys(forms))
+		if len(names) == 1 {
+			parts = append(parts, f+" "+names[0])
+			continue
+		}
+		var total int64
+		for _, n := range forms {
+			total += n
+		}
+		slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(forms[b], forms[a]) })
+		each := make([]string, len(names))
+		for i, name := range names {
+			each[i] = name + " " + share(forms[name], total)
+		}
+		parts = append(parts, f+" "+strings.Join(each, " and "))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func levelShares(levels map[string]int64, events int64) string {
