@@ -167,6 +167,13 @@ func genStage(ctx context.Context, s *genSettings, m *meter, stdout io.Writer, t
 		return stageStats{}, err
 	}
 	want := out.New(rep.Totals, rep.Bytes, nil, out.AllSections())
+	if rep.Lines > 0 { // what a scan of the file, or of gen's stdout piped in, names it as
+		name := s.path
+		if name == "-" {
+			name = "stdin"
+		}
+		want.Formats = map[string]map[string]int64{name: {s.opts.Format.String(): rep.Lines}}
+	}
 	if s.truth != "" {
 		if err := out.Write(s.truth, want, stdout); err != nil {
 			return stageStats{}, err

@@ -282,7 +282,7 @@ func TestScanCRIPiecesAcrossRanges(t *testing.T) {
 		if r.stdin {
 			stdin = bytes.NewReader(data)
 			cp := *tr
-			cp.files = []string{"-"}
+			cp.files = []string{"stdin"} // as results name standard input
 			trr = &cp
 		}
 		out := scanFramed(t, dir, stdin, r.args...)

@@ -25,7 +25,7 @@ func (r *recorder) Errorf(format string, a ...any) {
 
 // handResults are the results JSON for handTruth, written by hand.
 const handResults = `{"actions":{"checkout":{"events":1,"log_levels":{"ERROR":1}},"login":{"events":3,"log_levels":{"INFO":1}}},
-"blank_lines":0,"bytes":1,"continuation_lines":3,"formats":{"a.log":"zap-console"},
+"blank_lines":0,"bytes":1,"continuation_lines":3,"formats":{"a.log":{"zap-console":5}},
 "latency":{"count":3,"max_ms":30,"mean_ms":20,"min_ms":10,"p50_ms":20,"p90_ms":30,"p999_ms":30,"p99_ms":30},
 "lines":8,"lines_without_level":2,"lines_without_user":{"WARN":1,"-":1},"log_levels":{"ERROR":1,"INFO":1,"WARN":1},
 "malformed_examples":[],"malformed_lines":0,"time_range":{"events":4,"first":"2026-11-26T08:00:00.5Z","last":"2026-11-26T08:01:20Z"},
@@ -68,7 +68,7 @@ func TestCheckResults(t *testing.T) {
 		{`"malformed_lines":0`, `"malformed_lines":1`},
 		{`"continuation_lines":3,`, ``},
 		{`"lines_without_level":2`, `"lines_without_level":0`},
-		{`"formats":{"a.log":"zap-console"}`, `"formats":{"b.log":"zap-console"}`},
+		{`"formats":{"a.log":{"zap-console":5}}`, `"formats":{"b.log":{"zap-console":5}}`},
 		{`"log_levels":{"ERROR":1,"INFO":1,"WARN":1}`, `"log_levels":{"ERROR":1,"INFO":1,"WARN":1,"NONE":2}`},
 		{`{"WARN":1,"-":1}`, `{"WARN":1,"-":2}`},
 		{`{"WARN":1,"-":1}`, `{"WARN":1}`},
