@@ -196,15 +196,20 @@ func (p *Parser) klog(line []byte, rec *Record) (Kind, Shape) {
 	for i < len(line) && isDigit(line[i]) {
 		i++
 	}
-	end := bytes.Index(line[i:], []byte("] "))
-	if i == len(line) || line[i] != ' ' || end < 0 {
-		if !bytes.HasSuffix(line, []byte("]")) || bytes.IndexByte(line[i:], ']') != len(line)-1-i {
+	if i == len(line) || line[i] != ' ' {
+		return Malformed, ShapeNone
+	}
+	file := i + 1 // file:line, up to the ']' that ends the header
+	r := bytes.IndexByte(line[file:], ']')
+	if r <= 0 || bytes.IndexByte(line[file:file+r], ' ') >= 0 {
+		return Malformed, ShapeNone
+	}
+	msg := file + r + 1
+	if msg < len(line) {
+		if line[msg] != ' ' {
 			return Malformed, ShapeNone
 		}
-		end = len(line) - 1 - i // a header and an empty message
-	}
-	if bytes.IndexByte(line[i+1:i+end], ' ') >= 0 {
-		return Malformed, ShapeNone // the file:line is one word
+		msg++
 	}
 	switch line[0] {
 	case 'I':
@@ -219,7 +224,6 @@ func (p *Parser) klog(line []byte, rec *Record) (Kind, Shape) {
 	if p.want&(1<<fieldTime) != 0 {
 		p.klogTime(line[1:clock], rec)
 	}
-	msg := min(i+end+2, len(line))
 	if msg < len(line) && line[msg] == '"' { // InfoS: a quoted message, then the pairs
 		if q := closingQuote(line, msg+1); q > 0 && (q+1 == len(line) || line[q+1] == ' ') {
 			msg = skipSpaces(line, q+1)

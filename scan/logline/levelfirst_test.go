@@ -37,6 +37,9 @@ var levelFirstTests = []levelFirstTest{
 	{line: `I0229 08:00:00.000000 7 a.go:1] no 29 February in 2026 or 2025`, kind: Event, shape: ShapeKlog, level: "INFO", latency: -1, has: BadTime},
 	{line: `I1126 08:00:00.123456 x file.go:12] no thread`, kind: Malformed},
 	{line: `I1126 08:00:00 1 f.go:1] no micros`, kind: Malformed},
+	{line: `I1126 08:00:00.000000 0000]`, kind: Malformed}, // found by FuzzParseLevelFirst: it panicked
+	{line: `I1126 08:00:00.000000 7 f.go:1]x`, kind: Malformed},
+	{line: `I1126 08:00:00.000000 7 ] no file`, kind: Malformed},
 	{line: `I1126 08:00:00.123456 1 file go:12] a space in the file`, kind: Malformed},
 
 	// hclog: offsets with and without a colon.
