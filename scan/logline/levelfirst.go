@@ -182,15 +182,15 @@ func (p *Parser) finish(line []byte, i int, rec *Record, shape Shape) (Kind, Sha
 }
 
 // klog reads `I1126 08:00:00.123456    1 file.go:12] msg`, its header
-// checked from the date to the "] " that ends it.
+// checked from the date to the ']' that ends it.
 func (p *Parser) klog(line []byte, rec *Record) (Kind, Shape) {
 	const clock = len("I0102 15:04:05.000000")
-	if len(line) < clock+len(" 1 f] ") || line[8] != ':' || line[11] != ':' || line[14] != '.' ||
+	if len(line) < clock+len(" 1 f]") || line[8] != ':' || line[11] != ':' || line[14] != '.' ||
 		!isDigits(line[6:8]) || !isDigits(line[9:11]) || !isDigits(line[12:14]) || !isDigits(line[15:clock]) {
 		return Malformed, ShapeNone
 	}
 	i := skipSpaces(line, clock)
-	if i == clock || !isDigit(line[i]) {
+	if i == clock || i == len(line) || !isDigit(line[i]) {
 		return Malformed, ShapeNone // the thread id
 	}
 	for i < len(line) && isDigit(line[i]) {

@@ -40,6 +40,8 @@ var levelFirstTests = []levelFirstTest{
 	{line: `I1126 08:00:00.000000 0000]`, kind: Malformed}, // found by FuzzParseLevelFirst: it panicked
 	{line: `I1126 08:00:00.000000 7 f.go:1]x`, kind: Malformed},
 	{line: `I1126 08:00:00.000000 7 ] no file`, kind: Malformed},
+	{line: `W1126 08:00:00.000000 7 f]`, kind: Event, shape: ShapeKlog, level: "WARN", latency: -1, time: "2026-11-26T08:00:00Z"},
+	{line: "I1126 08:00:00.000000     ", kind: Malformed}, // untrimmed, unlike ParseAny's lines
 	{line: `I1126 08:00:00.123456 1 file go:12] a space in the file`, kind: Malformed},
 
 	// hclog: offsets with and without a colon.
