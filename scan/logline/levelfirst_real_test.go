@@ -245,9 +245,9 @@ func TestRealStdlog(t *testing.T) {
 		if flags&log.Lmsgprefix != 0 {
 			log.SetPrefix("app: ")
 		}
-		before := time.Now()
-		if flags&log.Lmicroseconds == 0 {
-			before = before.Truncate(time.Second)
+		before := time.Now().Truncate(time.Second) // the log package truncates
+		if flags&log.Lmicroseconds != 0 {
+			before = time.Now().Truncate(time.Microsecond)
 		}
 		n := len(ws)
 		for _, r := range records {
