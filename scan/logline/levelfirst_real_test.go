@@ -7,6 +7,7 @@ import (
 	"flag"
 	"log"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -163,7 +164,7 @@ func TestRealKlog(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	klog.SetOutput(&buf)
-	defer klog.SetOutput(nil)
+	defer klog.SetOutput(os.Stderr)
 	var ws []want
 	before := time.Now().Truncate(time.Microsecond)
 	for _, r := range records {
