@@ -20,7 +20,9 @@ package logline
 //	            ; (NoLevel); time "3:04PM" (no date: no time), "<nil>" or RFC 3339
 //	            ; (a time is one token: any that is not a date gives no time)
 //	zap         [time TAB] LEVEL TAB [name TAB] [caller TAB] msg [TAB json-object]
-//	            ; the development console encoder: DEBUG INFO WARN ERROR DPANIC PANIC FATAL
+//	            ; the console encoder: DEBUG INFO WARN ERROR DPANIC PANIC FATAL
+//	            ; (development) or in lower case (production, whose time is
+//	            ; float seconds with an exponent: 1.7956799771230001e+09)
 //	logrus      LEVL "[" (seconds / time) "]" SP msg pairs
 //	            ; TextFormatter with colours: INFO WARN ERRO DEBU TRAC FATA PANI
 //
@@ -65,6 +67,8 @@ func (p *Parser) parseLevelFirst(line []byte, rec *Record) (Kind, Shape) {
 		kind, shape = p.timeFirst(line, rec)
 	case 'A' <= c && c <= 'Z':
 		kind, shape = p.levelFirst(line, rec)
+	case 'a' <= c && c <= 'z': // zap's LowercaseLevelEncoder, with no time
+		kind, shape = p.zap(line, 0, rec)
 	case c == '<' && hasPrefixAt(line, 0, "<nil> "): // zerolog with no timestamp
 		kind, shape = p.zerolog(line, len("<nil> "), rec)
 	case c == '?':
@@ -295,11 +299,11 @@ func (p *Parser) zerolog(line []byte, i int, rec *Record) (Kind, Shape) {
 // whose object cannot be read has no fields.
 func (p *Parser) zap(line []byte, i int, rec *Record) (Kind, Shape) {
 	e := i
-	for e < len(line) && line[e] != '\t' {
-		e++
+	for e < len(line) && line[e] != '\t' && e-i < len("DPANIC") {
+		e++ // a logfmt line, which has no tab, costs a few bytes
 	}
 	w := line[i:e]
-	if !isZapLevel(w) {
+	if e < len(line) && line[e] != '\t' || !isZapLevel(w) && !isZapLowerLevel(w) {
 		return Malformed, ShapeNone
 	}
 	rec.Level = w

@@ -79,7 +79,7 @@ func canonicalLevel(raw string) string {
 	case "PNC", "PANI":
 		return "PANIC"
 	}
-	return raw
+	return strings.ToUpper(raw) // zap's production levels
 }
 
 func newTestParser(t *testing.T) *Parser {
@@ -387,6 +387,8 @@ func TestRealZap(t *testing.T) {
 		{"development", func(*zapcore.EncoderConfig) {}, []zap.Option{zap.AddCaller()}, at, at},
 		{"colour, no caller", func(c *zapcore.EncoderConfig) { c.EncodeLevel = zapcore.CapitalColorLevelEncoder }, nil, at, at},
 		{"no time", func(c *zapcore.EncoderConfig) { c.TimeKey = "" }, []zap.Option{zap.AddCaller()}, 0, 0},
+		{"production's encoder", func(c *zapcore.EncoderConfig) { *c = zap.NewProductionEncoderConfig() }, nil,
+			fixed.UnixNano() - 1000, fixed.UnixNano() + 1000}, // float seconds hold about 0.24 µs
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer

@@ -98,6 +98,16 @@ var levelFirstTests = []levelFirstTest{
 	{line: "2026-11-26T08:00:00.000Z\tNOTICE\tmsg", kind: Malformed},
 	{line: "2026-11-26T08:00:00.000Z\tINFO\tm\t{\"time\":\"garbage\",\"user\":\"x\"}", kind: Event, shape: ShapeZapConsole, level: "INFO", user: "x", latency: -1, time: "2026-11-26T08:00:00Z"},
 
+	// zap's production config with the console encoder: float seconds.
+	{line: "1.7956799771230001e+09\tinfo\tm\t{\"user\":\"x\"}", kind: Event, shape: ShapeZapConsole, level: "info", user: "x", latency: -1, time: "2026-11-26T07:59:37.1230001Z"},
+	{line: "1.795679977e+09\twarn\tm", kind: Event, shape: ShapeZapConsole, level: "warn", latency: -1, time: "2026-11-26T07:59:37Z"},
+	{line: "1.7e+09\tdpanic\tm", kind: Event, shape: ShapeZapConsole, level: "dpanic", latency: -1, time: "2023-11-14T22:13:20Z"},
+	{line: "1.7956799771230001e+999\terror\tm", kind: Event, shape: ShapeZapConsole, level: "error", latency: -1, has: BadTime},
+	{line: "1.5e-03\terror\tm", kind: Event, shape: ShapeZapConsole, level: "error", latency: -1, has: BadTime},
+	{line: "info\tm", kind: Event, shape: ShapeZapConsole, level: "info", latency: -1},
+	{line: "information\tm", kind: Malformed},
+	{line: "time=2026-11-26T08:00:00Z level=INFO", kind: Malformed},
+
 	// logrus with colours, stripped.
 	{line: `INFO[0000] msg                                           action=y latency_ms=2500 user=x`, kind: Event, shape: ShapeLogrusText,
 		level: "INFO", user: "x", action: "y", latency: 2.5e9},
