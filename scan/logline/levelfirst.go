@@ -20,7 +20,9 @@ package logline
 //	            ; (NoLevel); time "3:04PM" (no date: no time), "<nil>" or RFC 3339
 //	            ; (a time is one token: any that is not a date gives no time)
 //	zap         [time TAB] LEVEL TAB [name TAB] [caller TAB] msg [TAB json-object]
-//	            ; the development console encoder: DEBUG INFO WARN ERROR DPANIC PANIC FATAL
+//	            ; the console encoder: DEBUG INFO WARN ERROR DPANIC PANIC FATAL
+//	            ; (development) or in lower case (production, whose time is
+//	            ; float seconds with an exponent: 1.7956799771230001e+09)
 //	logrus      LEVL "[" (seconds / time) "]" SP msg pairs
 //	            ; TextFormatter with colours: INFO WARN ERRO DEBU TRAC FATA PANI
 //
@@ -65,6 +67,8 @@ func (p *Parser) parseLevelFirst(line []byte, rec *Record) (Kind, Shape) {
 		kind, shape = p.timeFirst(line, rec)
 	case 'A' <= c && c <= 'Z':
 		kind, shape = p.levelFirst(line, rec)
+	case 'a' <= c && c <= 'z': // zap's LowercaseLevelEncoder, with no time
+		kind, shape = p.zap(line, 0, rec)
 	case c == '<' && hasPrefixAt(line, 0, "<nil> "): // zerolog with no timestamp
 		kind, shape = p.zerolog(line, len("<nil> "), rec)
 	case c == '?':
@@ -182,29 +186,34 @@ func (p *Parser) finish(line []byte, i int, rec *Record, shape Shape) (Kind, Sha
 }
 
 // klog reads `I1126 08:00:00.123456    1 file.go:12] msg`, its header
-// checked from the date to the "] " that ends it.
+// checked from the date to the ']' that ends it.
 func (p *Parser) klog(line []byte, rec *Record) (Kind, Shape) {
 	const clock = len("I0102 15:04:05.000000")
-	if len(line) < clock+len(" 1 f] ") || line[8] != ':' || line[11] != ':' || line[14] != '.' ||
+	if len(line) < clock+len(" 1 f]") || line[8] != ':' || line[11] != ':' || line[14] != '.' ||
 		!isDigits(line[6:8]) || !isDigits(line[9:11]) || !isDigits(line[12:14]) || !isDigits(line[15:clock]) {
 		return Malformed, ShapeNone
 	}
 	i := skipSpaces(line, clock)
-	if i == clock || !isDigit(line[i]) {
+	if i == clock || i == len(line) || !isDigit(line[i]) {
 		return Malformed, ShapeNone // the thread id
 	}
 	for i < len(line) && isDigit(line[i]) {
 		i++
 	}
-	end := bytes.Index(line[i:], []byte("] "))
-	if i == len(line) || line[i] != ' ' || end < 0 {
-		if !bytes.HasSuffix(line, []byte("]")) || bytes.IndexByte(line[i:], ']') != len(line)-1-i {
+	if i == len(line) || line[i] != ' ' {
+		return Malformed, ShapeNone
+	}
+	file := i + 1 // file:line, up to the ']' that ends the header
+	r := bytes.IndexByte(line[file:], ']')
+	if r <= 0 || bytes.IndexByte(line[file:file+r], ' ') >= 0 {
+		return Malformed, ShapeNone
+	}
+	msg := file + r + 1
+	if msg < len(line) {
+		if line[msg] != ' ' {
 			return Malformed, ShapeNone
 		}
-		end = len(line) - 1 - i // a header and an empty message
-	}
-	if bytes.IndexByte(line[i+1:i+end], ' ') >= 0 {
-		return Malformed, ShapeNone // the file:line is one word
+		msg++
 	}
 	switch line[0] {
 	case 'I':
@@ -219,7 +228,6 @@ func (p *Parser) klog(line []byte, rec *Record) (Kind, Shape) {
 	if p.want&(1<<fieldTime) != 0 {
 		p.klogTime(line[1:clock], rec)
 	}
-	msg := min(i+end+2, len(line))
 	if msg < len(line) && line[msg] == '"' { // InfoS: a quoted message, then the pairs
 		if q := closingQuote(line, msg+1); q > 0 && (q+1 == len(line) || line[q+1] == ' ') {
 			msg = skipSpaces(line, q+1)
@@ -291,11 +299,11 @@ func (p *Parser) zerolog(line []byte, i int, rec *Record) (Kind, Shape) {
 // whose object cannot be read has no fields.
 func (p *Parser) zap(line []byte, i int, rec *Record) (Kind, Shape) {
 	e := i
-	for e < len(line) && line[e] != '\t' {
-		e++
+	for e < len(line) && line[e] != '\t' && e-i < len("DPANIC") {
+		e++ // a logfmt line, which has no tab, costs a few bytes
 	}
 	w := line[i:e]
-	if !isZapLevel(w) {
+	if e < len(line) && line[e] != '\t' || !isZapLevel(w) && !isZapLowerLevel(w) {
 		return Malformed, ShapeNone
 	}
 	rec.Level = w

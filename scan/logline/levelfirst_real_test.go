@@ -7,6 +7,7 @@ import (
 	"flag"
 	"log"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +79,7 @@ func canonicalLevel(raw string) string {
 	case "PNC", "PANI":
 		return "PANIC"
 	}
-	return raw
+	return strings.ToUpper(raw) // zap's production levels
 }
 
 func newTestParser(t *testing.T) *Parser {
@@ -145,7 +146,7 @@ func TestRealKlog(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	klog.SetOutput(&buf)
-	defer klog.SetOutput(nil)
+	defer klog.SetOutput(os.Stderr)
 	var ws []want
 	before := time.Now().Truncate(time.Microsecond)
 	for _, r := range records {
@@ -227,9 +228,9 @@ func TestRealStdlog(t *testing.T) {
 		if flags&log.Lmsgprefix != 0 {
 			log.SetPrefix("app: ")
 		}
-		before := time.Now()
-		if flags&log.Lmicroseconds == 0 {
-			before = before.Truncate(time.Second)
+		before := time.Now().Truncate(time.Second) // the log package truncates
+		if flags&log.Lmicroseconds != 0 {
+			before = time.Now().Truncate(time.Microsecond)
 		}
 		n := len(ws)
 		for _, r := range records {
@@ -368,6 +369,8 @@ func TestRealZap(t *testing.T) {
 		{"development", func(*zapcore.EncoderConfig) {}, []zap.Option{zap.AddCaller()}, at, at},
 		{"colour, no caller", func(c *zapcore.EncoderConfig) { c.EncodeLevel = zapcore.CapitalColorLevelEncoder }, nil, at, at},
 		{"no time", func(c *zapcore.EncoderConfig) { c.TimeKey = "" }, []zap.Option{zap.AddCaller()}, 0, 0},
+		{"production's encoder", func(c *zapcore.EncoderConfig) { *c = zap.NewProductionEncoderConfig() }, nil,
+			fixed.UnixNano() - 1000, fixed.UnixNano() + 1000}, // float seconds hold about 0.24 µs
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer

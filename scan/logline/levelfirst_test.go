@@ -37,6 +37,11 @@ var levelFirstTests = []levelFirstTest{
 	{line: `I0229 08:00:00.000000 7 a.go:1] no 29 February in 2026 or 2025`, kind: Event, shape: ShapeKlog, level: "INFO", latency: -1, has: BadTime},
 	{line: `I1126 08:00:00.123456 x file.go:12] no thread`, kind: Malformed},
 	{line: `I1126 08:00:00 1 f.go:1] no micros`, kind: Malformed},
+	{line: `I1126 08:00:00.000000 0000]`, kind: Malformed}, // found by FuzzParseLevelFirst: it panicked
+	{line: `I1126 08:00:00.000000 7 f.go:1]x`, kind: Malformed},
+	{line: `I1126 08:00:00.000000 7 ] no file`, kind: Malformed},
+	{line: `W1126 08:00:00.000000 7 f]`, kind: Event, shape: ShapeKlog, level: "WARN", latency: -1, time: "2026-11-26T08:00:00Z"},
+	{line: "I1126 08:00:00.000000     ", kind: Malformed}, // untrimmed, unlike ParseAny's lines
 	{line: `I1126 08:00:00.123456 1 file go:12] a space in the file`, kind: Malformed},
 
 	// hclog: offsets with and without a colon.
@@ -92,6 +97,16 @@ var levelFirstTests = []levelFirstTest{
 	{line: "ERROR\tmsg\t{\"user\":\"x\",\"level\":\"INFO\"}", kind: Event, shape: ShapeZapConsole, level: "ERROR", user: "x", latency: -1},
 	{line: "2026-11-26T08:00:00.000Z\tNOTICE\tmsg", kind: Malformed},
 	{line: "2026-11-26T08:00:00.000Z\tINFO\tm\t{\"time\":\"garbage\",\"user\":\"x\"}", kind: Event, shape: ShapeZapConsole, level: "INFO", user: "x", latency: -1, time: "2026-11-26T08:00:00Z"},
+
+	// zap's production config with the console encoder: float seconds.
+	{line: "1.7956799771230001e+09\tinfo\tm\t{\"user\":\"x\"}", kind: Event, shape: ShapeZapConsole, level: "info", user: "x", latency: -1, time: "2026-11-26T07:59:37.1230001Z"},
+	{line: "1.795679977e+09\twarn\tm", kind: Event, shape: ShapeZapConsole, level: "warn", latency: -1, time: "2026-11-26T07:59:37Z"},
+	{line: "1.7e+09\tdpanic\tm", kind: Event, shape: ShapeZapConsole, level: "dpanic", latency: -1, time: "2023-11-14T22:13:20Z"},
+	{line: "1.7956799771230001e+999\terror\tm", kind: Event, shape: ShapeZapConsole, level: "error", latency: -1, has: BadTime},
+	{line: "1.5e-03\terror\tm", kind: Event, shape: ShapeZapConsole, level: "error", latency: -1, has: BadTime},
+	{line: "info\tm", kind: Event, shape: ShapeZapConsole, level: "info", latency: -1},
+	{line: "information\tm", kind: Malformed},
+	{line: "time=2026-11-26T08:00:00Z level=INFO", kind: Malformed},
 
 	// logrus with colours, stripped.
 	{line: `INFO[0000] msg                                           action=y latency_ms=2500 user=x`, kind: Event, shape: ShapeLogrusText,
@@ -276,9 +291,10 @@ func FuzzParseLevelFirst(f *testing.F) {
 		f.Add([]byte(tt.line))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
-		line = trimSpaceAndTab(bytes.TrimSuffix(line, []byte("\r")))
+		// ParseAny passes a line trimmed, but parseLevelFirst must stay
+		// in bounds on any non-empty line.
 		if len(line) == 0 || bytes.IndexByte(line, '\n') >= 0 {
-			return // ParseAny passes neither
+			return
 		}
 		orig := bytes.Clone(line)
 		p, err := NewParser(Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time"})

@@ -3,7 +3,10 @@ package logline
 // The times that start level-first lines: klog's date without a year, the
 // log package's date with slashes, and any token ParseTime reads.
 
-import "time"
+import (
+	"bytes"
+	"time"
+)
 
 // klogTime reads `0102 15:04:05.000000`. The year is the one of now, or
 // the year before when that would put the line more than a day after now:
@@ -86,9 +89,59 @@ func (p *Parser) tokenTime(rec *Record, t []byte) {
 	if p.want&(1<<fieldTime) == 0 {
 		return
 	}
-	if len(t) > 4 && t[4] == '-' || isEpoch(t) {
+	switch {
+	case len(t) > 4 && t[4] == '-' || isEpoch(t):
 		p.takeTime(rec, t)
+	case bytes.IndexByte(t, 'e') > 0 && isDigit(t[0]):
+		// zap's console encoder prints float seconds with %v.
+		if plain, ok := p.epochWithoutExponent(t); ok {
+			p.takeTime(rec, plain)
+		} else {
+			rec.Has |= BadTime
+		}
 	}
+}
+
+// epochWithoutExponent writes zap's console time, float seconds printed
+// with %v (1.7956799771230001e+09), in ParseTime's epoch grammar
+// (1795679977.1230001) into p.epoch: moving the point keeps every digit,
+// where a float would round them.
+func (p *Parser) epochWithoutExponent(t []byte) ([]byte, bool) {
+	e := bytes.IndexByte(t, 'e')
+	if e+2 >= len(t) || t[e+1] != '+' || !isDigits(t[e+2:]) || len(t)-e-2 > 2 {
+		return nil, false
+	}
+	exp := 0
+	for _, c := range t[e+2:] {
+		exp = exp*10 + int(c-'0')
+	}
+	out := p.epoch[:0]
+	point := -1 // the digits before the point in t
+	for i, c := range t[:e] {
+		switch {
+		case c == '.' && point < 0 && i > 0:
+			point = len(out)
+		case isDigit(c):
+			out = append(out, c)
+		default:
+			return nil, false
+		}
+	}
+	if point < 0 {
+		point = len(out)
+	}
+	point += exp
+	if len(out)+exp+1 > len(p.epoch) {
+		return nil, false
+	}
+	for len(out) < point {
+		out = append(out, '0')
+	}
+	if point < len(out) {
+		out = append(out[:point+1], out[point:]...)
+		out[point] = '.'
+	}
+	return out, true
 }
 
 func isEpoch(t []byte) bool {

@@ -46,6 +46,15 @@ func isZapLevel(w []byte) bool {
 	return false
 }
 
+// isZapLowerLevel: zap's LowercaseLevelEncoder, production's.
+func isZapLowerLevel(w []byte) bool {
+	switch string(w) {
+	case "debug", "info", "warn", "error", "dpanic", "panic", "fatal":
+		return true
+	}
+	return false
+}
+
 // isLogrusLevel: logrus TextFormatter's level, upper-cased and cut to four
 // letters when it writes colours.
 func isLogrusLevel(w []byte) bool {

@@ -206,6 +206,8 @@ type Parser struct {
 	// line needed them; year is 0 until then.
 	year, yearNow int64
 	klogMinute    klogMinute
+	// epoch holds zap's console time rewritten without its exponent.
+	epoch [40]byte
 	// pairFail marks, one bit a byte of the message, the starts of pair
 	// runs known not to reach the end of the line (see pairsFrom).
 	pairFail []uint64
