@@ -114,7 +114,8 @@ func (p *Parser) otlpRecord(s []byte, at int, rec *Record) Kind {
 		case "body":
 			var str int
 			str, end = p.stringValueOf(s, v)
-			p.innerLine(p.innerString(s, str), rec)
+			text, _ := p.innerString(s, str)
+			p.innerLine(text, rec)
 			bodyRead = true
 		case "attributes":
 			if bodyRead {
@@ -332,7 +333,7 @@ func (p *Parser) parseCloudWatch(s []byte, rec *Record) (Kind, Shape) {
 // cloudWatchEvent parses the log event object at s[at], whose structure
 // parseCloudWatch has checked.
 func (p *Parser) cloudWatchEvent(s []byte, at int, rec *Record) Kind {
-	msg := -1
+	var text []byte
 	var ms int64
 	i, empty, ok := openAt(s, at, '{')
 	for more := ok && !empty; more; {
@@ -341,18 +342,21 @@ func (p *Parser) cloudWatchEvent(s []byte, at int, rec *Record) Kind {
 		if key, v, ok = memberAt(s, i); !ok {
 			break
 		}
+		end := -1 // the index after the value, when reading it gave it
 		switch string(key) {
 		case "message":
-			msg = v
+			text, end = p.innerString(s, v)
 		case "timestamp":
 			ms, _ = p.numberAt(s, v)
 		}
-		if i, ok = p.skipJSONValue(s, v); !ok {
-			break
+		if end < 0 {
+			if end, ok = p.skipJSONValue(s, v); !ok {
+				break
+			}
 		}
-		i, more, ok = nextItem(s, i, '}')
+		i, more, ok = nextItem(s, end, '}')
 	}
-	p.innerLine(p.innerString(s, msg), rec)
+	p.innerLine(text, rec)
 	if rec.Has&HasTime == 0 && ms > 0 && ms <= maxMillis {
 		p.setTime(rec, ms*1e6)
 	}

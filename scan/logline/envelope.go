@@ -102,28 +102,29 @@ func (p *Parser) queue(line []byte, shape Shape) int {
 }
 
 // innerString returns the content of the JSON string at s[at] (a '"'), as
-// the inner line of a record: decoded into p.envText when it has escapes.
-// It returns nil when at < 0 or the string holds an invalid escape.
-func (p *Parser) innerString(s []byte, at int) []byte {
+// the inner line of a record: decoded into p.envText when it has escapes,
+// and the index after the string. It returns (nil, -1) when at < 0 or there
+// is no string there, and a nil text when it holds an invalid escape.
+func (p *Parser) innerString(s []byte, at int) (text []byte, end int) {
 	if at < 0 || at >= len(s) || s[at] != '"' {
-		return nil
+		return nil, -1
 	}
 	end, plain := jsonStringEnd(s, at+1)
 	if end < 0 {
-		return nil
+		return nil, -1
 	}
 	if plain {
-		return s[at+1 : end]
+		return s[at+1 : end], end + 1
 	}
 	var ok bool
 	p.envText, ok = appendUnquotedJSON(p.envText[:0], s[at+1:end])
 	if !ok {
-		return nil
+		return nil, end + 1
 	}
 	if bytes.IndexByte(p.envText, 0x1b) >= 0 {
 		p.envText = stripANSI(p.envText) // colours are written as \u001b escapes
 	}
-	return p.envText
+	return p.envText, end + 1
 }
 
 // innerLine parses the first line of text as a record's inner line and

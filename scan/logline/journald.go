@@ -18,8 +18,9 @@ package logline
 // a PRIORITY or a trusted field ("_PID", "_SYSTEMD_UNIT": what a forwarder
 // that drops the address fields keeps).
 func (p *Parser) parseJournald(s []byte, rec *Record) (Kind, Shape) {
-	msg, prio, realtime := -1, -1, -1
-	var address, trusted bool
+	prio, realtime := -1, -1
+	var text []byte
+	var address, trusted, message bool
 	i, empty, ok := openAt(s, 0, '{')
 	for more := ok && !empty; more; {
 		var key []byte
@@ -27,9 +28,11 @@ func (p *Parser) parseJournald(s []byte, rec *Record) (Kind, Shape) {
 		if key, v, ok = memberAt(s, i); !ok {
 			break
 		}
+		end := -1 // the index after the value, when reading it gave it
 		switch string(key) {
 		case "MESSAGE":
-			msg = v
+			text, end = p.journalText(s, v)
+			message = true
 		case "PRIORITY":
 			prio = v
 		case "__REALTIME_TIMESTAMP":
@@ -39,15 +42,17 @@ func (p *Parser) parseJournald(s []byte, rec *Record) (Kind, Shape) {
 			trusted = true
 			address = address || len(key) > 1 && key[1] == '_'
 		}
-		if i, ok = p.skipJSONValue(s, v); !ok {
-			break
+		if end < 0 {
+			if end, ok = p.skipJSONValue(s, v); !ok {
+				break
+			}
 		}
-		i, more, ok = nextItem(s, i, '}')
+		i, more, ok = nextItem(s, end, '}')
 	}
-	if !ok || skipJSONSpace(s, i) != len(s) || !address && (msg < 0 || prio < 0 && !trusted) {
+	if !ok || skipJSONSpace(s, i) != len(s) || !address && (!message || prio < 0 && !trusted) {
 		return Malformed, ShapeNone
 	}
-	kind := p.innerLine(p.journalText(s, msg), rec)
+	kind := p.innerLine(text, rec)
 	if kind == NoLevel && prio >= 0 {
 		if n, ok := p.journalPriority(s, prio); ok {
 			rec.Level = syslogLevels[n]
@@ -82,35 +87,37 @@ func (p *Parser) journalValue(s []byte, v int) int {
 }
 
 // journalText returns MESSAGE's value at s[v], or nil when it has none
-// (absent, null, or not a string or array of bytes).
-func (p *Parser) journalText(s []byte, v int) []byte {
-	if v < 0 {
-		return nil
+// (null, or not a string or array of bytes), and the index after a string
+// read (else -1: the caller skips the value).
+func (p *Parser) journalText(s []byte, v int) ([]byte, int) {
+	if w := p.journalValue(s, v); w < len(s) && s[w] == '"' {
+		text, end := p.innerString(s, w)
+		if w != v {
+			end = -1 // inside an array of values
+		}
+		return text, end
 	}
 	v = p.journalValue(s, v)
-	if s[v] == '"' {
-		return p.innerString(s, v)
-	}
-	if s[v] != '[' {
-		return nil
+	if v >= len(s) || s[v] != '[' {
+		return nil, -1
 	}
 	p.envText = p.envText[:0]
 	i, empty, ok := openAt(s, v, '[')
 	for more := ok && !empty; more; {
 		end, ok := p.skipJSONValue(s, i)
 		if !ok {
-			return nil
+			return nil, -1
 		}
 		b, ok := digits(s[i:end])
 		if !ok || b > 255 {
-			return nil
+			return nil, -1
 		}
 		p.envText = append(p.envText, byte(b))
 		if i, more, ok = nextItem(s, end, ']'); !ok {
-			return nil
+			return nil, -1
 		}
 	}
-	return stripANSI(p.envText)
+	return stripANSI(p.envText), -1
 }
 
 // journalPriority reads PRIORITY's value at s[v], a string "0".."7".
