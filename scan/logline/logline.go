@@ -190,6 +190,9 @@ type Parser struct {
 	// It keeps the capacity of the deepest nesting seen.
 	nest []byte
 
+	// last is the line Next last found not an Event (LastLine).
+	last []byte
+
 	// The forms beyond logfmt and JSON (any.go, framed.go).
 	forced      Form   // the Config's Form: every line is read as it
 	innerShape  Shape  // what the last framed line held

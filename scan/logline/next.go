@@ -139,6 +139,7 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 	kind := p.afterSlogUser(line, e, rec, found)
 	if kind != Event {
 		*rec = Record{} // as Parse leaves it
+		p.last = b[:end-1]
 	}
 	return end, kind
 }
@@ -153,8 +154,17 @@ func (p *Parser) nextSlow(b []byte, rec *Record) (int, Kind) {
 	if i < 0 {
 		return 0, Blank
 	}
-	return i + 1, p.Parse(b[:i], rec)
+	kind := p.Parse(b[:i], rec)
+	if kind != Event {
+		p.last = b[:i]
+	}
+	return i + 1, kind
 }
+
+// LastLine is the line, without its '\n', that Next last found not to be
+// an Event: so that a caller reads it again (ParseAny) without keeping
+// every line's bounds in its loop.
+func (p *Parser) LastLine() []byte { return p.last }
 
 // nextSlogTail reads what gen writes after the user, from b[i] (the SP
 // after the user's value), when it ends the line:
