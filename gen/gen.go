@@ -361,7 +361,7 @@ func WriteFile(ctx context.Context, path string, o Options, progress *atomic.Int
 			}
 		}
 	}()
-	if rep, err = Write(ctx, f, o, progress); err != nil {
+	if rep, err = abandonable(ctx, func() (Report, error) { return Write(ctx, f, o, progress) }); err != nil {
 		return Report{}, err
 	}
 	// CreateTemp makes the file private (0600); a log is for reading.
@@ -394,9 +394,31 @@ func writeDirect(ctx context.Context, path string, o Options, progress *atomic.I
 	if err != nil {
 		return Report{}, fmt.Errorf("gen: %w", err)
 	}
-	rep, err := generate(ctx, sink{stream: f}, o, progress)
+	rep, err := abandonable(ctx, func() (Report, error) { return generate(ctx, sink{stream: f}, o, progress) })
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("gen: %w", cerr)
 	}
 	return rep, err
+}
+
+// abandonable returns what write returns, or ctx's end as soon as it comes,
+// without waiting for a write held up in the kernel: a FIFO whose reader
+// stopped reading, a disk throttling dirty pages. The caller then closes
+// the file, which fails the abandoned write, and removes what it made.
+func abandonable(ctx context.Context, write func() (Report, error)) (Report, error) {
+	type result struct {
+		rep Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := write()
+		done <- result{rep, err}
+	}()
+	select {
+	case r := <-done:
+		return r.rep, r.err
+	case <-ctx.Done():
+		return Report{}, fmt.Errorf("gen: %w", context.Cause(ctx))
+	}
 }

@@ -362,7 +362,7 @@ func runReport(ctx context.Context, cfg Config, src settings, args []string, std
 	sections := snap.Sections
 	sections.TopUsers = top
 	res := out.New(snap.Result.Totals, snap.Result.Bytes, snap.Result.MalformedAt, sections)
-	if err := out.Write(ctx, output, res, stdout); err != nil {
+	if err := writeResults(ctx, output, res, stdout); err != nil {
 		return err
 	}
 	to := output

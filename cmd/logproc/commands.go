@@ -169,7 +169,7 @@ func genStage(ctx context.Context, s *genSettings, m *meter, stdout io.Writer, t
 	var rep gen.Report
 	var err error
 	if s.path == "-" {
-		rep, err = gen.WriteStream(ctx, stdout, s.opts, &done)
+		rep, err = interruptible(ctx, func() (gen.Report, error) { return gen.WriteStream(ctx, stdout, s.opts, &done) })
 	} else {
 		rep, err = gen.WriteFile(ctx, s.path, s.opts, &done)
 	}
@@ -180,7 +180,7 @@ func genStage(ctx context.Context, s *genSettings, m *meter, stdout io.Writer, t
 	}
 	want := out.New(rep.Totals, rep.Bytes, nil, out.AllSections())
 	if s.truth != "" {
-		if err := out.Write(ctx, s.truth, want, stdout); err != nil {
+		if err := writeResults(ctx, s.truth, want, stdout); err != nil {
 			return stageStats{}, err
 		}
 	}
@@ -266,7 +266,7 @@ func runScan(ctx context.Context, cfg Config, src settings, args []string, stdou
 	if err != nil {
 		return err
 	}
-	if err := out.Write(ctx, s.output, res, stdout); err != nil {
+	if err := writeResults(ctx, s.output, res, stdout); err != nil {
 		return err
 	}
 	if !f.quiet {

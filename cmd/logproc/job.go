@@ -69,7 +69,7 @@ func runJob(ctx context.Context, cfg Config, src settings, args []string, stdout
 	if err != nil {
 		return err
 	}
-	if err := out.Write(ctx, s.output, res, stdout); err != nil {
+	if err := writeResults(ctx, s.output, res, stdout); err != nil {
 		return err
 	}
 	say("  %s", scanStats.summary("counted", s.opts.Workers, "workers", s.output))

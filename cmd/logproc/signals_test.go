@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // startLogproc starts the binary in dir with only PATH in its environment.
@@ -184,5 +185,56 @@ func TestSignalScanReading(t *testing.T) {
 	wantInterrupted(t, cmd, stderr, syscall.SIGTERM, dir)
 	if _, err := os.Stat(filepath.Join(dir, "r.json")); err == nil {
 		t.Error("an interrupted scan wrote r.json")
+	}
+}
+
+// pipeFull reports whether the pipe read by r holds all it can: its writer
+// is then held up until someone reads.
+func pipeFull(r *os.File) bool {
+	const fGetPipeSz = 1032 // F_GETPIPE_SZ
+	size, _, errno := syscall.Syscall(syscall.SYS_FCNTL, r.Fd(), fGetPipeSz, 0)
+	if errno != 0 {
+		return false
+	}
+	var n int32
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, r.Fd(), syscall.TIOCINQ, uintptr(unsafe.Pointer(&n))); errno != 0 {
+		return false
+	}
+	return int(n) >= int(size)
+}
+
+// TestSignalStdoutBlocked: a signal stops a command whose standard output
+// is a pipe nobody reads: gen -o - (it waited for the reader to exit, then
+// died of SIGPIPE), and scan writing large results to -o -.
+func TestSignalStdoutBlocked(t *testing.T) {
+	dir := t.TempDir()
+	if r := logproc(t, dir, nil, "gen", "-n", "30000", "-users", "5000", "-o", "app.log", "-quiet"); r.code != 0 {
+		t.Fatalf("gen: exit %d: %s", r.code, r.stderr)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		sig  syscall.Signal
+	}{
+		{"gen -o -", []string{"gen", "-n", "20000000", "-o", "-"}, syscall.SIGTERM},
+		{"scan -o -", []string{"scan", "-o", "-", "app.log"}, syscall.SIGINT},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pr.Close()
+			cmd := exec.Command(binary, tt.args...)
+			cmd.Dir, cmd.Env, cmd.Stdout = dir, []string{"PATH=" + os.Getenv("PATH")}, pw
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			pw.Close()
+			waitUntil(t, "its standard output is full", func() bool { return pipeFull(pr) })
+			wantInterrupted(t, cmd, &stderr, tt.sig, dir)
+		})
 	}
 }
