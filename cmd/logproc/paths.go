@@ -30,8 +30,9 @@ func (a identity) same(b identity) bool {
 // checkPaths refuses, before any work, an output that is an input or
 // another output: the same file by device and inode, through symbolic
 // links, or the same path to be created. An output path may not be empty.
-// A character device (a terminal, /dev/null) may be used twice. "-" is
-// standard input among inputs and standard output among outputs.
+// A character device (a terminal, /dev/null) or a socket may be used
+// twice. "-" is standard input among inputs and standard output among
+// outputs.
 func checkPaths(inputs, outputs []use) error {
 	type entry struct {
 		use
@@ -67,8 +68,9 @@ func checkPaths(inputs, outputs []use) error {
 }
 
 // identify returns the identity of path. ok is false when it cannot be
-// confused with another: a character device, or an input that does not
-// exist (reading it fails later, with its own message).
+// confused with another: a character device, a socket (one connection is
+// both standard input and output under inetd or systemd), or an input
+// that does not exist (reading it fails later, with its own message).
 func identify(path string, output bool) (id identity, ok bool) {
 	var fi os.FileInfo
 	var err error
@@ -81,7 +83,7 @@ func identify(path string, output bool) (id identity, ok bool) {
 		fi, err = os.Stat(path)
 	}
 	if err == nil {
-		if fi.Mode()&os.ModeCharDevice != 0 {
+		if fi.Mode()&(os.ModeCharDevice|os.ModeSocket) != 0 {
 			return identity{}, false
 		}
 		return identity{fi: fi}, true
