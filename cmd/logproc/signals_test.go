@@ -203,6 +203,14 @@ func pipeFull(r *os.File) bool {
 	return int(n) >= int(size)
 }
 
+// pipeEmpty reports whether the pipe written by w holds nothing: its
+// reader has read all there was.
+func pipeEmpty(w *os.File) bool {
+	var n int32
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, w.Fd(), syscall.TIOCINQ, uintptr(unsafe.Pointer(&n)))
+	return errno == 0 && n == 0
+}
+
 // TestSignalStdoutBlocked: a signal stops a command whose standard output
 // is a pipe nobody reads: gen -o - (it waited for the reader to exit, then
 // died of SIGPIPE), and scan writing large results to -o -.
