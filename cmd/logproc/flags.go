@@ -96,25 +96,26 @@ func (d decimal[T]) String() string {
 }
 
 func (d decimal[T]) Set(s string) error {
-	var v T
-	switch p := any(&v).(type) {
+	switch p := any(d.p).(type) {
 	case *uint64:
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			return errors.New("want a decimal whole number from 0 to " + strconv.FormatUint(1<<64-1, 10))
 		}
 		*p = n
-	default:
-		n, err := strconv.ParseInt(s, 10, strconv.IntSize)
-		if _, is64 := p.(*int64); is64 {
-			n, err = strconv.ParseInt(s, 10, 64)
-		}
+	case *int64:
+		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			return errors.New("want a decimal whole number")
 		}
-		v = T(n)
+		*p = n
+	case *int:
+		n, err := strconv.ParseInt(s, 10, strconv.IntSize)
+		if err != nil {
+			return errors.New("want a decimal whole number")
+		}
+		*p = int(n)
 	}
-	*d.p = v
 	return nil
 }
 
