@@ -90,8 +90,8 @@ func loadConfig() (Config, settings) {
 	cfg := Config{GenWorkers: runtime.NumCPU(), ScanWorkers: runtime.NumCPU()}
 	if err := decimalEnv(reflect.TypeOf(cfg), st); err != nil {
 		st.err = cmp.Or(st.err, err)
-		return cfg, st
 	}
+	// On, even after an error: -h shows the defaults of what could be read.
 	if err := cleanenv.ReadEnv(&cfg); err != nil {
 		st.err = cmp.Or(st.err, explainEnvError(&cfg, err, st))
 	}
