@@ -342,11 +342,7 @@ func WriteFile(ctx context.Context, path string, o Options, progress *atomic.Int
 		return writeDirect(ctx, path, o, progress)
 	}
 	dir := filepath.Dir(dest.Path)
-	need, err := SizeBound(o)
-	if err != nil {
-		return Report{}, err
-	}
-	if err := checkSpace(dir, need, freeSpace); err != nil {
+	if err := checkSpace(dir, o, freeSpace); err != nil {
 		return Report{}, fmt.Errorf("gen: %s: %w", path, err)
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(dest.Path)+".tmp-*")

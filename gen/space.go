@@ -39,12 +39,18 @@ func SizeBound(o Options) (int64, error) {
 	return int64(perLine*1.05*float64(o.Records)) + lineCap, nil
 }
 
-// checkSpace fails when need bytes are more than free says dir's file
-// system has. When free cannot tell, it lets the write find out.
-func checkSpace(dir string, need int64, free func(dir string) (int64, error)) error {
+// checkSpace fails when the log of o would not fit in the free space of
+// dir's file system, as free reports it. When free cannot tell, it lets the
+// write find out. No line is longer than lineCap, so most logs need no
+// closer look; the others render SizeBound's samples.
+func checkSpace(dir string, o Options, free func(dir string) (int64, error)) error {
 	avail, err := free(dir)
-	if err != nil || need <= avail {
+	if err != nil || o.Records <= avail/lineCap {
 		return nil
+	}
+	need, err := SizeBound(o)
+	if err != nil || need <= avail {
+		return err
 	}
 	return fmt.Errorf("the log needs up to %s bytes and the file system of %s has %s free",
 		thousands(need), dir, thousands(avail))

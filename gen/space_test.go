@@ -3,6 +3,7 @@ package gen
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -39,15 +40,22 @@ func TestCheckSpace(t *testing.T) {
 	free := func(n int64) func(string) (int64, error) {
 		return func(string) (int64, error) { return n, nil }
 	}
-	if err := checkSpace("/d", 1000, free(1000)); err != nil {
-		t.Errorf("exactly enough room: %v", err)
+	o := Options{Records: 100000, Users: 100, Workers: 1}
+	bound, err := SizeBound(o)
+	if err != nil {
+		t.Fatal(err)
 	}
-	err := checkSpace("/d", 1234567, free(1000))
-	if err == nil || !strings.Contains(err.Error(), "1,234,567") || !strings.Contains(err.Error(), "/d has 1,000 free") {
-		t.Errorf("too little room: %v", err)
+	for _, avail := range []int64{bound, bound * 2, o.Records * lineCap} {
+		if err := checkSpace("/d", o, free(avail)); err != nil {
+			t.Errorf("%d bytes free for a bound of %d: %v", avail, bound, err)
+		}
+	}
+	err = checkSpace("/d", o, free(bound-1))
+	if want := fmt.Sprintf("needs up to %s bytes and the file system of /d has %s free", thousands(bound), thousands(bound-1)); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("one byte short: %v, want %q", err, want)
 	}
 	unknown := func(string) (int64, error) { return 0, errors.ErrUnsupported }
-	if err := checkSpace("/d", 1<<60, unknown); err != nil {
+	if err := checkSpace("/d", Options{Records: 1 << 60, Users: 1, Workers: 1}, unknown); err != nil {
 		t.Errorf("unknown free space refused the write: %v", err)
 	}
 }
