@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/logproc/logproc/agg"
+	"github.com/logproc/logproc/internal/files"
 )
 
 // Format is the line format of a log.
@@ -323,16 +324,28 @@ func writeStream(w io.Writer, p []byte) error {
 // WriteFile writes the log to a temporary file in path's directory and
 // renames it to path only on success, so path never holds a partial log.
 // On any error, cancellation included, the temporary file is removed and
-// path is left as it was. A path that is a device (/dev/null) is written
-// directly: renaming over it would replace the device.
+// path is left as it was. A symbolic link is followed: the temporary file
+// goes in its target's directory and replaces the target, not the link. A
+// FIFO, a device (/dev/null) or a path through /proc (/dev/stdout) is
+// written in place, as a stream: renaming over it would replace it. A log
+// that would not fit in the free space of its file system is refused before
+// anything is written.
 func WriteFile(ctx context.Context, path string, o Options, progress *atomic.Int64) (rep Report, err error) {
 	if err := o.Validate(); err != nil {
 		return Report{}, err
 	}
-	if fi, err := os.Stat(path); err == nil && fi.Mode()&os.ModeDevice != 0 {
-		return writeDevice(ctx, path, o, progress)
+	dest, err := files.Where(path)
+	if err != nil {
+		return Report{}, fmt.Errorf("gen: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if dest.Direct {
+		return writeDirect(ctx, path, o, progress)
+	}
+	dir := filepath.Dir(dest.Path)
+	if err := checkSpace(dir, o, freeSpace); err != nil {
+		return Report{}, fmt.Errorf("gen: %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(dest.Path)+".tmp-*")
 	if err != nil {
 		return Report{}, fmt.Errorf("gen: %w", err)
 	}
@@ -344,7 +357,7 @@ func WriteFile(ctx context.Context, path string, o Options, progress *atomic.Int
 			}
 		}
 	}()
-	if rep, err = Write(ctx, f, o, progress); err != nil {
+	if rep, err = abandonable(ctx, func() (Report, error) { return Write(ctx, f, o, progress) }); err != nil {
 		return Report{}, err
 	}
 	// CreateTemp makes the file private (0600); a log is for reading.
@@ -359,22 +372,49 @@ func WriteFile(ctx context.Context, path string, o Options, progress *atomic.Int
 	if err = f.Close(); err != nil {
 		return Report{}, fmt.Errorf("gen: %w", err)
 	}
-	if err = os.Rename(f.Name(), path); err != nil {
+	// The last moment to stop: once renamed, the log is whole and stays.
+	if err = ctx.Err(); err != nil {
+		return Report{}, fmt.Errorf("gen: %s: %w", path, err)
+	}
+	if err = os.Rename(f.Name(), dest.Path); err != nil {
 		return Report{}, fmt.Errorf("gen: %w", err)
 	}
 	return rep, nil
 }
 
-// writeDevice writes the log straight into a device such as /dev/null,
-// which measures the generator without the file system.
-func writeDevice(ctx context.Context, path string, o Options, progress *atomic.Int64) (Report, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+// writeDirect streams the log into a FIFO, a device such as /dev/null
+// (which measures the generator without the file system) or /dev/stdout.
+// Opening a FIFO waits for a reader, or for ctx to end.
+func writeDirect(ctx context.Context, path string, o Options, progress *atomic.Int64) (Report, error) {
+	f, err := files.OpenDirect(ctx, path)
 	if err != nil {
 		return Report{}, fmt.Errorf("gen: %w", err)
 	}
-	rep, err := generate(ctx, sink{at: f}, o, progress)
+	rep, err := abandonable(ctx, func() (Report, error) { return generate(ctx, sink{stream: f}, o, progress) })
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("gen: %w", cerr)
 	}
 	return rep, err
+}
+
+// abandonable returns what write returns, or ctx's end as soon as it comes,
+// without waiting for a write held up in the kernel: a FIFO whose reader
+// stopped reading, a disk throttling dirty pages. The caller then closes
+// the file, which fails the abandoned write, and removes what it made.
+func abandonable(ctx context.Context, write func() (Report, error)) (Report, error) {
+	type result struct {
+		rep Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := write()
+		done <- result{rep, err}
+	}()
+	select {
+	case r := <-done:
+		return r.rep, r.err
+	case <-ctx.Done():
+		return Report{}, fmt.Errorf("gen: %w", context.Cause(ctx))
+	}
 }

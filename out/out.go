@@ -9,6 +9,7 @@ package out
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -22,6 +23,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/logproc/logproc/agg"
+	"github.com/logproc/logproc/internal/files"
 	"github.com/logproc/logproc/scan"
 )
 
@@ -274,28 +276,38 @@ func Marshal(r Result) ([]byte, error) {
 // Write writes the result to path, or to stdout when path is "-". A file
 // is written whole or not at all: the JSON goes to a temporary file in the
 // same directory, is synced, and is renamed over path only then, so an
-// interrupted run never leaves a truncated results file.
-func Write(path string, r Result, stdout io.Writer) error {
+// interrupted run never leaves a truncated results file. Once ctx ends,
+// nothing is renamed into place.
+func Write(ctx context.Context, path string, r Result, stdout io.Writer) error {
 	b, err := Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encode results: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if path == "-" {
 		_, err := stdout.Write(b)
 		return err
 	}
-	return WriteFileAtomic(path, b)
+	return WriteFileAtomic(ctx, path, b)
 }
 
 // WriteFileAtomic writes data to path through a synced temporary file and a
-// rename, so that path holds either its old content or all of data. A path
-// that is a device or a pipe (/dev/null, /dev/stdout, a FIFO) is written
-// directly: renaming over it would replace the device with a file.
-func WriteFileAtomic(path string, data []byte) (err error) {
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
-		return writeSpecial(path, data)
+// rename, so that path holds either its old content or all of data. A
+// symbolic link is followed: its target is replaced, not the link. A FIFO,
+// a device or a path through /proc (/dev/null, /dev/stdout) is written in
+// place: renaming over it would replace the device with a file. When ctx
+// ends first, nothing is renamed and the temporary file is removed.
+func WriteFileAtomic(ctx context.Context, path string, data []byte) (err error) {
+	dest, err := files.Where(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	dir, base := filepath.Split(path)
+	if dest.Direct {
+		return writeDirect(ctx, path, data)
+	}
+	dir, base := filepath.Split(dest.Path)
 	if dir == "" {
 		dir = "."
 	}
@@ -322,11 +334,14 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 	if err = f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(f.Name(), path)
+	if err = ctx.Err(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), dest.Path)
 }
 
-func writeSpecial(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+func writeDirect(ctx context.Context, path string, data []byte) error {
+	f, err := files.OpenDirect(ctx, path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

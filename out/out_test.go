@@ -2,7 +2,9 @@ package out
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -137,7 +139,7 @@ func TestWriteAtomic(t *testing.T) {
 	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(path, sample(), nil); err != nil {
+	if err := Write(context.Background(), path, sample(), nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(path)
@@ -162,7 +164,7 @@ func TestWriteFailsCleanly(t *testing.T) {
 	}
 	// The directory of the target is a regular file: creating the temp file
 	// fails (even as root), and the error names the target.
-	err := Write(filepath.Join(notDir, "results.json"), sample(), nil)
+	err := Write(context.Background(), filepath.Join(notDir, "results.json"), sample(), nil)
 	if err == nil || !strings.Contains(err.Error(), "results.json") {
 		t.Fatalf("Write under a file: err = %v, want an error naming results.json", err)
 	}
@@ -172,7 +174,7 @@ func TestWriteFailsCleanly(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(target, "keep"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(target, sample(), nil); err == nil {
+	if err := Write(context.Background(), target, sample(), nil); err == nil {
 		t.Fatal("Write over a non-empty directory succeeded")
 	}
 	entries, _ := os.ReadDir(dir)
@@ -187,7 +189,7 @@ func TestWriteFailsCleanly(t *testing.T) {
 
 func TestWriteStdout(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Write("-", sample(), &buf); err != nil {
+	if err := Write(context.Background(), "-", sample(), &buf); err != nil {
 		t.Fatal(err)
 	}
 	want, _ := Marshal(sample())
@@ -217,11 +219,63 @@ func TestWriteToDevice(t *testing.T) {
 	if err != nil || before.Mode().IsRegular() {
 		t.Skipf("%s is not a device here", os.DevNull)
 	}
-	if err := Write(os.DevNull, sample(), nil); err != nil {
+	if err := Write(context.Background(), os.DevNull, sample(), nil); err != nil {
 		t.Fatal(err)
 	}
 	after, err := os.Stat(os.DevNull)
 	if err != nil || after.Mode() != before.Mode() {
 		t.Fatalf("%s changed from %v to %v", os.DevNull, before.Mode(), after.Mode())
+	}
+}
+
+// TestWriteThroughSymlink: the link stays a link and its target gets the
+// results.
+func TestWriteThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target.json")
+	if err := os.WriteFile(target, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink("target.json", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(context.Background(), link, sample(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("link.json is no longer a link: %v, %v", fi.Mode(), err)
+	}
+	got, _ := os.ReadFile(target)
+	want, _ := Marshal(sample())
+	if !bytes.Equal(got, want) {
+		t.Fatalf("target holds %q, want the results", got)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Fatalf("directory holds %d entries, want link.json and target.json", len(entries))
+	}
+}
+
+// TestWriteCancelled: once ctx ends, the old file stays and no temporary
+// file is left.
+func TestWriteCancelled(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "results.json")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Write(ctx, path, sample(), nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Write with an ended context: %v, want context.Canceled", err)
+	}
+	if err := WriteFileAtomic(ctx, path, []byte("new")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("WriteFileAtomic with an ended context: %v, want context.Canceled", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "old" {
+		t.Fatalf("results.json holds %q, want the old content", got)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("directory holds %d entries, want only results.json", len(entries))
 	}
 }

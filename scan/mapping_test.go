@@ -69,7 +69,7 @@ func TestInPlaceEqualsWindows(t *testing.T) {
 	if err := os.WriteFile(path, append(data, odd...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in, err := open(path, nil, false)
+	in, err := open(context.Background(), path, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,7 @@ import (
 	"golang.org/x/exp/mmap"
 
 	"github.com/logproc/logproc/agg"
+	"github.com/logproc/logproc/internal/files"
 	"github.com/logproc/logproc/scan/logline"
 )
 
@@ -147,7 +148,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	var size int64
 	pieces := 0 // what there is to share among workers
 	for _, path := range paths {
-		in, err := open(path, o.Stdin, o.NoMmap)
+		in, err := open(ctx, path, o.Stdin, o.NoMmap)
 		if err != nil {
 			return Result{}, err
 		}
@@ -297,14 +298,14 @@ type rangeTally struct {
 // open maps a regular file and prepares anything else to be streamed: "-"
 // (stdin), a pipe or other non-regular file, a file ending in .gz, which is
 // decompressed on the way, and any file when noMmap is set.
-func open(path string, stdin io.Reader, noMmap bool) (*input, error) {
+func open(ctx context.Context, path string, stdin io.Reader, noMmap bool) (*input, error) {
 	if path == "-" {
 		if stdin == nil {
 			stdin = os.Stdin
 		}
 		return &input{path: "stdin", stream: stdin}, nil
 	}
-	f, err := os.Open(path)
+	f, err := files.Open(ctx, path, os.O_RDONLY, 0) // a FIFO waits for a writer, or for ctx
 	if err != nil {
 		return nil, err
 	}

@@ -112,6 +112,18 @@ func (s *busSettings) check(f *commandFlags) error {
 	return nil
 }
 
+// inputs are the credential files the connection reads, which a profile
+// must not overwrite.
+func (s *busSettings) inputs() []use {
+	var uses []use
+	for _, p := range []string{s.opts.Creds, s.opts.TLSCA, s.opts.TLSCert, s.opts.TLSKey} {
+		if p != "" {
+			uses = append(uses, use{path: p})
+		}
+	}
+	return uses
+}
+
 // connect connects, with a hint when there is no server to connect to.
 func (s *busSettings) connect(ctx context.Context) (*bus.Bus, error) {
 	b, err := bus.Connect(ctx, s.opts)
@@ -121,12 +133,12 @@ func (s *busSettings) connect(ctx context.Context) (*bus.Bus, error) {
 	return b, err
 }
 
-func runPublish(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("publish", publishUsage)
+func runPublish(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("publish", publishUsage, src)
 	s := addBusFlags(f, cfg)
 	var o bus.PublishOptions
 	f.Int64Var(&o.BatchSize, "batch-size", bus.DefaultBatchSize, "`bytes` a batch aims at; lines are never cut")
-	if err := f.parse(args, stdout); err != nil {
+	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
 	}
 	if err := s.check(f); err != nil {
@@ -135,8 +147,11 @@ func runPublish(ctx context.Context, cfg Config, args []string, stdout, stderr i
 	if o.BatchSize < 1 {
 		return usagef("-batch-size=%d: must be at least 1", o.BatchSize)
 	}
-	paths, err := inputPaths(f.Args(), cfg.LogPath)
+	paths, err := inputPaths(f.Args(), cfg.LogPath, src.name("LOG_PATH"))
 	if err != nil {
+		return err
+	}
+	if err := f.checkPaths(append(inputs(paths), s.inputs()...)); err != nil {
 		return err
 	}
 	stopProfiles, err := f.startProfiles()
@@ -165,8 +180,8 @@ func runPublish(ctx context.Context, cfg Config, args []string, stdout, stderr i
 	return stopProfiles()
 }
 
-func runConsume(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("consume", consumeUsage)
+func runConsume(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("consume", consumeUsage, src)
 	s := addBusFlags(f, cfg)
 	o := bus.ConsumeOptions{Workers: cfg.ScanWorkers}
 	f.IntVar(&o.Workers, "workers", o.Workers, "batches counted at once (env CONCURRENT_LOG_READER_TASK)")
@@ -175,7 +190,7 @@ func runConsume(ctx context.Context, cfg Config, args []string, stdout, stderr i
 	f.DurationVar(&o.AckWait, "ack-wait", bus.DefaultAckWait, "`duration` a batch may stay with a consumer that died before another gets it")
 	embedded := f.Bool("embedded", false, "also run a single-node NATS server here, on the -server URL's port, storing in -store")
 	store := f.String("store", cfg.NatsStore, "`dir`ectory where the embedded server stores streams (env LOGPROC_NATS_STORE)")
-	if err := f.parse(args, stdout); err != nil {
+	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
 	}
 	if f.NArg() > 0 {
@@ -199,6 +214,9 @@ func runConsume(ctx context.Context, cfg Config, args []string, stdout, stderr i
 	}
 	if o.AckWait < time.Second {
 		return usagef("-ack-wait=%s: must be at least 1s", o.AckWait)
+	}
+	if err := f.checkPaths(s.inputs()); err != nil {
+		return err
 	}
 	stopProfiles, err := f.startProfiles()
 	if err != nil {
@@ -261,11 +279,11 @@ func startEmbedded(f *commandFlags, s *busSettings, store string, stderr io.Writ
 	return srv, nil
 }
 
-func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("serve", serveUsage)
+func runServe(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("serve", serveUsage, src)
 	s := addBusFlags(f, cfg)
 	store := f.String("store", cfg.NatsStore, "`dir`ectory where the server stores streams (env LOGPROC_NATS_STORE)")
-	if err := f.parse(args, stdout); err != nil {
+	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
 	}
 	if f.NArg() > 0 {
@@ -283,15 +301,15 @@ func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	return ctx.Err()
 }
 
-func runReport(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("report", reportUsage)
+func runReport(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("report", reportUsage, src)
 	s := addBusFlags(f, cfg)
-	output := cfg.LogPath + ".json"
+	output := resultsPath(cfg.LogPath)
 	f.StringVar(&output, "o", output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
 	wait := f.Duration("wait", 0, "first wait up to this `duration` for every published batch to be counted")
 	var top int
 	addTopFlag(f, &top)
-	if err := f.parse(args, stdout); err != nil {
+	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
 	}
 	if f.NArg() > 0 {
@@ -303,6 +321,9 @@ func runReport(ctx context.Context, cfg Config, args []string, stdout, stderr io
 	if err := s.check(f); err != nil {
 		return err
 	}
+	if output == "" && !f.set["o"] {
+		return noResultsPath(f)
+	}
 	if output != "-" {
 		if err := checkWritableDir(f.source("o", "LOG_PATH"), output); err != nil {
 			return usageError{err}
@@ -310,6 +331,9 @@ func runReport(ctx context.Context, cfg Config, args []string, stdout, stderr io
 	}
 	if *wait < 0 {
 		return usagef("-wait=%s: must not be negative", *wait)
+	}
+	if err := f.checkPaths(s.inputs(), use{f.source("o", "LOG_PATH"), output}); err != nil {
+		return err
 	}
 	stopProfiles, err := f.startProfiles()
 	if err != nil {
@@ -338,7 +362,7 @@ func runReport(ctx context.Context, cfg Config, args []string, stdout, stderr io
 	sections := snap.Sections
 	sections.TopUsers = top
 	res := out.New(snap.Result.Totals, snap.Result.Bytes, snap.Result.MalformedAt, sections)
-	if err := out.Write(output, res, stdout); err != nil {
+	if err := writeResults(ctx, output, res, stdout); err != nil {
 		return err
 	}
 	to := output

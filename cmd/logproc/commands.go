@@ -99,19 +99,31 @@ func (s *genSettings) check(f *commandFlags, workersFlag string) error {
 	return nil
 }
 
-func runGen(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("gen", genUsage)
+// outputs are the files gen writes.
+func (s *genSettings) outputs(f *commandFlags) []use {
+	uses := []use{{f.source("o", "LOG_PATH"), s.path}}
+	if s.truth != "" {
+		uses = append(uses, use{"-truth", s.truth})
+	}
+	return uses
+}
+
+func runGen(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("gen", genUsage, src)
 	s := addGenFlags(f, cfg)
 	f.IntVar(&s.opts.Workers, "workers", cfg.GenWorkers, "goroutines that generate (env CONCURRENT_LOG_TASK)")
 	f.StringVar(&s.path, "o", s.path, "the log `file` to write, - for stdout (env LOG_PATH)")
 	f.StringVar(&s.truth, "truth", "", "also write what was generated, in the results schema, to `file` (- for stdout)")
-	if err := f.parse(args, stdout); err != nil {
+	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
 	}
 	if f.NArg() > 0 {
 		return usagef("gen takes no arguments, got %q (see 'logproc gen -h')", f.Arg(0))
 	}
 	if err := s.check(f, "workers"); err != nil {
+		return err
+	}
+	if err := f.checkPaths(nil, s.outputs(f)...); err != nil {
 		return err
 	}
 	stopProfiles, err := f.startProfiles()
@@ -157,7 +169,7 @@ func genStage(ctx context.Context, s *genSettings, m *meter, stdout io.Writer, t
 	var rep gen.Report
 	var err error
 	if s.path == "-" {
-		rep, err = gen.WriteStream(ctx, stdout, s.opts, &done)
+		rep, err = interruptible(ctx, func() (gen.Report, error) { return gen.WriteStream(ctx, stdout, s.opts, &done) })
 	} else {
 		rep, err = gen.WriteFile(ctx, s.path, s.opts, &done)
 	}
@@ -175,7 +187,7 @@ func genStage(ctx context.Context, s *genSettings, m *meter, stdout io.Writer, t
 		want.Formats = map[string]map[string]int64{name: {s.opts.Format.String(): rep.Lines}}
 	}
 	if s.truth != "" {
-		if err := out.Write(s.truth, want, stdout); err != nil {
+		if err := writeResults(ctx, s.truth, want, stdout); err != nil {
 			return stageStats{}, err
 		}
 	}
@@ -193,14 +205,30 @@ type scanSettings struct {
 }
 
 func addScanFlags(f *commandFlags, cfg Config) *scanSettings {
-	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: cfg.LogPath + ".json", sections: out.AllSections()}
+	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: resultsPath(cfg.LogPath), sections: out.AllSections()}
 	f.StringVar(&s.output, "o", s.output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
 	return s
+}
+
+func noResultsPath(f *commandFlags) error {
+	return usagef("%s is empty, so the results have no default file: give -o FILE", f.source("o", "LOG_PATH"))
+}
+
+// resultsPath is where the results of the log at path go by default: no
+// file when path is empty, for checkPaths to refuse, rather than ".json".
+func resultsPath(path string) string {
+	if path == "" {
+		return ""
+	}
+	return path + ".json"
 }
 
 func (s *scanSettings) check(f *commandFlags, workersFlag string) error {
 	if err := atLeastOne(f.source(workersFlag, "CONCURRENT_LOG_READER_TASK"), s.opts.Workers); err != nil {
 		return usageError{err}
+	}
+	if s.output == "" && !f.set["o"] {
+		return noResultsPath(f)
 	}
 	if s.output != "-" {
 		if err := checkWritableDir(f.source("o", "LOG_PATH"), s.output); err != nil {
@@ -210,14 +238,14 @@ func (s *scanSettings) check(f *commandFlags, workersFlag string) error {
 	return nil
 }
 
-func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("scan", scanUsage)
+func runScan(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("scan", scanUsage, src)
 	s := addScanFlags(f, cfg)
 	f.IntVar(&s.opts.Workers, "workers", cfg.ScanWorkers, "workers that parse (env CONCURRENT_LOG_READER_TASK)")
 	metrics := addMetricFlags(f, cfg)
 	addTopFlag(f, &s.sections.TopUsers)
 	f.BoolVar(&s.opts.NoMmap, "no-mmap", false, "read files instead of mapping them (for mounts where mapping fails)")
-	if err := f.parse(args, stdout); err != nil {
+	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
 	}
 	if err := s.check(f, "workers"); err != nil {
@@ -229,8 +257,11 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if err := checkTop(s.sections.TopUsers); err != nil {
 		return err
 	}
-	paths, err := inputPaths(f.Args(), cfg.LogPath)
+	paths, err := inputPaths(f.Args(), cfg.LogPath, src.name("LOG_PATH"))
 	if err != nil {
+		return err
+	}
+	if err := f.checkPaths(inputs(paths), use{f.source("o", "LOG_PATH"), s.output}); err != nil {
 		return err
 	}
 	stopProfiles, err := f.startProfiles()
@@ -242,7 +273,7 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	if err := out.Write(s.output, res, stdout); err != nil {
+	if err := writeResults(ctx, s.output, res, stdout); err != nil {
 		return err
 	}
 	if !f.quiet {
@@ -286,17 +317,23 @@ func malformedNote(r out.Result) string {
 	return s
 }
 
-// inputPaths returns the files a command reads: args, or def when there
-// are none. It expands the arguments that hold a glob pattern and name no
+// inputPaths returns the files a command reads: args, or def, named by
+// defName, when there are none. An empty name is refused. It expands the arguments that hold a glob pattern and name no
 // file as they are, so that 'logs/*.log' works when the shell did not
 // expand it (quoted, or from a script). A pattern that matches nothing is an
 // error, like a missing file.
-func inputPaths(args []string, def string) ([]string, error) {
+func inputPaths(args []string, def, defName string) ([]string, error) {
 	if len(args) == 0 {
+		if def == "" {
+			return nil, usagef("%s is empty and no FILE is given: want a log file to read", defName)
+		}
 		return []string{def}, nil
 	}
 	var paths []string
 	for _, a := range args {
+		if a == "" {
+			return nil, usagef("an empty FILE argument: want a log file to read")
+		}
 		if !strings.ContainsAny(a, "*?[") {
 			paths = append(paths, a)
 			continue

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 
 	"github.com/ilyakaznacheev/cleanenv"
@@ -49,20 +53,118 @@ type Config struct {
 // already set in the environment wins over it.
 const envFile = ".env"
 
+// envFileName is how messages name envFile.
+const envFileName = "./" + envFile
+
+// settings is what loadConfig learned besides the Config.
+type settings struct {
+	// fromFile lists the variables envFile supplied, those the environment
+	// did not set, sorted.
+	fromFile []string
+	// err is the first error reading envFile or a variable. It is returned
+	// once the command's flags are parsed, so that -h still prints help.
+	err error
+}
+
+// name names a variable in messages, with envFile when the value came from
+// there: the user may never have set it in the environment.
+func (s settings) name(env string) string {
+	for _, k := range s.fromFile {
+		if k == env {
+			return env + " from " + envFileName
+		}
+	}
+	return env
+}
+
 // loadConfig reads .env (if any) and the environment into a Config.
-func loadConfig() (Config, error) {
-	// cleanenv can read .env itself, but it sets every variable it finds
-	// there, overriding the environment; godotenv.Load keeps what is set.
-	if err := godotenv.Load(envFile); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return Config{}, fmt.Errorf("%s: %w", envFile, err)
+func loadConfig() (Config, settings) {
+	var st settings
+	fromFile, err := loadEnvFile(envFile)
+	st.fromFile = fromFile
+	if err != nil {
+		st.err = fmt.Errorf("%s: %w", envFileName, unwrapPath(err))
 	}
 	// Fields without env-default keep these values when their variable is
 	// unset; cleanenv leaves a non-zero field alone.
 	cfg := Config{GenWorkers: runtime.NumCPU(), ScanWorkers: runtime.NumCPU()}
-	if err := cleanenv.ReadEnv(&cfg); err != nil {
-		return Config{}, explainEnvError(&cfg, err)
+	if err := decimalEnv(reflect.TypeOf(cfg), st); err != nil {
+		st.err = cmp.Or(st.err, err)
 	}
-	return cfg, nil
+	// On, even after an error: -h shows the defaults of what could be read.
+	if err := cleanenv.ReadEnv(&cfg); err != nil {
+		st.err = cmp.Or(st.err, explainEnvError(&cfg, err, st))
+	}
+	return cfg, st
+}
+
+// loadEnvFile sets the variables of path that the environment does not
+// set, and returns their names. cleanenv can read .env itself, but it sets
+// every variable it finds there, overriding the environment. A missing
+// file is no error.
+func loadEnvFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	vars, err := godotenv.UnmarshalBytes(data)
+	if err != nil {
+		return nil, err
+	}
+	var set []string
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		if _, inEnv := os.LookupEnv(k); inEnv {
+			continue
+		}
+		if err := os.Setenv(k, vars[k]); err != nil {
+			return set, err
+		}
+		set = append(set, k)
+	}
+	return set, nil
+}
+
+// decimalEnv checks that every whole-number variable of Config that is set
+// is written in decimal, and rewrites it without leading zeros: cleanenv
+// reads 010 as octal 8 and takes 0x10 and 1_000, which nobody means in a
+// setting.
+func decimalEnv(t reflect.Type, st settings) error {
+	for i := range t.NumField() {
+		name := t.Field(i).Tag.Get("env")
+		v, set := os.LookupEnv(name)
+		if name == "" || !set {
+			continue
+		}
+		var canonical string
+		switch t.Field(i).Type.Kind() {
+		case reflect.Int, reflect.Int64:
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return fmt.Errorf("%s=%q: want a decimal whole number", st.name(name), v)
+			}
+			canonical = strconv.FormatInt(n, 10)
+		case reflect.Uint64:
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return fmt.Errorf("%s=%q: want a decimal whole number from 0 to %d", st.name(name), v, uint64(1<<64-1))
+			}
+			canonical = strconv.FormatUint(n, 10)
+		default:
+			continue
+		}
+		if err := os.Setenv(name, canonical); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var envErrorName = regexp.MustCompile(`env (\w+):`)
@@ -70,7 +172,7 @@ var envErrorName = regexp.MustCompile(`env (\w+):`)
 // explainEnvError turns cleanenv's "parsing field Records env
 // AMOUNT_LOG_RECORDS: strconv.ParseInt: …" into a line that names the
 // variable, its value and what was wanted.
-func explainEnvError(cfg *Config, err error) error {
+func explainEnvError(cfg *Config, err error, st settings) error {
 	m := envErrorName.FindStringSubmatch(err.Error())
 	if m == nil {
 		return err
@@ -89,7 +191,7 @@ func explainEnvError(cfg *Config, err error) error {
 			want = "a whole number from 0 to " + strconv.FormatUint(1<<64-1, 10)
 		}
 	}
-	return fmt.Errorf("%s=%q: want %s", name, os.Getenv(name), want)
+	return fmt.Errorf("%s=%q: want %s", st.name(name), os.Getenv(name), want)
 }
 
 // atLeastOne checks a count. name is the variable or flag the value came

@@ -14,8 +14,8 @@ import (
 // runJob is the seed project's whole job: generate, scan, write results.
 // It also checks the results against what the generator knows it wrote, so
 // every run is a test of the scanner too.
-func runJob(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("run", runUsage)
+func runJob(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("run", runUsage, src)
 	g := addGenFlags(f, cfg)
 	f.IntVar(&g.opts.Workers, "gen-workers", cfg.GenWorkers, "goroutines that generate (env CONCURRENT_LOG_TASK)")
 	f.StringVar(&g.path, "log", g.path, "the log `file` to write and scan (env LOG_PATH)")
@@ -23,14 +23,14 @@ func runJob(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 	// The generator writes slog's keys, and knows every metric's truth.
 	s.opts.Parse = logline.Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time"}
 	f.IntVar(&s.opts.Workers, "workers", cfg.ScanWorkers, "workers that parse (env CONCURRENT_LOG_READER_TASK)")
-	if err := f.parse(args, stdout); err != nil {
+	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
 	}
 	if f.NArg() > 0 {
 		return usagef("run takes no arguments, got %q (see 'logproc run -h')", f.Arg(0))
 	}
 	if !f.set["o"] && f.set["log"] {
-		s.output = g.path + ".json"
+		s.output = resultsPath(g.path)
 	}
 	if g.path == "-" {
 		return usagef("%s=-: run scans the log it writes, so it needs a file ('logproc gen -o -' writes to stdout)",
@@ -40,6 +40,9 @@ func runJob(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 		return err
 	}
 	if err := s.check(f, "workers"); err != nil {
+		return err
+	}
+	if err := f.checkPaths(nil, use{f.source("log", "LOG_PATH"), g.path}, use{f.source("o", "LOG_PATH"), s.output}); err != nil {
 		return err
 	}
 	stopProfiles, err := f.startProfiles()
@@ -66,7 +69,7 @@ func runJob(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	if err := out.Write(s.output, res, stdout); err != nil {
+	if err := writeResults(ctx, s.output, res, stdout); err != nil {
 		return err
 	}
 	say("  %s", scanStats.summary("counted", s.opts.Workers, "workers", s.output))

@@ -31,7 +31,9 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP too: a closed terminal would otherwise kill a gen midway and
+	// leave its temporary file behind.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := exitCode(ctx, run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr)
 	stop()
 	os.Exit(code)
@@ -47,16 +49,17 @@ func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
-// exitCode reports err on stderr, in one line, and picks the exit code.
+// exitCode reports err on stderr, in one line, and picks the exit code. A
+// signal makes it 130 even when the command finished regardless.
 func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	switch {
-	case err == nil:
-		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case ctx.Err() != nil:
 		fmt.Fprintln(stderr, "logproc: interrupted; nothing half-written is left behind")
 		return exitInterrupted
+	case err == nil:
+		return exitOK
 	}
 	fmt.Fprintf(stderr, "logproc: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 	var ue usageError
@@ -101,24 +104,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, mainUsage)
 		return usagef("unknown command %q", cmd)
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return usageError{err}
-	}
+	// An error in the settings is returned once the flags are parsed, so
+	// that -h works whatever the environment holds.
+	cfg, src := loadConfig()
 	switch cmd {
 	case "gen":
-		return runGen(ctx, cfg, args, stdout, stderr)
+		return runGen(ctx, cfg, src, args, stdout, stderr)
 	case "scan":
-		return runScan(ctx, cfg, args, stdout, stderr)
+		return runScan(ctx, cfg, src, args, stdout, stderr)
 	case "publish":
-		return runPublish(ctx, cfg, args, stdout, stderr)
+		return runPublish(ctx, cfg, src, args, stdout, stderr)
 	case "consume":
-		return runConsume(ctx, cfg, args, stdout, stderr)
+		return runConsume(ctx, cfg, src, args, stdout, stderr)
 	case "report":
-		return runReport(ctx, cfg, args, stdout, stderr)
+		return runReport(ctx, cfg, src, args, stdout, stderr)
 	case "serve":
-		return runServe(ctx, cfg, args, stdout, stderr)
+		return runServe(ctx, cfg, src, args, stdout, stderr)
 	default:
-		return runJob(ctx, cfg, args, stdout, stderr)
+		return runJob(ctx, cfg, src, args, stdout, stderr)
 	}
 }

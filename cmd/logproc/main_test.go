@@ -396,16 +396,11 @@ func TestInterrupt(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait until the generator has started writing.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		entries, _ := os.ReadDir(dir)
-		if len(entries) > 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond)
+	waitUntil(t, "the generator has started writing", func() bool {
+		tmp, _ := filepath.Glob(filepath.Join(dir, ".big.log.tmp-*"))
+		fi, err := os.Stat(strings.Join(tmp, ""))
+		return len(tmp) == 1 && err == nil && fi.Size() > 0
+	})
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -481,16 +476,18 @@ func TestInterruptScanStdin(t *testing.T) {
 	cmd := exec.Command(binary, "scan", "-o", "r.json", "-")
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	stdin, err := cmd.StdinPipe()
+	pr, stdin, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stdin.Close()
+	cmd.Stdin = pr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	pr.Close()
 	stdin.Write([]byte("level=INFO user=a\n"))
-	time.Sleep(200 * time.Millisecond)
+	waitUntil(t, "scan has read the line and waits for more", func() bool { return pipeEmpty(stdin) })
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
