@@ -17,7 +17,6 @@ import (
 	"encoding/binary"
 	"math"
 	"time"
-	"unicode/utf8"
 )
 
 // The level names slog defines have fixed slots, so the common case is an
@@ -189,9 +188,8 @@ type Totals struct {
 	Levels map[string]int64
 	// NoUser counts, by level, the events that named no user.
 	NoUser map[string]int64
-	// Users counts events by user. Names that are not valid UTF-8 are
-	// stored with each invalid byte replaced by U+FFFD, the way every JSON
-	// encoder writes them, so that Users and its JSON agree.
+	// Users counts events by user, names written as AppendName writes
+	// them: valid UTF-8 that JSON keeps as it is, and one key per raw name.
 	Users map[string]int64
 	// Blank and Malformed count the lines that carried no event, and
 	// Filtered the events a time filter left out, which are counted
@@ -200,7 +198,8 @@ type Totals struct {
 	Malformed int64
 	Filtered  int64
 
-	// Actions counts events by action, for the events that named one.
+	// Actions counts events by action, for the events that named one,
+	// every distinct action exactly; names are written as Users' are.
 	Actions map[string]*ActionTotals
 	// Latency holds the latency of every event that had one, with or
 	// without an action.
@@ -250,9 +249,11 @@ func Merge(shards ...*Shard) Totals {
 				t.NoUser[s.levelNames[slot]] += m
 			}
 		}
+		var buf []byte
 		s.users.each(func(name []byte, n int64) {
-			if !utf8.Valid(name) {
-				name = toValidUTF8(name)
+			if needsEscape(name) {
+				buf = AppendName(buf[:0], name)
+				name = buf
 			}
 			t.Users[string(name)] += n
 		})
@@ -273,8 +274,8 @@ func (t *Totals) mergeMetrics(s *Shard) {
 		if t.Actions == nil {
 			t.Actions = make(map[string]*ActionTotals)
 		}
-		if !utf8.ValidString(name) {
-			name = string(toValidUTF8([]byte(name)))
+		if needsEscape([]byte(name)) {
+			name = string(AppendName(nil, []byte(name)))
 		}
 		at := t.Actions[name]
 		if at == nil {
@@ -310,20 +311,4 @@ func (t *Totals) addTimes(n, first, last int64) {
 		t.Last = last
 	}
 	t.Timed += n
-}
-
-// toValidUTF8 replaces each invalid byte with U+FFFD, byte for byte, as
-// encoding/json and goccy/go-json do when they write a string.
-func toValidUTF8(s []byte) []byte {
-	b := make([]byte, 0, len(s)+8)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = utf8.AppendRune(b, utf8.RuneError)
-		} else {
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return b
 }
