@@ -45,6 +45,7 @@ type Shard struct {
 
 	blank     int64
 	malformed int64
+	long      int64
 	scratch   []byte
 
 	// The metrics of metrics.go.
@@ -103,6 +104,9 @@ func (s *Shard) CountBlank() { s.blank++ }
 
 // CountMalformed records a line with no parsable level.
 func (s *Shard) CountMalformed() { s.malformed++ }
+
+// CountLong records a line longer than the scan's maximum, skipped unread.
+func (s *Shard) CountLong() { s.long++ }
 
 // knownLevelSlot returns the slot of slog's four level names, in upper
 // case, or -1 for any other name. A switch over them was mispredicted on
@@ -191,11 +195,13 @@ type Totals struct {
 	// Users counts events by user, names written as AppendName writes
 	// them: valid UTF-8 that JSON keeps as it is, and one key per raw name.
 	Users map[string]int64
-	// Blank and Malformed count the lines that carried no event, and
+	// Blank and Malformed count the lines that carried no event, LongLines
+	// the lines skipped for being longer than the scan's maximum, and
 	// Filtered the events a time filter left out, which are counted
 	// nowhere else.
 	Blank     int64
 	Malformed int64
+	LongLines int64
 	Filtered  int64
 
 	// Actions counts events by action, for the events that named one,
@@ -226,7 +232,9 @@ func (t *Totals) Events() int64 {
 }
 
 // Lines is the number of lines counted, events or not.
-func (t *Totals) Lines() int64 { return t.Events() + t.Blank + t.Malformed + t.Filtered }
+func (t *Totals) Lines() int64 {
+	return t.Events() + t.Blank + t.Malformed + t.LongLines + t.Filtered
+}
 
 // Merge folds shards into one Totals. It reads the shards and leaves them
 // unchanged; call it once every worker has finished.
@@ -259,6 +267,7 @@ func Merge(shards ...*Shard) Totals {
 		})
 		t.Blank += s.blank
 		t.Malformed += s.malformed
+		t.LongLines += s.long
 		t.mergeMetrics(s)
 	}
 	return t

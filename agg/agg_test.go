@@ -27,6 +27,7 @@ func TestCount(t *testing.T) {
 	s.CountBlank()
 	s.CountMalformed()
 	s.CountMalformed()
+	s.CountLong()
 	got := Merge(s)
 	wantLevels := map[string]int64{"DEBUG": 1, "INFO": 3, "WARN": 2, "ERROR": 2, "TRACE": 2, "INFO+2": 1}
 	if !maps.Equal(got.Levels, wantLevels) {
@@ -40,11 +41,11 @@ func TestCount(t *testing.T) {
 	if !maps.Equal(got.Users, wantUsers) {
 		t.Errorf("Users = %v, want %v", got.Users, wantUsers)
 	}
-	if got.Blank != 1 || got.Malformed != 2 {
-		t.Errorf("Blank, Malformed = %d, %d; want 1, 2", got.Blank, got.Malformed)
+	if got.Blank != 1 || got.Malformed != 2 || got.LongLines != 1 {
+		t.Errorf("Blank, Malformed, LongLines = %d, %d, %d; want 1, 2, 1", got.Blank, got.Malformed, got.LongLines)
 	}
-	if got.Events() != 11 || got.Lines() != 14 {
-		t.Errorf("Events, Lines = %d, %d; want 11, 14", got.Events(), got.Lines())
+	if got.Events() != 11 || got.Lines() != 15 {
+		t.Errorf("Events, Lines = %d, %d; want 11, 15", got.Events(), got.Lines())
 	}
 }
 

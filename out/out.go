@@ -39,6 +39,7 @@ type Result struct {
 	Lines               int64             `json:"lines"`
 	LinesWithoutUser    map[string]int64  `json:"lines_without_user"`
 	LogLevels           map[string]int64  `json:"log_levels"`
+	LongLines           int64             `json:"long_lines,omitempty"`
 	MalformedExamples   []Position        `json:"malformed_examples"`
 	MalformedLines      int64             `json:"malformed_lines"`
 	TimeRange           *TimeRange        `json:"time_range,omitempty"`
@@ -122,6 +123,7 @@ func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Res
 		Lines:             t.Lines(),
 		LinesWithoutUser:  nonNil(t.NoUser),
 		LogLevels:         nonNil(t.Levels),
+		LongLines:         t.LongLines,
 		MalformedExamples: make([]Position, len(malformedAt)),
 		MalformedLines:    t.Malformed,
 		UniqueUsers:       len(t.Users),

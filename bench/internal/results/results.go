@@ -25,6 +25,7 @@ type Result struct {
 	Lines               int64             `json:"lines"`
 	LinesWithoutUser    map[string]int64  `json:"lines_without_user"`
 	LogLevels           map[string]int64  `json:"log_levels"`
+	LongLines           int64             `json:"long_lines,omitempty"`
 	MalformedExamples   []Position        `json:"malformed_examples"`
 	MalformedLines      int64             `json:"malformed_lines"`
 	TimeRange           *TimeRange        `json:"time_range,omitempty"`
@@ -144,6 +145,7 @@ func Diff(want, got Result) []string {
 	d = appendIntDiff(d, "blank_lines", want.BlankLines, got.BlankLines)
 	d = appendIntDiff(d, "bytes", want.Bytes, got.Bytes)
 	d = appendIntDiff(d, "lines", want.Lines, got.Lines)
+	d = appendIntDiff(d, "long_lines", want.LongLines, got.LongLines)
 	d = appendIntDiff(d, "malformed_lines", want.MalformedLines, got.MalformedLines)
 	return appendIntDiff(d, "unique_users", int64(want.UniqueUsers), int64(got.UniqueUsers))
 }
