@@ -11,9 +11,10 @@
 // channel, no atomic. The shards are merged once, after the last worker
 // returns.
 //
-// What cannot be mapped (standard input, a pipe, a .gz file) is streamed:
-// one goroutine reads it in chunks that end on newlines and hands each chunk
-// to the same workers, one channel operation per chunk.
+// What cannot be mapped (standard input, a pipe, gzip data) is streamed
+// (stream.go): one goroutine reads it in chunks that end on newlines and
+// hands each chunk to the same workers, one channel operation per chunk.
+// Memory stays within Options.MaxMemory whatever the input (limits.go).
 //
 //	file ──Split──▶ ranges ──▶ worker 1 (parser, shard 1) ─┐
 //	                       ──▶ worker 2 (parser, shard 2) ─┼─▶ agg.Merge ─▶ Result
@@ -21,9 +22,7 @@
 package scan
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -78,6 +77,14 @@ type Options struct {
 	// in [Since, Until); the others, and events with no time, are counted
 	// as filtered and nowhere else.
 	Since, Until time.Time
+	// MaxLine is the longest line, without its '\n', that is parsed; a
+	// longer one is counted in Totals.LongLines, located with the
+	// malformed lines and skipped. 0 means DefaultMaxLine.
+	MaxLine int
+	// MaxMemory is the budget for the scan's buffers and workers, memory
+	// that grows with distinct users and actions aside; 0 means
+	// DefaultMaxMemory. Files refuses settings that cannot keep to it.
+	MaxMemory int64
 }
 
 // Progress is what a scan has done so far. Workers publish to it once per
@@ -101,22 +108,30 @@ type Result struct {
 	// Bytes is the number of bytes counted: the size of mapped files, what
 	// was read from streams (decompressed, for .gz).
 	Bytes int64
-	// MalformedAt locates the first malformed lines, in file order.
+	// MalformedAt locates the first malformed and long lines, in file
+	// order.
 	MalformedAt []Position
+	// Warnings are things done that the user should know of, one line
+	// each: trailing garbage ignored after gzip data, say.
+	Warnings []string
 }
 
 // Files scans the named files and counts them together: regular files are
 // mapped, "-" (o.Stdin), pipes and .gz files are streamed. An empty file
 // counts as zero lines. A missing file, a directory, a file that cannot be
-// mapped or read, and a file that holds no log lines at all (binary data,
-// say) are errors naming the file; nothing is counted then. When ctx is
-// cancelled Files returns at once, even if a stream is blocked in Read.
+// mapped or read, a file that shrinks while it is read, and a file that
+// holds no log lines at all (binary data, say) are errors naming the file;
+// nothing is counted then. When ctx is cancelled Files returns at once,
+// even if a stream is blocked in Read.
 func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result, error) {
 	if o.Workers < 1 {
 		return Result{}, fmt.Errorf("scan: workers must be at least 1, got %d", o.Workers)
 	}
 	if o.Buffer <= 0 {
 		o.Buffer = DefaultBuffer
+	}
+	if err := o.limits(); err != nil {
+		return Result{}, err
 	}
 	if o.TimeWindow < 0 {
 		return Result{}, fmt.Errorf("scan: time window must be positive, got %v", o.TimeWindow)
@@ -166,13 +181,13 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	jobs := make(chan job, workers)
-	free := make(chan []byte, workers+1) // chunk buffers of streamed inputs
+	pool := newBufPool(o.MaxMemory/4, workers) // chunk buffers of streamed inputs
 	// The producer is not waited for once the scan is cancelled: it may be
 	// blocked reading a terminal or a pipe that will never say more, and an
 	// interrupted scan must return now. It closes jobs when it is done.
 	go func() {
 		defer close(jobs)
-		if err := produce(ctx, inputs, o.Buffer, free, jobs); err != nil {
+		if err := produce(ctx, inputs, o.Buffer, o.MaxLine, pool, jobs); err != nil {
 			cancel(err)
 		}
 	}()
@@ -185,7 +200,8 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 			shards[w].SetWindow(o.TimeWindow)
 		}
 		wg.Go(func() {
-			wk := worker{parser: parser, filter: filter, levelAndUser: levelAndUser, shard: shards[w], buf: make([]byte, o.Buffer), progress: p}
+			wk := worker{parser: parser, filter: filter, levelAndUser: levelAndUser, shard: shards[w],
+				bufSize: o.Buffer, maxLine: o.MaxLine, longAt: o.MaxLine + 1, progress: p}
 			for {
 				select {
 				case <-ctx.Done():
@@ -194,7 +210,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 					if !ok {
 						return // the producer is done, so inputs are final
 					}
-					if err := wk.do(ctx, j, free); err != nil {
+					if err := wk.do(ctx, j, pool); err != nil {
 						cancel(fmt.Errorf("%s: %w", j.in.path, err))
 					}
 				}
@@ -219,6 +235,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 			return Result{}, err
 		}
 		res.MalformedAt = in.locate(res.MalformedAt)
+		res.Warnings = append(res.Warnings, in.warnings...)
 	}
 	return res, nil
 }
@@ -241,7 +258,8 @@ type job struct {
 	in    *input
 	tally *rangeTally
 	r     Range  // of a mapped file
-	chunk []byte // of a streamed input: whole lines in a buffer from free
+	chunk []byte // of a streamed input: whole lines in a buffer from the pool
+	long  bool   // of a streamed input: one line too long to read, skipped
 }
 
 // input is one file to count and, per range or chunk in order, what its
@@ -254,7 +272,9 @@ type input struct {
 	mapped   []byte // data's bytes, to parse in place; nil: read through data
 	stream   io.Reader
 	close    func() error
-	streamed int64   // bytes read from stream
+	streamed int64 // bytes read from stream
+	statSize int64 // of a streamed regular file when opened, else -1
+	warnings []string
 	split    []Range // of a mapped file
 	ranges   []*rangeTally
 }
@@ -276,18 +296,27 @@ type rangeTally struct {
 	lines     int64
 	events    int64
 	malformed int64
+	long      int64
 	at        [maxExamples]int64 // 1-based line numbers within the range
 }
 
+// locateNext records line t.lines, malformed or long, among the first
+// maxExamples of the range.
+func (t *rangeTally) locateNext() {
+	if n := t.malformed + t.long; n < maxExamples {
+		t.at[n] = t.lines
+	}
+}
+
 // open maps a regular file and prepares anything else to be streamed: "-"
-// (stdin), a pipe or other non-regular file, a file ending in .gz, which is
-// decompressed on the way, and any file when noMmap is set.
+// (stdin), a pipe or other non-regular file, gzip data, which is
+// decompressed on the way (sniff), and any file when noMmap is set.
 func open(path string, stdin io.Reader, noMmap bool) (*input, error) {
 	if path == "-" {
 		if stdin == nil {
 			stdin = os.Stdin
 		}
-		return &input{path: "stdin", stream: stdin}, nil
+		return &input{path: "stdin", stream: stdin, statSize: -1}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -302,15 +331,10 @@ func open(path string, stdin io.Reader, noMmap bool) (*input, error) {
 	case fi.IsDir():
 		f.Close()
 		return nil, fmt.Errorf("%s: is a directory, not a log file", path)
-	case strings.HasSuffix(path, ".gz"):
-		z, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return &input{path: path, stream: z, close: f.Close}, nil
-	case !fi.Mode().IsRegular() || noMmap:
-		return &input{path: path, stream: f, close: f.Close}, nil
+	case !fi.Mode().IsRegular():
+		return &input{path: path, stream: f, close: f.Close, statSize: -1}, nil
+	case noMmap || strings.HasSuffix(path, ".gz") || isGzip(f):
+		return &input{path: path, stream: f, close: f.Close, statSize: fi.Size()}, nil
 	}
 	defer f.Close()
 	in := &input{path: path, size: fi.Size()}
@@ -324,9 +348,16 @@ func open(path string, stdin io.Reader, noMmap bool) (*input, error) {
 	return in, nil
 }
 
+// isGzip reports whether the regular file f starts with gzip's magic bytes.
+func isGzip(f *os.File) bool {
+	var head [2]byte
+	n, _ := f.ReadAt(head[:], 0)
+	return bytes.Equal(head[:n], gzipMagic)
+}
+
 // produce sends every input's pieces to the workers, in order: the ranges
 // of each mapped file, the chunks of each streamed one.
-func produce(ctx context.Context, inputs []*input, window int, free chan []byte, jobs chan<- job) error {
+func produce(ctx context.Context, inputs []*input, window, maxLine int, pool *bufPool, jobs chan<- job) error {
 	send := func(j job) error {
 		j.in.ranges = append(j.in.ranges, j.tally)
 		select {
@@ -338,7 +369,7 @@ func produce(ctx context.Context, inputs []*input, window int, free chan []byte,
 	}
 	for _, in := range inputs {
 		if in.stream != nil {
-			if err := in.chunks(ctx, window, free, send); err != nil {
+			if err := in.chunks(ctx, window, maxLine, pool, send); err != nil {
 				return fmt.Errorf("%s: %w", in.path, err)
 			}
 			continue
@@ -352,64 +383,18 @@ func produce(ctx context.Context, inputs []*input, window int, free chan []byte,
 	return nil
 }
 
-// chunks reads a streamed input into buffers of about size bytes, cuts
-// each after its last newline and sends it; the unfinished line starts the
-// next buffer. A line longer than a buffer grows it. Buffers come back
-// through free once a worker is done with them.
-func (in *input) chunks(ctx context.Context, size int, free chan []byte, send func(job) error) error {
-	var buf, carry []byte
-	want := size
-	for eof := false; !eof; {
-		select {
-		case buf = <-free:
-		default:
-			buf = nil
-		}
-		if cap(buf) < want {
-			buf = make([]byte, want)
-		}
-		buf = buf[:cap(buf)]
-		n := copy(buf, carry)
-		for n < len(buf) && !eof {
-			m, err := in.stream.Read(buf[n:])
-			n += m
-			in.streamed += int64(m)
-			if err == io.EOF {
-				eof = true
-			} else if err != nil {
-				return err
-			}
-		}
-		end := n
-		if !eof {
-			end = bytes.LastIndexByte(buf[:n], '\n') + 1
-			if end == 0 { // one line fills the buffer: read it into a bigger one
-				carry = append(carry[:0], buf[:n]...)
-				want = 2 * len(buf)
-				continue
-			}
-		}
-		carry = append(carry[:0], buf[end:n]...)
-		if end > 0 {
-			if err := send(job{in: in, tally: new(rangeTally), chunk: buf[:end]}); err != nil {
-				return err
-			}
-		}
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
-		}
-	}
-	return nil
-}
-
 // check rejects a file that has bytes but not one line with a level: that
 // is not a log (a binary file, most likely), and counting it as a pile of
 // malformed lines would hide the mistake.
 func (in *input) check() error {
-	var events, malformed int64
+	var events, malformed, long int64
 	for _, r := range in.ranges {
 		events += r.events
 		malformed += r.malformed
+		long += r.long
+	}
+	if events == 0 && long > 0 {
+		return fmt.Errorf("%s: no line has a level (%d malformed lines, %d longer than the maximum); not a log file", in.path, malformed, long)
 	}
 	if events == 0 && malformed > 0 {
 		return fmt.Errorf("%s: no line has a level (%d malformed lines); not a log file", in.path, malformed)
@@ -421,7 +406,7 @@ func (in *input) check() error {
 func (in *input) locate(dst []Position) []Position {
 	var before int64
 	for _, r := range in.ranges {
-		for _, at := range r.at[:min(r.malformed, maxExamples)] {
+		for _, at := range r.at[:min(r.malformed+r.long, maxExamples)] {
 			if len(dst) == maxExamples {
 				return dst
 			}
@@ -440,28 +425,35 @@ type worker struct {
 	// alone and filter is off: countLevelsAndUsers counts.
 	levelAndUser bool
 	shard        *agg.Shard
-	buf          []byte
-	progress     *Progress
+	buf          []byte // scanRange's window, made on first use
+	bufSize      int
+	// maxLine is the longest line parsed; a line whose length with its
+	// '\n' passes longAt is counted by countLong instead.
+	maxLine, longAt int
+	err             error // from countLong: a long line of binary data
+	progress        *Progress
 }
 
-// do counts one job; a streamed chunk's buffer goes back to free.
-func (w *worker) do(ctx context.Context, j job, free chan<- []byte) error {
+// do counts one job; a streamed chunk's buffer goes back to the pool.
+func (w *worker) do(ctx context.Context, j job, pool *bufPool) error {
 	if ctx.Err() != nil {
 		return nil // another worker failed; the scan is over
 	}
-	if j.chunk == nil {
+	switch {
+	case j.long:
+		w.skipLong(j.tally) // the producer checked it for NUL bytes
+		w.progress.Lines.Add(1)
+		return nil
+	case j.chunk == nil:
 		return w.scan(ctx, j.in, j.r, j.tally)
 	}
-	if rest := w.countLines(j.chunk, 0, j.tally); len(rest) > 0 {
+	if rest := w.countLines(j.chunk, 0, j.tally); len(rest) > 0 && w.err == nil {
 		w.countLine(rest, j.tally) // the stream's last line has no '\n'
 	}
 	w.progress.Lines.Add(j.tally.lines)
 	w.progress.Bytes.Add(int64(len(j.chunk)))
-	select {
-	case free <- j.chunk[:0]:
-	default: // enough buffers are waiting
-	}
-	return nil
+	pool.put(j.chunk)
+	return w.err
 }
 
 // scan counts range r of in into the worker's shard and t. A fault in the
@@ -472,7 +464,7 @@ func (w *worker) scan(ctx context.Context, in *input, r Range, t *rangeTally) (e
 	defer func() {
 		if p := recover(); p != nil {
 			if f, ok := p.(interface{ Addr() uintptr }); ok && f.Addr() != 0 {
-				err = fmt.Errorf("the file changed while it was read (truncated?): %v", p)
+				err = truncatedError(in.path)
 				return
 			}
 			err = fmt.Errorf("internal error, please report: %v", p)
@@ -485,19 +477,22 @@ func (w *worker) scan(ctx context.Context, in *input, r Range, t *rangeTally) (e
 }
 
 // scanMapped counts the lines of b, a range of a mapped file, in place,
-// len(w.buf) bytes at a time: progress and cancellation are looked at
+// w.bufSize bytes at a time: progress and cancellation are looked at
 // between pieces, as scanRange does between windows. A piece ends at the
-// end of its last line, however far past len(w.buf) that is.
+// end of its last line, however far past w.bufSize that is.
 func (w *worker) scanMapped(ctx context.Context, b []byte, t *rangeTally) error {
 	for len(b) > 0 {
 		lines, size := t.lines, len(b)
-		rest := max(len(b)-len(w.buf), 0)
-		if b = w.countLines(b, rest, t); len(b) > rest {
+		rest := max(len(b)-w.bufSize, 0)
+		if b = w.countLines(b, rest, t); len(b) > rest && w.err == nil {
 			w.countLine(b, t) // the file's last line has no '\n'
 			b = nil
 		}
 		w.progress.Lines.Add(t.lines - lines)
 		w.progress.Bytes.Add(int64(size - len(b)))
+		if w.err != nil {
+			return w.err
+		}
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
@@ -507,12 +502,24 @@ func (w *worker) scanMapped(ctx context.Context, b []byte, t *rangeTally) error 
 
 // scanRange reads r through the worker's window, counts every line in it
 // and records its tally in t. A line that does not fit in the window grows
-// the window, so line length is never limited.
+// the window up to maxLine+1 bytes; a longer line is skipped.
 func (w *worker) scanRange(ctx context.Context, src io.ReaderAt, r Range, t *rangeTally) error {
-	carry := 0 // bytes of an unfinished line at the start of buf
+	if w.buf == nil {
+		w.buf = make([]byte, w.bufSize)
+	}
+	carry := 0        // bytes of an unfinished line at the start of buf
+	skipping := false // through a long line, to its '\n'
 	for off := r.Start; off < r.End; {
 		if carry == len(w.buf) {
-			w.buf = append(w.buf, make([]byte, len(w.buf))...)
+			if carry > w.maxLine {
+				if err := longLineError(w.buf, w.maxLine); err != nil {
+					return err
+				}
+				w.skipLong(t)
+				carry, skipping = 0, true
+			} else {
+				w.buf = append(w.buf, make([]byte, min(len(w.buf), w.maxLine+1-len(w.buf)))...)
+			}
 		}
 		n := int(min(int64(len(w.buf)-carry), r.End-off))
 		if _, err := src.ReadAt(w.buf[carry:carry+n], off); err != nil && !(errors.Is(err, io.EOF) && off+int64(n) == r.End) {
@@ -520,11 +527,21 @@ func (w *worker) scanRange(ctx context.Context, src io.ReaderAt, r Range, t *ran
 		}
 		off += int64(n)
 		window := w.buf[:carry+n]
+		if skipping {
+			i := bytes.IndexByte(window, '\n')
+			if skipping = i < 0; skipping {
+				i = len(window) - 1
+			}
+			window = window[i+1:]
+		}
 		lines := t.lines
 		rest := w.countLines(window, 0, t)
-		if off == r.End && len(rest) > 0 {
+		if off == r.End && len(rest) > 0 && w.err == nil {
 			w.countLine(rest, t) // the file's last line has no '\n'
 			rest = nil
+		}
+		if w.err != nil {
+			return w.err
 		}
 		carry = copy(w.buf, rest)
 		w.progress.Lines.Add(t.lines - lines)
@@ -554,6 +571,13 @@ func (w *worker) countLines(b []byte, rest int, t *rangeTally) []byte {
 		if n == 0 {
 			break
 		}
+		if n > w.longAt {
+			if !w.countLong(b[:n], t) {
+				break
+			}
+			b = b[n:]
+			continue
+		}
 		w.count(kind, &rec, t)
 		b = b[n:]
 	}
@@ -575,6 +599,13 @@ func (w *worker) countLevelsAndUsers(b []byte, rest int, t *rangeTally) []byte {
 		if n == 0 {
 			break
 		}
+		if n > w.longAt {
+			if !w.countLong(b[:n], t) {
+				break
+			}
+			b = b[n:]
+			continue
+		}
 		b = b[n:]
 		if kind == logline.Event {
 			t.lines++
@@ -589,8 +620,39 @@ func (w *worker) countLevelsAndUsers(b []byte, rest int, t *rangeTally) []byte {
 
 // countLine counts line, which has no '\n': the last line of an input.
 func (w *worker) countLine(line []byte, t *rangeTally) {
+	if len(line) > w.maxLine {
+		w.countLong(line, t)
+		return
+	}
 	var rec logline.Record
 	w.count(w.parser.Parse(line, &rec), &rec, t)
+}
+
+// countLong counts line, longer than maxLine, as a long line, or reports
+// false and sets w.err when it is binary data.
+func (w *worker) countLong(line []byte, t *rangeTally) bool {
+	if w.err = longLineError(line, w.maxLine); w.err != nil {
+		return false
+	}
+	w.skipLong(t)
+	return true
+}
+
+// skipLong counts a long line known to hold no NUL byte where checked.
+func (w *worker) skipLong(t *rangeTally) {
+	t.lines++
+	t.locateNext()
+	t.long++
+	w.shard.CountLong()
+}
+
+// truncatedError is the error for a mapped file whose pages went away
+// while they were read: it was truncated, to its size now if known.
+func truncatedError(path string) error {
+	if fi, err := os.Stat(path); err == nil {
+		return fmt.Errorf("the file changed while it was read (truncated to %d bytes?)", fi.Size())
+	}
+	return errors.New("the file changed while it was read (truncated?)")
 }
 
 // count counts one line of the given kind, parsed into rec.
@@ -618,9 +680,7 @@ func (w *worker) count(kind logline.Kind, rec *logline.Record, t *rangeTally) {
 	case logline.Blank:
 		w.shard.CountBlank()
 	default:
-		if t.malformed < maxExamples {
-			t.at[t.malformed] = t.lines
-		}
+		t.locateNext()
 		t.malformed++
 		w.shard.CountMalformed()
 	}
