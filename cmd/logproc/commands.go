@@ -133,6 +133,7 @@ func runGen(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 type stageStats struct {
 	lines, bytes int64
 	took         time.Duration
+	warnings     []string
 }
 
 func (st stageStats) summary(verb string, workers int, what, path string) string {
@@ -183,17 +184,25 @@ type scanSettings struct {
 	opts     scan.Options
 	output   string
 	sections out.Sections
+	limits   *limitFlags
 }
 
 func addScanFlags(f *commandFlags, cfg Config) *scanSettings {
 	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: cfg.LogPath + ".json", sections: out.AllSections()}
 	f.StringVar(&s.output, "o", s.output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
+	s.limits = addLimitFlags(f, cfg)
 	return s
 }
 
 func (s *scanSettings) check(f *commandFlags, workersFlag string) error {
 	if err := atLeastOne(f.source(workersFlag, "CONCURRENT_LOG_READER_TASK"), s.opts.Workers); err != nil {
 		return usageError{err}
+	}
+	if err := checkWorkers(f.source(workersFlag, "CONCURRENT_LOG_READER_TASK"), s.opts.Workers); err != nil {
+		return err
+	}
+	if err := s.limits.apply(f, &s.opts); err != nil {
+		return err
 	}
 	if s.output != "-" {
 		if err := checkWritableDir(f.source("o", "LOG_PATH"), s.output); err != nil {
@@ -242,6 +251,9 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		if s.output != "-" && isTerminal(stdout) {
 			writeSummary(stdout, res, paths)
 		}
+		for _, w := range stage.warnings {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
 		fmt.Fprintln(stderr, stage.summary("scanned", s.opts.Workers, "workers", s.output))
 		if res.MalformedLines > 0 {
 			fmt.Fprintln(stderr, malformedNote(res))
@@ -264,7 +276,7 @@ func scanStage(ctx context.Context, paths []string, s *scanSettings, m *meter) (
 		return out.Result{}, stageStats{}, err
 	}
 	res := out.New(sr.Totals, sr.Bytes, sr.MalformedAt, s.sections)
-	return res, stageStats{lines: res.Lines, bytes: res.Bytes, took: took}, nil
+	return res, stageStats{lines: res.Lines, bytes: res.Bytes, took: took, warnings: sr.Warnings}, nil
 }
 
 func malformedNote(r out.Result) string {
