@@ -14,6 +14,7 @@
 package agg
 
 import (
+	"context"
 	"encoding/binary"
 	"math"
 	"time"
@@ -239,6 +240,16 @@ func (t *Totals) Lines() int64 {
 // Merge folds shards into one Totals. It reads the shards and leaves them
 // unchanged; call it once every worker has finished.
 func Merge(shards ...*Shard) Totals {
+	t, _ := MergeContext(context.Background(), shards...)
+	return t
+}
+
+// mergeCheck is how many users MergeContext merges between looks at its
+// context: millions of users take seconds to merge.
+const mergeCheck = 1 << 16
+
+// MergeContext is Merge that stops when ctx is done, returning its cause.
+func MergeContext(ctx context.Context, shards ...*Shard) (Totals, error) {
 	t := Totals{
 		Levels: make(map[string]int64),
 		NoUser: make(map[string]int64),
@@ -258,7 +269,12 @@ func Merge(shards ...*Shard) Totals {
 			}
 		}
 		var buf []byte
+		seen, stop := 0, false
 		s.users.each(func(name []byte, n int64) {
+			if seen++; stop || seen%mergeCheck == 0 && ctx.Err() != nil {
+				stop = true // cancelled: the rest of the table is passed over
+				return
+			}
 			if needsEscape(name) {
 				buf = AppendName(buf[:0], name)
 				name = buf
@@ -269,8 +285,11 @@ func Merge(shards ...*Shard) Totals {
 		t.Malformed += s.malformed
 		t.LongLines += s.long
 		t.mergeMetrics(s)
+		if ctx.Err() != nil {
+			return Totals{}, context.Cause(ctx)
+		}
 	}
-	return t
+	return t, nil
 }
 
 // mergeMetrics folds the metrics of metrics.go from s into t.

@@ -1,7 +1,9 @@
 package agg
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"strconv"
 	"strings"
@@ -212,5 +214,24 @@ func TestKnownLevelSlot(t *testing.T) {
 				t.Errorf("knownLevelSlot(%q) = %d, want -1", b, got)
 			}
 		}
+	}
+}
+
+// TestMergeContextCancelled: a merge of many users stops when its context
+// is done, with the context's cause (issue 12: SIGINT was ignored while
+// millions of users merged).
+func TestMergeContextCancelled(t *testing.T) {
+	s := NewShard()
+	for i := range 3 * mergeCheck {
+		s.Count([]byte("INFO"), []byte("user"+strconv.Itoa(i)))
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("interrupted"))
+	if _, err := MergeContext(ctx, s); err == nil || err.Error() != "interrupted" {
+		t.Errorf("err = %v, want interrupted", err)
+	}
+	got, err := MergeContext(context.Background(), s)
+	if err != nil || len(got.Users) != 3*mergeCheck {
+		t.Errorf("%v, %d users; want %d", err, len(got.Users), 3*mergeCheck)
 	}
 }

@@ -225,7 +225,11 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	for _, in := range inputs {
 		size += in.streamed
 	}
-	res := Result{Totals: agg.Merge(shards...), Bytes: size}
+	totals, err := agg.MergeContext(ctx, shards...)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Totals: totals, Bytes: size}
 	if res.Totals.Windows.Overflow {
 		return Result{}, fmt.Errorf("time window %v: %w: the events span more than %d windows; use a wider window, or -since and -until",
 			o.TimeWindow, agg.ErrTooManyWindows, agg.MaxWindows)
