@@ -258,6 +258,9 @@ func runScan(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		if res.MalformedLines > 0 {
 			fmt.Fprintln(stderr, malformedNote(res))
 		}
+		if res.LongLines > 0 {
+			fmt.Fprintf(stderr, "%s lines longer than -max-line %s skipped (long_lines; located with the malformed)\n", count(res.LongLines), s.limits.maxLine)
+		}
 	}
 	return stopProfiles()
 }
