@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // plainBinary is logproc built without -race, whose shadow memory would
@@ -47,13 +49,19 @@ func runMeasured(t *testing.T, stdin io.Reader, args ...string) (result, int64) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, args...)
+	// An input that is read forever (the bug) fails the test, not hangs it.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("logproc %q still ran after 2 minutes", args)
+	}
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
 		t.Fatalf("running logproc: %v", err)
@@ -68,6 +76,7 @@ func limitArgs(args ...string) []string {
 
 func wantRSS(t *testing.T, rss int64) {
 	t.Helper()
+	t.Logf("peak RSS %d MiB", rss>>20)
 	if rss > rssAllowance {
 		t.Errorf("peak RSS %d MiB, want under %d MiB", rss>>20, rssAllowance>>20)
 	}
