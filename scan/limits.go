@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 )
 
 // The limits that keep a scan's memory bounded whatever its input: see
@@ -58,4 +59,31 @@ func longLineError(line []byte, maxLine int) error {
 		return fmt.Errorf("%w: a line of more than %d bytes holds NUL bytes", ErrBinary, maxLine)
 	}
 	return nil
+}
+
+// countLong counts line, longer than maxLine, as a long line, or reports
+// false and sets w.err when it is binary data.
+func (w *worker) countLong(line []byte, t *rangeTally) bool {
+	if w.err = longLineError(line, w.maxLine); w.err != nil {
+		return false
+	}
+	w.skipLong(t)
+	return true
+}
+
+// skipLong counts a long line known to hold no NUL byte where checked.
+func (w *worker) skipLong(t *rangeTally) {
+	t.lines++
+	t.locateNext()
+	t.long++
+	w.shard.CountLong()
+}
+
+// truncatedError is the error for a mapped file whose pages went away
+// while they were read: it was truncated, to its size now if known.
+func truncatedError(path string) error {
+	if fi, err := os.Stat(path); err == nil {
+		return fmt.Errorf("the file changed while it was read (truncated to %d bytes?)", fi.Size())
+	}
+	return errors.New("the file changed while it was read (truncated?)")
 }
