@@ -79,15 +79,31 @@ func TestCountActionAllocs(t *testing.T) {
 	}
 }
 
-// TestActionsOverLimit: past maxActions distinct names, events count under
-// OtherActions; none is lost.
-func TestActionsOverLimit(t *testing.T) {
-	s := NewShard()
-	for i := range maxActions + 10 {
-		s.CountAction(s.Count([]byte("INFO"), nil), fmt.Appendf(nil, "req-%d", i), 0, false)
-	}
-	tot := Merge(s)
-	if len(tot.Actions) != maxActions+1 || tot.Actions[OtherActions].Events != 10 {
-		t.Errorf("%d actions, %s has %+v; want %d and 10 events", len(tot.Actions), OtherActions, tot.Actions[OtherActions], maxActions+1)
+// TestActionsManyDistinct: 100,000 actions seen twice each, spread over
+// shards in different orders, are all listed with exactly 2 events,
+// however many shards counted them (issue 12: a cap per shard once made
+// this depend on the workers).
+func TestActionsManyDistinct(t *testing.T) {
+	const distinct = 100_000
+	for _, shards := range []int{1, 3, 8} {
+		ss := make([]*Shard, shards)
+		for i := range ss {
+			ss[i] = NewShard()
+		}
+		for pass := range 2 {
+			for i := range distinct {
+				s := ss[(i*7+pass)%shards]
+				s.CountAction(s.Count([]byte("INFO"), nil), fmt.Appendf(nil, "req-%d", i), 0, false)
+			}
+		}
+		tot := Merge(ss...)
+		if len(tot.Actions) != distinct {
+			t.Fatalf("%d shards: %d actions, want %d", shards, len(tot.Actions), distinct)
+		}
+		for i := range distinct {
+			if a := tot.Actions[fmt.Sprintf("req-%d", i)]; a == nil || a.Events != 2 || a.Levels["INFO"] != 2 {
+				t.Fatalf("%d shards: req-%d has %+v, want 2 INFO events", shards, i, a)
+			}
+		}
 	}
 }

@@ -14,10 +14,10 @@
 package agg
 
 import (
+	"context"
 	"encoding/binary"
 	"math"
 	"time"
-	"unicode/utf8"
 )
 
 // The level names slog defines have fixed slots, so the common case is an
@@ -48,6 +48,7 @@ type Shard struct {
 	malformed int64
 	// Lines that are not events of their own (see Totals).
 	continuation, joined, extra int64
+	long                        int64
 	scratch                     []byte
 
 	// The metrics of metrics.go.
@@ -117,6 +118,9 @@ func (s *Shard) CountJoined() { s.joined++ }
 // CountExtra records that the event just counted came from a line that
 // held another event already (OTLP, CloudWatch batches).
 func (s *Shard) CountExtra() { s.extra++ }
+
+// CountLong records a line longer than the scan's maximum, skipped unread.
+func (s *Shard) CountLong() { s.long++ }
 
 // knownLevelSlot returns the slot of slog's four level names, in upper
 // case, or -1 for any other name. A switch over them was mispredicted on
@@ -215,15 +219,16 @@ type Totals struct {
 	Levels map[string]int64
 	// NoUser counts, by level, the events that named no user.
 	NoUser map[string]int64
-	// Users counts events by user. Names that are not valid UTF-8 are
-	// stored with each invalid byte replaced by U+FFFD, the way every JSON
-	// encoder writes them, so that Users and its JSON agree.
+	// Users counts events by user, names written as AppendName writes
+	// them: valid UTF-8 that JSON keeps as it is, and one key per raw name.
 	Users map[string]int64
-	// Blank and Malformed count the lines that carried no event, and
+	// Blank and Malformed count the lines that carried no event, LongLines
+	// the lines skipped for being longer than the scan's maximum, and
 	// Filtered the events a time filter left out, which are counted
 	// nowhere else.
 	Blank     int64
 	Malformed int64
+	LongLines int64
 	Filtered  int64
 	// Continuation counts the lines that go on the record before them (a
 	// panic's trace), Joined the pieces of records counted with their last
@@ -231,7 +236,8 @@ type Totals struct {
 	// an earlier one (a batch of OTLP records): so that Lines is exact.
 	Continuation, Joined, Extra int64
 
-	// Actions counts events by action, for the events that named one.
+	// Actions counts events by action, for the events that named one,
+	// every distinct action exactly; names are written as Users' are.
 	Actions map[string]*ActionTotals
 	// Latency holds the latency of every event that had one, with or
 	// without an action.
@@ -260,12 +266,22 @@ func (t *Totals) Events() int64 {
 
 // Lines is the number of lines counted, events or not.
 func (t *Totals) Lines() int64 {
-	return t.Events() + t.Blank + t.Malformed + t.Filtered + t.Continuation + t.Joined - t.Extra
+	return t.Events() + t.Blank + t.Malformed + t.LongLines + t.Filtered + t.Continuation + t.Joined - t.Extra
 }
 
 // Merge folds shards into one Totals. It reads the shards and leaves them
 // unchanged; call it once every worker has finished.
 func Merge(shards ...*Shard) Totals {
+	t, _ := MergeContext(context.Background(), shards...)
+	return t
+}
+
+// mergeCheck is how many users MergeContext merges between looks at its
+// context: millions of users take seconds to merge.
+const mergeCheck = 1 << 16
+
+// MergeContext is Merge that stops when ctx is done, returning its cause.
+func MergeContext(ctx context.Context, shards ...*Shard) (Totals, error) {
 	t := Totals{
 		Levels: make(map[string]int64),
 		NoUser: make(map[string]int64),
@@ -284,9 +300,16 @@ func Merge(shards ...*Shard) Totals {
 				t.NoUser[s.levelNames[slot]] += m
 			}
 		}
+		var buf []byte
+		seen, stop := 0, false
 		s.users.each(func(name []byte, n int64) {
-			if !utf8.Valid(name) {
-				name = toValidUTF8(name)
+			if seen++; stop || seen%mergeCheck == 0 && ctx.Err() != nil {
+				stop = true // cancelled: the rest of the table is passed over
+				return
+			}
+			if needsEscape(name) {
+				buf = AppendName(buf[:0], name)
+				name = buf
 			}
 			t.Users[string(name)] += n
 		})
@@ -295,9 +318,13 @@ func Merge(shards ...*Shard) Totals {
 		t.Continuation += s.continuation
 		t.Joined += s.joined
 		t.Extra += s.extra
+		t.LongLines += s.long
 		t.mergeMetrics(s)
+		if ctx.Err() != nil {
+			return Totals{}, context.Cause(ctx)
+		}
 	}
-	return t
+	return t, nil
 }
 
 // mergeMetrics folds the metrics of metrics.go from s into t.
@@ -310,8 +337,8 @@ func (t *Totals) mergeMetrics(s *Shard) {
 		if t.Actions == nil {
 			t.Actions = make(map[string]*ActionTotals)
 		}
-		if !utf8.ValidString(name) {
-			name = string(toValidUTF8([]byte(name)))
+		if needsEscape([]byte(name)) {
+			name = string(AppendName(nil, []byte(name)))
 		}
 		at := t.Actions[name]
 		if at == nil {
@@ -347,20 +374,4 @@ func (t *Totals) addTimes(n, first, last int64) {
 		t.Last = last
 	}
 	t.Timed += n
-}
-
-// toValidUTF8 replaces each invalid byte with U+FFFD, byte for byte, as
-// encoding/json and goccy/go-json do when they write a string.
-func toValidUTF8(s []byte) []byte {
-	b := make([]byte, 0, len(s)+8)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = utf8.AppendRune(b, utf8.RuneError)
-		} else {
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return b
 }

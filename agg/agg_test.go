@@ -1,8 +1,9 @@
 package agg
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"strconv"
 	"strings"
@@ -28,6 +29,7 @@ func TestCount(t *testing.T) {
 	s.CountBlank()
 	s.CountMalformed()
 	s.CountMalformed()
+	s.CountLong()
 	got := Merge(s)
 	wantLevels := map[string]int64{"DEBUG": 1, "INFO": 3, "WARN": 2, "ERROR": 2, "TRACE": 2, "INFO+2": 1}
 	if !maps.Equal(got.Levels, wantLevels) {
@@ -41,11 +43,11 @@ func TestCount(t *testing.T) {
 	if !maps.Equal(got.Users, wantUsers) {
 		t.Errorf("Users = %v, want %v", got.Users, wantUsers)
 	}
-	if got.Blank != 1 || got.Malformed != 2 {
-		t.Errorf("Blank, Malformed = %d, %d; want 1, 2", got.Blank, got.Malformed)
+	if got.Blank != 1 || got.Malformed != 2 || got.LongLines != 1 {
+		t.Errorf("Blank, Malformed, LongLines = %d, %d, %d; want 1, 2, 1", got.Blank, got.Malformed, got.LongLines)
 	}
-	if got.Events() != 11 || got.Lines() != 14 {
-		t.Errorf("Events, Lines = %d, %d; want 11, 14", got.Events(), got.Lines())
+	if got.Events() != 11 || got.Lines() != 15 {
+		t.Errorf("Events, Lines = %d, %d; want 11, 15", got.Events(), got.Lines())
 	}
 }
 
@@ -92,20 +94,25 @@ func TestMergeEqualsOneShard(t *testing.T) {
 	}
 }
 
+// TestMergeInvalidUTF8: distinct raw names stay distinct users (issue 12:
+// they once merged into one U+FFFD name), written as valid UTF-8 that a
+// JSON encoder keeps byte for byte.
 func TestMergeInvalidUTF8(t *testing.T) {
-	s := countAll([]event{{"INFO", "a\xffb"}, {"INFO", "a\xfeb"}, {"INFO", "ok"}, {"INFO", "é"}})
+	s := countAll([]event{{"INFO", "a\xffb"}, {"INFO", "a\xfeb"}, {"INFO", "a\xfeb"}, {"INFO", "ok"}, {"INFO", "é"}, {"INFO", `a\xffb`}})
 	got := Merge(s)
-	want := map[string]int64{"a\uFFFDb": 2, "ok": 1, "é": 1}
+	want := map[string]int64{`a\xffb`: 1, `a\xfeb`: 2, "ok": 1, "é": 1, `a\\xffb`: 1}
 	if !maps.Equal(got.Users, want) {
 		t.Fatalf("Users = %v, want %v", got.Users, want)
 	}
-	// What Users holds is what a JSON encoder writes for the raw names.
-	raw, err := json.Marshal("a\xffb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(raw, []byte(`"a\ufffdb"`)) {
-		t.Fatalf("encoding/json writes %s; toValidUTF8 must match it", raw)
+	for name := range got.Users {
+		raw, err := json.Marshal(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back string
+		if err := json.Unmarshal(raw, &back); err != nil || back != name {
+			t.Fatalf("%q does not survive JSON: %s gives %q", name, raw, back)
+		}
 	}
 }
 
@@ -207,5 +214,24 @@ func TestKnownLevelSlot(t *testing.T) {
 				t.Errorf("knownLevelSlot(%q) = %d, want -1", b, got)
 			}
 		}
+	}
+}
+
+// TestMergeContextCancelled: a merge of many users stops when its context
+// is done, with the context's cause (issue 12: SIGINT was ignored while
+// millions of users merged).
+func TestMergeContextCancelled(t *testing.T) {
+	s := NewShard()
+	for i := range 3 * mergeCheck {
+		s.Count([]byte("INFO"), []byte("user"+strconv.Itoa(i)))
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("interrupted"))
+	if _, err := MergeContext(ctx, s); err == nil || err.Error() != "interrupted" {
+		t.Errorf("err = %v, want interrupted", err)
+	}
+	got, err := MergeContext(context.Background(), s)
+	if err != nil || len(got.Users) != 3*mergeCheck {
+		t.Errorf("%v, %d users; want %d", err, len(got.Users), 3*mergeCheck)
 	}
 }

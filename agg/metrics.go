@@ -10,16 +10,6 @@ import (
 // action, latencies of the events without one, the time range and events
 // per time window. Each costs nothing on a line that lacks its field.
 
-// maxActions bounds the distinct action names a shard keeps. An action
-// key that names a request ID, say, instead of an action would otherwise
-// cost a histogram per line; past the bound, events count under
-// OtherActions, so no event is lost and the results say what happened.
-const maxActions = 1 << 16
-
-// OtherActions is the action name under which a shard counts the events of
-// actions beyond the first maxActions it saw.
-const OtherActions = "(other actions)"
-
 // actionCounts are one action's counters in one shard.
 type actionCounts struct {
 	events  int64
@@ -44,13 +34,10 @@ func (s *Shard) CountAction(slot int, action []byte, latency int64, hasLatency b
 	}
 }
 
+// newAction adds action to the shard. Every distinct action is kept, as
+// every user is: a cap per shard made the names kept, and so the counts,
+// depend on the order lines arrived in and on the number of workers.
 func (s *Shard) newAction(action []byte) *actionCounts {
-	if s.actions.len() >= maxActions {
-		if a := s.actions.get([]byte(OtherActions)); a != nil {
-			return a
-		}
-		action = []byte(OtherActions)
-	}
 	a := &actionCounts{levels: make([]int64, knownLevels)}
 	s.actions.put(string(action), a)
 	return a

@@ -20,6 +20,7 @@ func (t *Totals) Add(u *Totals) error {
 	t.Continuation += u.Continuation
 	t.Joined += u.Joined
 	t.Extra += u.Extra
+	t.LongLines += u.LongLines
 	t.Filtered += u.Filtered
 	t.BadLatency += u.BadLatency
 	t.BadTime += u.BadTime
@@ -67,7 +68,7 @@ func addCounts(dst, src map[string]int64) map[string]int64 {
 // compared bucket by bucket, maps key by key; a nil map equals an empty one.
 func (t *Totals) Equal(u *Totals) bool {
 	if !maps.Equal(t.Levels, u.Levels) || !maps.Equal(t.NoUser, u.NoUser) || !maps.Equal(t.Users, u.Users) ||
-		t.Blank != u.Blank || t.Malformed != u.Malformed || t.Filtered != u.Filtered ||
+		t.Blank != u.Blank || t.Malformed != u.Malformed || t.LongLines != u.LongLines || t.Filtered != u.Filtered ||
 		t.Continuation != u.Continuation || t.Joined != u.Joined || t.Extra != u.Extra ||
 		t.BadLatency != u.BadLatency || t.BadTime != u.BadTime ||
 		!t.Latency.Equal(&u.Latency) || len(t.Actions) != len(u.Actions) ||

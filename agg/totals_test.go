@@ -15,6 +15,7 @@ func TestTotalsAdd(t *testing.T) {
 	b.Count([]byte("INFO"), []byte("ann"))
 	b.Count([]byte("TRACE"), []byte("bob"))
 	b.CountMalformed()
+	b.CountLong()
 	want := Merge(a, b)
 
 	var got Totals
@@ -26,7 +27,7 @@ func TestTotalsAdd(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !maps.Equal(got.Levels, want.Levels) || !maps.Equal(got.NoUser, want.NoUser) || !maps.Equal(got.Users, want.Users) ||
-		got.Blank != want.Blank || got.Malformed != want.Malformed {
+		got.Blank != want.Blank || got.Malformed != want.Malformed || got.LongLines != 1 {
 		t.Fatalf("Add gave %+v, Merge %+v", got, want)
 	}
 	if err := got.Add(&ta); err != nil {

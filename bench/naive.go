@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/logproc/logproc/agg"
 )
@@ -47,7 +48,7 @@ func Naive(path string, workers int) (agg.Totals, error) {
 					if user == "" {
 						t.NoUser[level]++
 					} else {
-						t.Users[strings.ToValidUTF8(user, "\uFFFD")]++
+						t.Users[naiveName(user)]++
 					}
 				}
 				mu.Unlock()
@@ -159,4 +160,25 @@ func naiveJSON(line string) (level, user string, levelKey, ok bool) {
 		}
 	}
 	return level, user, levelKey, true
+}
+
+// naiveName writes a user name as the README says: unchanged when it is
+// valid UTF-8 without a backslash, else each backslash doubled and each
+// byte outside valid UTF-8 as \xHH.
+func naiveName(user string) string {
+	if utf8.ValidString(user) && !strings.Contains(user, `\`) {
+		return user
+	}
+	var b strings.Builder
+	for i, r := range user {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(user[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, user[i])
+		case r == '\\':
+			b.WriteString(`\\`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -46,6 +46,7 @@ type Result struct {
 	LinesWithoutLevel   int64                       `json:"lines_without_level,omitempty"`
 	LinesWithoutUser    map[string]int64            `json:"lines_without_user"`
 	LogLevels           map[string]int64            `json:"log_levels"`
+	LongLines           int64                       `json:"long_lines,omitempty"`
 	MalformedExamples   []Position                  `json:"malformed_examples"`
 	MalformedLines      int64                       `json:"malformed_lines"`
 	TimeRange           *TimeRange                  `json:"time_range,omitempty"`
@@ -131,6 +132,7 @@ func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Res
 		LinesWithoutLevel: t.Levels[noLevel],
 		LinesWithoutUser:  renameNoLevel(t.NoUser),
 		LogLevels:         withoutNoLevel(t.Levels),
+		LongLines:         t.LongLines,
 		MalformedExamples: make([]Position, len(malformedAt)),
 		MalformedLines:    t.Malformed,
 		UniqueUsers:       len(t.Users),

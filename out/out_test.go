@@ -37,6 +37,7 @@ func full() Result {
 		NoUser:     map[string]int64{"INFO": 1},
 		Users:      map[string]int64{"ann": 3, "bob": 3, "cy": 1},
 		Filtered:   4,
+		LongLines:  2,
 		BadLatency: 1,
 		BadTime:    2,
 		Timed:      8,

@@ -14,16 +14,24 @@ var ErrNotLog = errors.New("not a log file")
 type NotLogError struct {
 	Path      string
 	Malformed int64  // lines, none of them a record
-	Seen      string // what the first of them held (logline.Describe)
+	Long      int64  // lines longer than the maximum, skipped unread
+	Seen      string // what the first malformed line held (logline.Describe)
 }
 
 func (e *NotLogError) Error() string {
+	if e.Malformed == 0 {
+		return fmt.Sprintf("%s: no log record in %d lines, all longer than the maximum line length (see -max-line); not a log file", e.Path, e.Long)
+	}
 	lines := "lines"
-	if e.Malformed == 1 {
+	if e.Malformed+e.Long == 1 {
 		lines = "line"
 	}
-	return fmt.Sprintf("%s: no log record in %d %s (the first holds %s); not a log file in any format logproc reads (see -input-format)",
-		e.Path, e.Malformed, lines, e.Seen)
+	long := ""
+	if e.Long > 0 {
+		long = fmt.Sprintf(", %d of them too long to read", e.Long)
+	}
+	return fmt.Sprintf("%s: no log record in %d %s%s (the first holds %s); not a log file in any format logproc reads (see -input-format)",
+		e.Path, e.Malformed+e.Long, lines, long, e.Seen)
 }
 
 func (e *NotLogError) Is(target error) bool { return target == ErrNotLog }

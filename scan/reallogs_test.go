@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -403,7 +404,8 @@ func (w *truth) add(f realFormat, recs []record) {
 		if r.user == "" {
 			w.noUser[level]++
 		} else {
-			w.users[r.user]++
+			// The README: a backslash in a name is written doubled.
+			w.users[strings.ReplaceAll(r.user, `\`, `\\`)]++
 		}
 		if r.action != "" {
 			a := w.actions[r.action]

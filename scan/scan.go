@@ -11,9 +11,10 @@
 // channel, no atomic. The shards are merged once, after the last worker
 // returns.
 //
-// What cannot be mapped (standard input, a pipe, a .gz file) is streamed:
-// one goroutine reads it in chunks that end on newlines and hands each chunk
-// to the same workers, one channel operation per chunk.
+// What cannot be mapped (standard input, a pipe, gzip data) is streamed
+// (stream.go): one goroutine reads it in chunks that end on newlines and
+// hands each chunk to the same workers, one channel operation per chunk.
+// Memory stays within Options.MaxMemory whatever the input (limits.go).
 //
 //	file ──Split──▶ ranges ──▶ worker 1 (parser, shard 1) ─┐
 //	                       ──▶ worker 2 (parser, shard 2) ─┼─▶ agg.Merge ─▶ Result
@@ -21,8 +22,7 @@
 package scan
 
 import (
-	"bufio"
-	"compress/gzip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -78,6 +78,14 @@ type Options struct {
 	// in [Since, Until); the others, and events with no time, are counted
 	// as filtered and nowhere else.
 	Since, Until time.Time
+	// MaxLine is the longest line, without its '\n', that is parsed; a
+	// longer one is counted in Totals.LongLines, located with the
+	// malformed lines and skipped. 0 means DefaultMaxLine.
+	MaxLine int
+	// MaxMemory is the budget for the scan's buffers and workers, memory
+	// that grows with distinct users and actions aside; 0 means
+	// DefaultMaxMemory. Files refuses settings that cannot keep to it.
+	MaxMemory int64
 }
 
 // Progress is what a scan has done so far. Workers publish to it once per
@@ -101,8 +109,12 @@ type Result struct {
 	// Bytes is the number of bytes counted: the size of mapped files, what
 	// was read from streams (decompressed, for .gz).
 	Bytes int64
-	// MalformedAt locates the first malformed lines, in file order.
+	// MalformedAt locates the first malformed and long lines, in file
+	// order.
 	MalformedAt []Position
+	// Warnings are things done that the user should know of, one line
+	// each: trailing garbage ignored after gzip data, say.
+	Warnings []string
 	// Formats counts, per input, the lines read as each form
 	// (logline.Form's name: "cri+json"); blank and malformed lines, which
 	// have none, are left out.
@@ -112,15 +124,19 @@ type Result struct {
 // Files scans the named files and counts them together: regular files are
 // mapped, "-" (o.Stdin), pipes and .gz files are streamed. An empty file
 // counts as zero lines. A missing file, a directory, a file that cannot be
-// mapped or read, and a file that holds no log lines at all (binary data,
-// say) are errors naming the file; nothing is counted then. When ctx is
-// cancelled Files returns at once, even if a stream is blocked in Read.
+// mapped or read, a file that shrinks while it is read, and a file that
+// holds no log lines at all (binary data, say) are errors naming the file;
+// nothing is counted then. When ctx is cancelled Files returns at once,
+// even if a stream is blocked in Read.
 func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result, error) {
 	if o.Workers < 1 {
 		return Result{}, fmt.Errorf("scan: workers must be at least 1, got %d", o.Workers)
 	}
 	if o.Buffer <= 0 {
 		o.Buffer = DefaultBuffer
+	}
+	if err := o.limits(); err != nil {
+		return Result{}, err
 	}
 	if o.TimeWindow < 0 {
 		return Result{}, fmt.Errorf("scan: time window must be positive, got %v", o.TimeWindow)
@@ -170,13 +186,13 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	jobs := make(chan job, workers)
-	free := make(chan []byte, workers+1) // chunk buffers of streamed inputs
+	pool := newBufPool(o.MaxMemory/4, workers) // chunk buffers of streamed inputs
 	// The producer is not waited for once the scan is cancelled: it may be
 	// blocked reading a terminal or a pipe that will never say more, and an
 	// interrupted scan must return now. It closes jobs when it is done.
 	go func() {
 		defer close(jobs)
-		if err := produce(ctx, inputs, o.Buffer, free, jobs); err != nil {
+		if err := produce(ctx, inputs, o.Buffer, o.MaxLine, pool, jobs); err != nil {
 			cancel(err)
 		}
 	}()
@@ -189,7 +205,8 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 			shards[w].SetWindow(o.TimeWindow)
 		}
 		wg.Go(func() {
-			wk := worker{parser: parser, filter: filter, levelAndUser: levelAndUser, shard: shards[w], buf: make([]byte, o.Buffer), progress: p}
+			wk := worker{parser: parser, filter: filter, levelAndUser: levelAndUser, shard: shards[w],
+				bufSize: o.Buffer, maxLine: o.MaxLine, longAt: o.MaxLine + 1, progress: p}
 			for {
 				select {
 				case <-ctx.Done():
@@ -198,7 +215,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 					if !ok {
 						return // the producer is done, so inputs are final
 					}
-					if err := wk.do(ctx, j, free); err != nil {
+					if err := wk.do(ctx, j, pool); err != nil {
 						cancel(fmt.Errorf("%s: %w", j.in.path, err))
 					}
 				}
@@ -213,7 +230,11 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	for _, in := range inputs {
 		size += in.streamed
 	}
-	res := Result{Totals: agg.Merge(shards...), Bytes: size}
+	totals, err := agg.MergeContext(ctx, shards...)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Totals: totals, Bytes: size}
 	if res.Totals.Windows.Overflow {
 		return Result{}, fmt.Errorf("time window %v: %w: the events span more than %d windows; use a wider window, or -since and -until",
 			o.TimeWindow, agg.ErrTooManyWindows, agg.MaxWindows)
@@ -224,6 +245,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 			return Result{}, err
 		}
 		res.MalformedAt = in.locate(res.MalformedAt)
+		res.Warnings = append(res.Warnings, in.warnings...)
 		if forms := in.forms(); len(forms) > 0 {
 			res.Formats[in.path] = forms
 		}
@@ -249,7 +271,8 @@ type job struct {
 	in    *input
 	tally *rangeTally
 	r     Range  // of a mapped file
-	chunk []byte // of a streamed input: whole lines in a buffer from free
+	chunk []byte // of a streamed input: whole lines in a buffer from the pool
+	long  bool   // of a streamed input: one line too long to read, skipped
 }
 
 // input is one file to count and, per range or chunk in order, what its
@@ -262,7 +285,9 @@ type input struct {
 	mapped   []byte // data's bytes, to parse in place; nil: read through data
 	stream   io.Reader
 	close    func() error
-	streamed int64   // bytes read from stream
+	streamed int64 // bytes read from stream
+	statSize int64 // of a streamed regular file when opened, else -1
+	warnings []string
 	split    []Range // of a mapped file
 	ranges   []*rangeTally
 }
@@ -284,6 +309,7 @@ type rangeTally struct {
 	lines     int64
 	events    int64
 	malformed int64
+	long      int64
 	at        [maxExamples]int64 // 1-based line numbers within the range
 	// forms counts the lines read as each form; the lines Next read
 	// count as native, the form Detect gave the range.
@@ -295,15 +321,23 @@ type rangeTally struct {
 	firstLen int
 }
 
+// locateNext records line t.lines, malformed or long, among the first
+// maxExamples of the range.
+func (t *rangeTally) locateNext() {
+	if n := t.malformed + t.long; n < maxExamples {
+		t.at[n] = t.lines
+	}
+}
+
 // open maps a regular file and prepares anything else to be streamed: "-"
-// (stdin), a pipe or other non-regular file, a file ending in .gz, which is
-// decompressed on the way, and any file when noMmap is set.
+// (stdin), a pipe or other non-regular file, gzip data, which is
+// decompressed on the way (sniff), and any file when noMmap is set.
 func open(ctx context.Context, path string, stdin io.Reader, noMmap bool) (*input, error) {
 	if path == "-" {
 		if stdin == nil {
 			stdin = os.Stdin
 		}
-		return &input{path: "stdin", stream: stdin}, nil
+		return &input{path: "stdin", stream: stdin, statSize: -1}, nil
 	}
 	f, err := files.Open(ctx, path, os.O_RDONLY, 0) // a FIFO waits for a writer, or for ctx
 	if err != nil {
@@ -318,15 +352,10 @@ func open(ctx context.Context, path string, stdin io.Reader, noMmap bool) (*inpu
 	case fi.IsDir():
 		f.Close()
 		return nil, fmt.Errorf("%s: is a directory, not a log file", path)
-	case strings.HasSuffix(path, ".gz"):
-		z, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return &input{path: path, stream: z, close: f.Close}, nil
-	case !fi.Mode().IsRegular() || noMmap:
-		return &input{path: path, stream: f, close: f.Close}, nil
+	case !fi.Mode().IsRegular():
+		return &input{path: path, stream: f, close: f.Close, statSize: -1}, nil
+	case noMmap || strings.HasSuffix(path, ".gz") || isGzip(f):
+		return &input{path: path, stream: f, close: f.Close, statSize: fi.Size()}, nil
 	}
 	defer f.Close()
 	in := &input{path: path, size: fi.Size()}
@@ -340,9 +369,16 @@ func open(ctx context.Context, path string, stdin io.Reader, noMmap bool) (*inpu
 	return in, nil
 }
 
+// isGzip reports whether the regular file f starts with gzip's magic bytes.
+func isGzip(f *os.File) bool {
+	var head [2]byte
+	n, _ := f.ReadAt(head[:], 0)
+	return bytes.Equal(head[:n], gzipMagic)
+}
+
 // produce sends every input's pieces to the workers, in order: the ranges
 // of each mapped file, the chunks of each streamed one.
-func produce(ctx context.Context, inputs []*input, window int, free chan []byte, jobs chan<- job) error {
+func produce(ctx context.Context, inputs []*input, window, maxLine int, pool *bufPool, jobs chan<- job) error {
 	send := func(j job) error {
 		j.in.ranges = append(j.in.ranges, j.tally)
 		select {
@@ -354,7 +390,7 @@ func produce(ctx context.Context, inputs []*input, window int, free chan []byte,
 	}
 	for _, in := range inputs {
 		if in.stream != nil {
-			if err := in.chunks(ctx, window, free, send); err != nil {
+			if err := in.chunks(ctx, window, maxLine, pool, send); err != nil {
 				return fmt.Errorf("%s: %w", in.path, err)
 			}
 			continue
@@ -368,71 +404,22 @@ func produce(ctx context.Context, inputs []*input, window int, free chan []byte,
 	return nil
 }
 
-// chunks reads a streamed input into buffers of about size bytes, cuts
-// each after its last newline and sends it; the unfinished line starts the
-// next buffer. A line longer than a buffer grows it. Buffers come back
-// through free once a worker is done with them.
-func (in *input) chunks(ctx context.Context, size int, free chan []byte, send func(job) error) error {
-	var buf, carry []byte
-	want := size
-	for eof := false; !eof; {
-		select {
-		case buf = <-free:
-		default:
-			buf = nil
-		}
-		if cap(buf) < want {
-			buf = make([]byte, want)
-		}
-		buf = buf[:cap(buf)]
-		n := copy(buf, carry)
-		for n < len(buf) && !eof {
-			m, err := in.stream.Read(buf[n:])
-			n += m
-			in.streamed += int64(m)
-			if err == io.EOF {
-				eof = true
-			} else if err != nil {
-				return err
-			}
-		}
-		end := n
-		if !eof {
-			end = recordsEnd(buf[:n])
-			if end == 0 { // one line fills the buffer: read it into a bigger one
-				carry = append(carry[:0], buf[:n]...)
-				want = 2 * len(buf)
-				continue
-			}
-		}
-		carry = append(carry[:0], buf[end:n]...)
-		if end > 0 {
-			if err := send(job{in: in, tally: new(rangeTally), chunk: buf[:end]}); err != nil {
-				return err
-			}
-		}
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
-		}
-	}
-	return nil
-}
-
 // check rejects a file that has bytes but not one record: that is not a
 // log (a binary file, most likely), and counting it as a pile of malformed
 // lines would hide the mistake. The message says what its first line held.
 func (in *input) check() error {
-	var events, malformed int64
+	var events, malformed, long int64
 	var first []byte
 	for _, r := range in.ranges {
 		events += r.events
 		malformed += r.malformed
+		long += r.long
 		if first == nil && r.firstLen > 0 {
 			first = r.first[:r.firstLen]
 		}
 	}
-	if events == 0 && malformed > 0 {
-		return &NotLogError{Path: in.path, Malformed: malformed, Seen: logline.Describe(first)}
+	if events == 0 && malformed+long > 0 {
+		return &NotLogError{Path: in.path, Malformed: malformed, Long: long, Seen: logline.Describe(first)}
 	}
 	return nil
 }
@@ -458,7 +445,7 @@ func (in *input) forms() map[string]int64 {
 func (in *input) locate(dst []Position) []Position {
 	var before int64
 	for _, r := range in.ranges {
-		for _, at := range r.at[:min(r.malformed, maxExamples)] {
+		for _, at := range r.at[:min(r.malformed+r.long, maxExamples)] {
 			if len(dst) == maxExamples {
 				return dst
 			}
@@ -477,34 +464,68 @@ type worker struct {
 	// alone and filter is off: countLevelsAndUsers counts.
 	levelAndUser bool
 	shard        *agg.Shard
-	buf          []byte
-	progress     *Progress
+	buf          []byte // scanRange's window, made on first use
+	bufSize      int
+	// maxLine is the longest line parsed; a line whose length with its
+	// '\n' passes longAt is counted by countLong instead.
+	maxLine, longAt int
+	err             error // from countLong: a long line of binary data
+	progress        *Progress
 	// native says that the range being counted is logfmt or JSON alone
 	// (logline.Parser.Detect): Next reads it; any other goes line by
 	// line through NextAny.
 	native bool
 }
 
-// do counts one job; a streamed chunk's buffer goes back to free.
-func (w *worker) do(ctx context.Context, j job, free chan<- []byte) error {
+// do counts one job; a streamed chunk's buffer goes back to the pool.
+func (w *worker) do(ctx context.Context, j job, pool *bufPool) error {
 	if ctx.Err() != nil {
 		return nil // another worker failed; the scan is over
 	}
-	if j.chunk == nil {
+	switch {
+	case j.long:
+		w.skipLong(j.tally) // the producer checked it for NUL bytes
+		w.progress.Lines.Add(1)
+		return nil
+	case j.chunk == nil:
 		return w.scan(ctx, j.in, j.r, j.tally)
 	}
 	w.begin(j.chunk, j.tally)
-	if rest := w.countLines(j.chunk, 0, j.tally); len(rest) > 0 {
-		w.countLast(rest, j.tally) // the stream's last line has no '\n'
+	if rest := w.countLines(j.chunk, 0, j.tally); len(rest) > 0 && w.err == nil {
+		w.countLine(rest, j.tally) // the stream's last line has no '\n'
 	}
 	w.finish(j.tally)
 	w.progress.Lines.Add(j.tally.lines)
 	w.progress.Bytes.Add(int64(len(j.chunk)))
-	select {
-	case free <- j.chunk[:0]:
-	default: // enough buffers are waiting
+	pool.put(j.chunk)
+	return w.err
+}
+
+// scan counts range r of in into the worker's shard and t. A fault in the
+// mapping (the file was truncated while mapped) or any other panic becomes
+// an error for this file instead of a crash.
+func (w *worker) scan(ctx context.Context, in *input, r Range, t *rangeTally) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			if f, ok := p.(interface{ Addr() uintptr }); ok && f.Addr() != 0 {
+				err = truncatedError(in.path)
+				return
+			}
+			err = fmt.Errorf("internal error, please report: %v", p)
+		}
+	}()
+	if in.mapped != nil {
+		b := in.mapped[r.Start:r.End]
+		w.begin(b, t)
+		err = w.scanMapped(ctx, b, t)
+	} else {
+		err = w.scanRange(ctx, in.data, r, t)
 	}
-	return nil
+	if err == nil {
+		w.finish(t)
+	}
+	return err
 }
 
 // begin looks at the first bytes of a range or chunk, once, to choose how
@@ -535,47 +556,23 @@ func (w *worker) finish(t *rangeTally) {
 	t.forms[t.native] += t.lines - read
 }
 
-// scan counts range r of in into the worker's shard and t. A fault in the
-// mapping (the file was truncated while mapped) or any other panic becomes
-// an error for this file instead of a crash.
-func (w *worker) scan(ctx context.Context, in *input, r Range, t *rangeTally) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if p := recover(); p != nil {
-			if f, ok := p.(interface{ Addr() uintptr }); ok && f.Addr() != 0 {
-				err = fmt.Errorf("the file changed while it was read (truncated?): %v", p)
-				return
-			}
-			err = fmt.Errorf("internal error, please report: %v", p)
-		}
-	}()
-	if in.mapped != nil {
-		b := in.mapped[r.Start:r.End]
-		w.begin(b, t)
-		err = w.scanMapped(ctx, b, t)
-	} else {
-		err = w.scanRange(ctx, in.data, r, t)
-	}
-	if err == nil {
-		w.finish(t)
-	}
-	return err
-}
-
 // scanMapped counts the lines of b, a range of a mapped file, in place,
-// len(w.buf) bytes at a time: progress and cancellation are looked at
+// w.bufSize bytes at a time: progress and cancellation are looked at
 // between pieces, as scanRange does between windows. A piece ends at the
-// end of its last line, however far past len(w.buf) that is.
+// end of its last line, however far past w.bufSize that is.
 func (w *worker) scanMapped(ctx context.Context, b []byte, t *rangeTally) error {
 	for len(b) > 0 {
 		lines, size := t.lines, len(b)
-		rest := max(len(b)-len(w.buf), 0)
-		if b = w.countLines(b, rest, t); len(b) > rest {
-			w.countLast(b, t) // the file's last line has no '\n'
+		rest := max(len(b)-w.bufSize, 0)
+		if b = w.countLines(b, rest, t); len(b) > rest && w.err == nil {
+			w.countLine(b, t) // the file's last line has no '\n'
 			b = nil
 		}
 		w.progress.Lines.Add(t.lines - lines)
 		w.progress.Bytes.Add(int64(size - len(b)))
+		if w.err != nil {
+			return w.err
+		}
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
@@ -585,12 +582,24 @@ func (w *worker) scanMapped(ctx context.Context, b []byte, t *rangeTally) error 
 
 // scanRange reads r through the worker's window, counts every line in it
 // and records its tally in t. A line that does not fit in the window grows
-// the window, so line length is never limited.
+// the window up to maxLine+1 bytes; a longer line is skipped.
 func (w *worker) scanRange(ctx context.Context, src io.ReaderAt, r Range, t *rangeTally) error {
-	carry := 0 // bytes of an unfinished line at the start of buf
+	if w.buf == nil {
+		w.buf = make([]byte, w.bufSize)
+	}
+	carry := 0        // bytes of an unfinished line at the start of buf
+	skipping := false // through a long line, to its '\n'
 	for off := r.Start; off < r.End; {
 		if carry == len(w.buf) {
-			w.buf = append(w.buf, make([]byte, len(w.buf))...)
+			if carry > w.maxLine {
+				if err := longLineError(w.buf, w.maxLine); err != nil {
+					return err
+				}
+				w.skipLong(t)
+				carry, skipping = 0, true
+			} else {
+				w.buf = append(w.buf, make([]byte, min(len(w.buf), w.maxLine+1-len(w.buf)))...)
+			}
 		}
 		n := int(min(int64(len(w.buf)-carry), r.End-off))
 		if _, err := src.ReadAt(w.buf[carry:carry+n], off); err != nil && !(errors.Is(err, io.EOF) && off+int64(n) == r.End) {
@@ -601,11 +610,21 @@ func (w *worker) scanRange(ctx context.Context, src io.ReaderAt, r Range, t *ran
 		}
 		off += int64(n)
 		window := w.buf[:carry+n]
+		if skipping {
+			i := bytes.IndexByte(window, '\n')
+			if skipping = i < 0; skipping {
+				i = len(window) - 1
+			}
+			window = window[i+1:]
+		}
 		lines := t.lines
 		rest := w.countLines(window, 0, t)
-		if off == r.End && len(rest) > 0 {
-			w.countLast(rest, t) // the file's last line has no '\n'
+		if off == r.End && len(rest) > 0 && w.err == nil {
+			w.countLine(rest, t) // the file's last line has no '\n'
 			rest = nil
+		}
+		if w.err != nil {
+			return w.err
 		}
 		carry = copy(w.buf, rest)
 		w.progress.Lines.Add(t.lines - lines)
@@ -621,9 +640,7 @@ func (w *worker) scanRange(ctx context.Context, src io.ReaderAt, r Range, t *ran
 // or every complete line when rest is 0, and returns what follows them:
 // with rest 0, the unfinished tail. This is the hot loop: Parser.Next finds
 // each line's end and parses it in one pass, into one record reused for
-// every line, while prefetchNTA asks for the bytes a few lines ahead. A
-// line Next finds malformed gets a second reading from ParseAny (another
-// format, a panic's trace), which costs the events nothing.
+// every line, while prefetchNTA asks for the bytes a few lines ahead.
 func (w *worker) countLines(b []byte, rest int, t *rangeTally) []byte {
 	if !w.native {
 		return w.countAny(b, rest, t)
@@ -639,6 +656,13 @@ func (w *worker) countLines(b []byte, rest int, t *rangeTally) []byte {
 		n, kind := w.parser.Next(b, &rec)
 		if n == 0 {
 			break
+		}
+		if n > w.longAt {
+			if !w.countLong(b[:n], t) {
+				break
+			}
+			b = b[n:]
+			continue
 		}
 		if kind != logline.Malformed {
 			w.count(kind, &rec, t)
@@ -664,6 +688,13 @@ func (w *worker) countLevelsAndUsers(b []byte, rest int, t *rangeTally) []byte {
 		n, kind := w.parser.Next(b, &rec)
 		if n == 0 {
 			break
+		}
+		if n > w.longAt {
+			if !w.countLong(b[:n], t) {
+				break
+			}
+			b = b[n:]
+			continue
 		}
 		b = b[n:]
 		if kind == logline.Event {
@@ -696,6 +727,13 @@ func (w *worker) countAny(b []byte, rest int, t *rangeTally) []byte {
 		if n == 0 {
 			break
 		}
+		if n > w.longAt {
+			if !w.countLong(b[:n], t) {
+				break
+			}
+			b = b[n:]
+			continue
+		}
 		if kind == logline.Malformed {
 			t.keepFirst(b[:n])
 		}
@@ -715,16 +753,6 @@ func (w *worker) countOther(line []byte, t *rangeTally) {
 	w.countAs(kind, form, &rec, t)
 }
 
-// countLast counts line, which has no '\n': the last line of an input.
-func (w *worker) countLast(line []byte, t *rangeTally) {
-	var rec logline.Record
-	_, kind, form := w.parser.NextAny(line, true, &rec)
-	if kind == logline.Malformed {
-		t.keepFirst(line)
-	}
-	w.countAs(kind, form, &rec, t)
-}
-
 // countAs counts a line NextAny or ParseAny read, and the other records
 // its line held.
 func (w *worker) countAs(kind logline.Kind, form logline.Form, rec *logline.Record, t *rangeTally) {
@@ -736,6 +764,27 @@ func (w *worker) countAs(kind logline.Kind, form logline.Form, rec *logline.Reco
 		t.lines--
 		w.count(kind, rec, t)
 	}
+}
+
+// keepFirst keeps the head of the range's first malformed line.
+func (t *rangeTally) keepFirst(line []byte) {
+	if t.malformed == 0 && t.firstLen == 0 {
+		t.firstLen = copy(t.first[:], line)
+	}
+}
+
+// countLine counts line, which has no '\n': the last line of an input.
+func (w *worker) countLine(line []byte, t *rangeTally) {
+	if len(line) > w.maxLine {
+		w.countLong(line, t)
+		return
+	}
+	var rec logline.Record
+	_, kind, form := w.parser.NextAny(line, true, &rec)
+	if kind == logline.Malformed {
+		t.keepFirst(line)
+	}
+	w.countAs(kind, form, &rec, t)
 }
 
 // count counts one line of the given kind, parsed into rec.
@@ -776,18 +825,9 @@ func (w *worker) countNoEvent(kind logline.Kind, t *rangeTally) {
 	case logline.Partial:
 		w.shard.CountJoined()
 	default:
-		if t.malformed < maxExamples {
-			t.at[t.malformed] = t.lines
-		}
+		t.locateNext()
 		t.malformed++
 		w.shard.CountMalformed()
-	}
-}
-
-// keepFirst keeps the head of the range's first malformed line.
-func (t *rangeTally) keepFirst(line []byte) {
-	if t.malformed == 0 && t.firstLen == 0 {
-		t.firstLen = copy(t.first[:], line)
 	}
 }
 

@@ -71,7 +71,7 @@ func TestFilesEqualsTruth(t *testing.T) {
 		for i, records := range sizes {
 			o := gen.Options{Records: records, Users: 1 + int(records)%997, Workers: 2, Seed: uint64(i*7 + 1), Format: format}
 			path, rep := generate(t, dir, o)
-			for _, workers := range []int{1, 2, 3, 8, int(records) + 5} {
+			for _, workers := range []int{1, 2, 3, 8, min(int(records)+5, scan.MaxWorkers)} {
 				for _, window := range []int{0, 64, 4096} {
 					name := fmt.Sprintf("%s/%d lines/%d workers/window %d", format, records, workers, window)
 					res, err := scan.Files(context.Background(), []string{path}, scan.Options{Workers: workers, Buffer: window, Parse: allMetrics}, nil)

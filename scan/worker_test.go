@@ -17,7 +17,8 @@ import (
 // newWorker returns a worker as Files makes it for the zero Config and no
 // time filter.
 func newWorker(window int) *worker {
-	return &worker{native: true, levelAndUser: true, shard: agg.NewShard(), buf: make([]byte, window), progress: new(Progress)}
+	return &worker{native: true, levelAndUser: true, shard: agg.NewShard(), buf: make([]byte, window), bufSize: window,
+		maxLine: DefaultMaxLine, longAt: DefaultMaxLine + 1, progress: new(Progress)}
 }
 
 // runs is how many times countWithoutAllocs counts its window: once

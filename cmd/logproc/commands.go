@@ -145,6 +145,7 @@ func runGen(ctx context.Context, cfg Config, src settings, args []string, stdout
 type stageStats struct {
 	lines, bytes int64
 	took         time.Duration
+	warnings     []string
 }
 
 func (st stageStats) summary(verb string, workers int, what, path string) string {
@@ -202,11 +203,13 @@ type scanSettings struct {
 	opts     scan.Options
 	output   string
 	sections out.Sections
+	limits   *limitFlags
 }
 
 func addScanFlags(f *commandFlags, cfg Config) *scanSettings {
 	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: resultsPath(cfg.LogPath), sections: out.AllSections()}
 	f.StringVar(&s.output, "o", s.output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
+	s.limits = addLimitFlags(f, cfg)
 	return s
 }
 
@@ -226,6 +229,12 @@ func resultsPath(path string) string {
 func (s *scanSettings) check(f *commandFlags, workersFlag string) error {
 	if err := atLeastOne(f.source(workersFlag, "CONCURRENT_LOG_READER_TASK"), s.opts.Workers); err != nil {
 		return usageError{err}
+	}
+	if err := checkWorkers(f.source(workersFlag, "CONCURRENT_LOG_READER_TASK"), s.opts.Workers); err != nil {
+		return err
+	}
+	if err := s.limits.apply(f, &s.opts); err != nil {
+		return err
 	}
 	if s.output == "" && !f.set["o"] {
 		return noResultsPath(f)
@@ -280,9 +289,15 @@ func runScan(ctx context.Context, cfg Config, src settings, args []string, stdou
 		if s.output != "-" && isTerminal(stdout) {
 			writeSummary(stdout, res, paths)
 		}
+		for _, w := range stage.warnings {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
 		fmt.Fprintln(stderr, stage.summary("scanned", s.opts.Workers, "workers", s.output))
 		if res.MalformedLines > 0 {
 			fmt.Fprintln(stderr, malformedNote(res))
+		}
+		if res.LongLines > 0 {
+			fmt.Fprintf(stderr, "%s lines longer than -max-line %s skipped (long_lines; located with the malformed)\n", count(res.LongLines), s.limits.maxLine)
 		}
 	}
 	return stopProfiles()
@@ -303,7 +318,7 @@ func scanStage(ctx context.Context, paths []string, s *scanSettings, m *meter) (
 	}
 	res := out.New(sr.Totals, sr.Bytes, sr.MalformedAt, s.sections)
 	res.Formats = sr.Formats
-	return res, stageStats{lines: res.Lines, bytes: res.Bytes, took: took}, nil
+	return res, stageStats{lines: res.Lines, bytes: res.Bytes, took: took, warnings: sr.Warnings}, nil
 }
 
 func malformedNote(r out.Result) string {

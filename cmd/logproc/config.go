@@ -36,6 +36,8 @@ type Config struct {
 	TimeKey     string `env:"LOGPROC_TIME_KEY" env-default:"time,ts,timestamp,@timestamp,t" env-description:"key that holds a line's time, for scan (alternatives separated by commas)"`
 	InputFormat string `env:"LOGPROC_INPUT_FORMAT" env-default:"auto" env-description:"how scan reads lines: auto (told per range of a file), a format such as klog or json, or a framing and a format such as cri+json"`
 	Metrics     string `env:"LOGPROC_METRICS" env-default:"all" env-description:"what scan computes beyond levels and users: all, seed, or a list of actions, latency, time"`
+	MaxMemory   string `env:"LOGPROC_MAX_MEMORY" env-default:"1GiB" env-description:"memory budget of a scan, beyond what grows with distinct users and actions"`
+	MaxLine     string `env:"LOGPROC_MAX_LINE" env-default:"64MiB" env-description:"longest line scan counts; longer ones are counted as long_lines and skipped"`
 
 	// The bus: publish, consume, report and serve.
 	NatsURL     string `env:"NATS_URL" env-default:"nats://127.0.0.1:4222" env-description:"NATS server URLs, comma separated"`

@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// lineCount returns the lines of dir/name.
-func lineCount(t *testing.T, dir, name string) int {
+// fileLines returns the lines of dir/name.
+func fileLines(t *testing.T, dir, name string) int {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
@@ -28,13 +28,13 @@ func TestDecimalSettings(t *testing.T) {
 	if r := logproc(t, dir, []string{"AMOUNT_LOG_RECORDS=010"}, "gen", "-o", "env.log", "-quiet"); r.code != 0 {
 		t.Fatalf("AMOUNT_LOG_RECORDS=010: exit %d: %s", r.code, r.stderr)
 	}
-	if n := lineCount(t, dir, "env.log"); n != 10 {
+	if n := fileLines(t, dir, "env.log"); n != 10 {
 		t.Errorf("AMOUNT_LOG_RECORDS=010 wrote %d lines, want 10", n)
 	}
 	if r := logproc(t, dir, nil, "gen", "-n", "010", "-users", "07", "-o", "flag.log", "-quiet"); r.code != 0 {
 		t.Fatalf("-n 010: exit %d: %s", r.code, r.stderr)
 	}
-	if n := lineCount(t, dir, "flag.log"); n != 10 {
+	if n := fileLines(t, dir, "flag.log"); n != 10 {
 		t.Errorf("-n 010 wrote %d lines, want 10", n)
 	}
 	tests := []struct {
@@ -86,7 +86,7 @@ func TestDotenvSays(t *testing.T) {
 	if strings.Count(r.stderr, "settings from") != 1 || !strings.HasPrefix(r.stderr, notice) {
 		t.Errorf("stderr %q, want it to start with %q, once", r.stderr, notice)
 	}
-	if n := lineCount(t, dir, "fromdotenv.log"); n != 7 {
+	if n := fileLines(t, dir, "fromdotenv.log"); n != 7 {
 		t.Errorf("wrote %d lines, want the environment's 7", n)
 	}
 	if r := logproc(t, dir, nil, "gen", "-quiet"); r.code != 0 || r.stderr != "" {

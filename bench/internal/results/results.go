@@ -28,6 +28,7 @@ type Result struct {
 	LinesWithoutLevel   int64                       `json:"lines_without_level,omitempty"`
 	LinesWithoutUser    map[string]int64            `json:"lines_without_user"`
 	LogLevels           map[string]int64            `json:"log_levels"`
+	LongLines           int64                       `json:"long_lines,omitempty"`
 	MalformedExamples   []Position                  `json:"malformed_examples"`
 	MalformedLines      int64                       `json:"malformed_lines"`
 	TimeRange           *TimeRange                  `json:"time_range,omitempty"`
@@ -147,6 +148,7 @@ func Diff(want, got Result) []string {
 	d = appendIntDiff(d, "blank_lines", want.BlankLines, got.BlankLines)
 	d = appendIntDiff(d, "bytes", want.Bytes, got.Bytes)
 	d = appendIntDiff(d, "lines", want.Lines, got.Lines)
+	d = appendIntDiff(d, "long_lines", want.LongLines, got.LongLines)
 	d = appendIntDiff(d, "malformed_lines", want.MalformedLines, got.MalformedLines)
 	d = appendIntDiff(d, "lines_without_level", want.LinesWithoutLevel, got.LinesWithoutLevel)
 	d = appendIntDiff(d, "continuation_lines", want.ContinuationLines, got.ContinuationLines)
