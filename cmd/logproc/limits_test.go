@@ -10,26 +10,29 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
 
 // plainBinary is logproc built without -race, whose shadow memory would
-// swamp the peak RSS the memory tests measure.
-var plainBinary = sync.OnceValues(func() (string, error) {
+// swamp the peak RSS the memory tests measure, and peakrss, which runs it
+// and reports that peak (testdata/peakrss says why a helper is needed).
+var plainBinary = sync.OnceValues(func() ([2]string, error) {
 	dir, err := os.MkdirTemp("", "logproc-plain-")
 	if err != nil {
-		return "", err
+		return [2]string{}, err
 	}
-	path := filepath.Join(dir, "logproc")
-	out, err := exec.Command("go", "build", "-o", path, ".").CombinedOutput()
-	if err != nil {
-		return "", errors.New("building logproc: " + string(out))
+	paths := [2]string{filepath.Join(dir, "logproc"), filepath.Join(dir, "peakrss")}
+	for i, pkg := range []string{".", "./testdata/peakrss"} {
+		out, err := exec.Command("go", "build", "-o", paths[i], pkg).CombinedOutput()
+		if err != nil {
+			return [2]string{}, errors.New("building " + pkg + ": " + string(out))
+		}
 	}
-	return path, nil
+	return paths, nil
 })
 
 // The budget the memory tests set, and what the child's peak RSS must stay
@@ -42,7 +45,7 @@ const (
 
 // runMeasured runs the plain binary with stdin fed from stdin (when not
 // nil) and returns its result and peak RSS in bytes, from the kernel's
-// rusage of the child after Wait.
+// rusage of the child after its Wait, through peakrss.
 func runMeasured(t *testing.T, stdin io.Reader, args ...string) (result, int64) {
 	t.Helper()
 	bin, err := plainBinary()
@@ -52,7 +55,8 @@ func runMeasured(t *testing.T, stdin io.Reader, args ...string) (result, int64) 
 	// An input that is read forever (the bug) fails the test, not hangs it.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
+	rssFile := filepath.Join(t.TempDir(), "rss")
+	cmd := exec.CommandContext(ctx, bin[1], append([]string{rssFile, bin[0]}, args...)...)
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	cmd.Stdin = stdin
@@ -66,8 +70,15 @@ func runMeasured(t *testing.T, stdin io.Reader, args ...string) (result, int64) 
 	if err != nil && !errors.As(err, &exit) {
 		t.Fatalf("running logproc: %v", err)
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return result{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()}, ru.Maxrss << 10 // Linux: KiB
+	b, err := os.ReadFile(rssFile)
+	if err != nil {
+		t.Fatalf("peakrss wrote no peak: %v: %s", err, stderr.String())
+	}
+	rss, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		t.Fatalf("peakrss wrote %q: %v", b, err)
+	}
+	return result{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()}, rss
 }
 
 func limitArgs(args ...string) []string {

@@ -17,8 +17,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // truthRecord is one record as it was logged.
@@ -92,7 +94,7 @@ func (tr *truth) add(r truthRecord) {
 	}
 	switch {
 	case r.user != "":
-		tr.users[r.user]++
+		tr.users[writtenName(r.user)]++
 	case r.level == "":
 		tr.noLvlNoU++
 	default:
@@ -397,4 +399,27 @@ func checkTimes(c *checker, res *results, want *truth) {
 	if res.Windows.Width != "1m0s" || !slices.Equal(got, wantW) {
 		c.errorf("windows of %s: %v, want windows of 1m0s: %v", res.Windows.Width, got, wantW)
 	}
+}
+
+// writtenName is a user as the README says results write it: as logged
+// when it is valid UTF-8 with no backslash, else with each backslash
+// doubled and each byte outside valid UTF-8 as \xHH.
+func writtenName(s string) string {
+	if !strings.Contains(s, `\`) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\\':
+			b.WriteString(`\\`)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
