@@ -50,7 +50,7 @@ type frameHead struct {
 
 // criHead reads a CRI line's head. ok is false when line is not one.
 func (p *Parser) criHead(line []byte) (h frameHead, ok bool) {
-	sp := bytes.IndexByte(line, ' ')
+	sp := bytes.IndexByte(line[:min(len(line), len("2006-01-02T15:04:05.000000000-07:00")+1)], ' ')
 	if sp < len("2006-01-02T15:04:05Z") || sp > len("2006-01-02T15:04:05.000000000-07:00") || line[10] != 'T' {
 		return h, false
 	}
@@ -64,7 +64,7 @@ func (p *Parser) criHead(line []byte) (h frameHead, ok bool) {
 		return h, false
 	}
 	rest = rest[len("stdout "):]
-	tagEnd := bytes.IndexByte(rest, ' ')
+	tagEnd := bytes.IndexByte(rest[:min(len(rest), 8)], ' ')
 	if tagEnd < 0 {
 		tagEnd = len(rest) // an empty F line may lose its trailing SP to trimming
 	}
@@ -196,6 +196,11 @@ func (p *Parser) parseFramed(h frameHead, rec *Record) Kind {
 // record is Partial: the record is parsed, and its kind returned, with
 // its last piece. Flush gives a record whose last piece never came.
 func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
+	if len(b) > 0 && isDigit(b[0]) && p.forced == 0 {
+		if n, kind, ok := p.nextCRI(b, rec); ok {
+			return n, kind, MakeForm(ShapeCRI, p.innerShape)
+		}
+	}
 	n := bytes.IndexByte(b, '\n')
 	line := b
 	switch {
@@ -207,17 +212,108 @@ func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
 		return 0, Blank, 0
 	}
 	if len(line) > 0 && (isDigit(line[0]) || line[0] == '{') && p.forced == 0 {
-		if kind, form, ok := p.nextPiece(line, rec); ok {
+		p.dropQueued()
+		if kind, form, ok := p.nextPiece(line, b[:n], rec); ok {
 			return n, kind, form
+		}
+		if kind, ok := p.nextStamped(line, b[:n], rec); ok {
+			return n, kind, MakeForm(ShapeStamped, p.innerShape)
 		}
 	}
 	kind, form := p.ParseAny(line, rec)
 	return n, kind, form
 }
 
-// nextPiece takes a CRI or Docker line into its stream's join. ok is
+// nextCRI reads the first line of b when it is a whole CRI record (an F
+// line with no piece of its stream open) of plain logfmt or JSON: its head,
+// then its content through Next, which finds the line's end as it parses,
+// so the line is not searched for its '\n' first. ok is false otherwise.
+func (p *Parser) nextCRI(b []byte, rec *Record) (int, Kind, bool) {
+	head := b[:min(len(b), criHeadMax)]
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	h, ok := p.criHead(head)
+	if !ok || h.partial || p.joins[h.stream].open {
+		return 0, 0, false
+	}
+	off := len(head) - len(h.content)
+	kind, ok := p.fastFramed(frameHead{content: b[off:], time: h.time, timed: h.timed}, b[off:], rec)
+	if !ok {
+		return 0, 0, false
+	}
+	return off + p.fastLen, kind, true
+}
+
+// criHeadMax bounds a CRI line's head: the longest RFC 3339 time, a
+// stream, a tag and their spaces.
+const criHeadMax = len("2006-01-02T15:04:05.000000000-07:00 stdout F:x ")
+
+// nextStamped reads a line with a time prefix whose rest is plainly logfmt
+// or JSON through Next; ok is false for anything else, which ParseAny reads.
+func (p *Parser) nextStamped(line, withNL []byte, rec *Record) (Kind, bool) {
+	sp := bytes.IndexByte(line, ' ')
+	if sp < len("2006-01-02T15:04:05Z") || sp > len("2006-01-02T15:04:05.000000000-07:00") || line[10] != 'T' {
+		return 0, false
+	}
+	ns, ok := p.frameTime(line[:sp])
+	if !ok {
+		return 0, false
+	}
+	body := withNL[sp+1:]
+	kind, ok := p.fastFramed(frameHead{content: line[sp+1:], time: ns, timed: true}, body, rec)
+	return kind, ok && p.fastLen == len(body)
+}
+
+// fastFramed reads a framing's content, body being the content and its
+// '\n', through Next, the fused fast path, when the content plainly is
+// logfmt or JSON (plainStart) and Next finds an event in the whole of it.
+// ok is false otherwise, and the caller reads the content the general
+// way.
+func (p *Parser) fastFramed(h frameHead, body []byte, rec *Record) (Kind, bool) {
+	if !plainStart(h.content) {
+		return 0, false
+	}
+	m, kind := p.Next(body, rec)
+	if kind != Event || m == 0 || m != len(body) && body[m-1] != '\n' {
+		return 0, false
+	}
+	p.fastLen = m
+	p.innerShape = ShapeLogfmt
+	if h.content[0] == '{' {
+		p.innerShape = ShapeJSON
+	}
+	if h.timed && rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 {
+		rec.Time, rec.Has = h.time, rec.Has&^BadTime|HasTime
+	}
+	return Event, true
+}
+
+// plainStart says that s starts as only logfmt or JSON does: with '{', or
+// with a key and '=' before any space or quote. A text format's time or
+// level ("2026-…", "[INFO]", "I1126") never does.
+func plainStart(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	if s[0] == '{' {
+		return true
+	}
+	for i, c := range s {
+		switch c {
+		case '=':
+			return i > 0
+		case ' ', '"', '\t':
+			return false
+		}
+	}
+	return false
+}
+
+// nextPiece takes a CRI or Docker line into its stream's join, or reads it
+// whole when it is a record of its own; withNL is line and its '\n'. ok is
 // false for any other line.
-func (p *Parser) nextPiece(line []byte, rec *Record) (Kind, Form, bool) {
+func (p *Parser) nextPiece(line, withNL []byte, rec *Record) (Kind, Form, bool) {
 	var h frameHead
 	var ok bool
 	frame := ShapeCRI
@@ -232,6 +328,14 @@ func (p *Parser) nextPiece(line []byte, rec *Record) (Kind, Form, bool) {
 	}
 	j := &p.joins[h.stream]
 	if !j.open && !h.partial {
+		body := withNL[len(trimCR(line))-len(h.content):] // CRI: the content is the line's tail
+		if frame == ShapeDocker {
+			p.frameBuf = append(h.content, '\n') // h.content is p.frameBuf's start
+			body = p.frameBuf
+		}
+		if kind, ok := p.fastFramed(h, body, rec); ok && p.fastLen == len(body) {
+			return kind, MakeForm(frame, p.innerShape), true
+		}
 		kind := p.parseFramed(h, rec)
 		if kind != Event && kind != NoLevel {
 			*rec = Record{}

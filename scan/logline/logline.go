@@ -201,6 +201,7 @@ type Parser struct {
 	frameBuf    []byte // a Docker line's log, unescaped
 	frameMinute minuteCache
 	joins       [numStreams]join
+	fastLen     int // the bytes Next read in fastFramed's last success
 	// shape state (H4)
 	// now places klog's dates, which have no year (see klogTime); the
 	// zero value means time.Now, read once. Tests set it.
