@@ -42,6 +42,7 @@ type join struct {
 // frameHead is what a framed line says around its content.
 type frameHead struct {
 	content []byte
+	raw     []byte // the framing's time, not read yet (see headTime)
 	time    int64
 	timed   bool
 	stream  int
@@ -55,15 +56,30 @@ func (p *Parser) criHead(line []byte) (h frameHead, ok bool) {
 		return h, false
 	}
 	rest := line[sp+1:]
-	switch {
-	case hasPrefixAt(rest, 0, "stdout "):
+	if len(rest) < len("stdout F") {
+		return h, false
+	}
+	const (
+		stdout = uint64('s') | 't'<<8 | 'd'<<16 | 'o'<<24 | 'u'<<32 | 't'<<40 | ' '<<48
+		stderr = uint64('s') | 't'<<8 | 'd'<<16 | 'e'<<24 | 'r'<<32 | 'r'<<40 | ' '<<48
+	)
+	switch le64(rest) & (1<<56 - 1) {
+	case stdout:
 		h.stream = streamOut
-	case hasPrefixAt(rest, 0, "stderr "):
+	case stderr:
 		h.stream = streamErr
 	default:
 		return h, false
 	}
 	rest = rest[len("stdout "):]
+	if len(rest) > 1 && rest[1] == ' ' && (rest[0] == 'F' || rest[0] == 'P') { // the usual tag
+		h.partial = rest[0] == 'P'
+		if !rfc3339Shape(line[:sp]) {
+			return h, false
+		}
+		h.raw, h.content = line[:sp], rest[2:]
+		return h, true
+	}
 	tagEnd := bytes.IndexByte(rest[:min(len(rest), 8)], ' ')
 	if tagEnd < 0 {
 		tagEnd = len(rest) // an empty F line may lose its trailing SP to trimming
@@ -78,10 +94,10 @@ func (p *Parser) criHead(line []byte) (h frameHead, ok bool) {
 	if t := rest[:tagEnd]; len(t) > 1 && t[1] != ':' {
 		return h, false
 	}
-	h.time, h.timed = p.frameTime(line[:sp])
-	if !h.timed {
+	if !rfc3339Shape(line[:sp]) {
 		return h, false
 	}
+	h.raw = line[:sp] // read only when the content has no time of its own
 	h.content = rest[min(tagEnd+1, len(rest)):]
 	return h, true
 }
@@ -120,6 +136,37 @@ func (p *Parser) dockerHead(line []byte) (h frameHead, ok bool) {
 		}
 	}
 	return h, true
+}
+
+// headTime reads h's time when it has not been read yet, and says
+// whether it has one.
+func (p *Parser) headTime(h *frameHead) bool {
+	if h.raw != nil {
+		h.time, h.timed = p.frameTime(h.raw)
+		h.raw = nil
+	}
+	return h.timed
+}
+
+// rfc3339Shape says that v has the shape of an RFC 3339 time up to its
+// seconds, 2006-01-02T15:04:05, and a zone or fraction after: enough to
+// tell a CRI line, whose time is read only when it is needed. Three words
+// are tested at once, not nineteen bytes one by one.
+func rfc3339Shape(v []byte) bool {
+	if len(v) < len("2006-01-02T15:04:05Z") {
+		return false
+	}
+	const (
+		ones = 0x0101010101010101
+		high = ones * 0x80
+	)
+	check := func(w, sepMask, sepWant uint64) uint64 {
+		d := (w&^sepMask | ones*'0'&sepMask) - ones*'0' // separators made digits
+		return (d|(d+ones*0x76))&high | (w&sepMask ^ sepWant)
+	}
+	return check(le64(v[0:]), 0xff<<32|0xff<<56, '-'<<32|'-'<<56)| // 2006-01-
+		check(le64(v[8:]), 0xff<<16|0xff<<40, 'T'<<16|':'<<40)| // 02T15:04
+		check(le64(v[11:]), 0xff<<16|0xff<<40, ':'<<16|':'<<40) == 0 // 15:04:05
 }
 
 // frameTime reads a framing's time through a minute cache of its own: the
@@ -179,7 +226,7 @@ func (p *Parser) parseFramed(h frameHead, rec *Record) Kind {
 	p.innerShape = inner
 	switch kind {
 	case Event, NoLevel:
-		if h.timed && rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 {
+		if rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 && p.headTime(&h) {
 			rec.Time, rec.Has = h.time, rec.Has&^BadTime|HasTime
 		}
 	case Malformed:
@@ -197,8 +244,8 @@ func (p *Parser) parseFramed(h frameHead, rec *Record) Kind {
 // its last piece. Flush gives a record whose last piece never came.
 func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
 	if len(b) > 0 && isDigit(b[0]) && p.forced == 0 {
-		if n, kind, ok := p.nextCRI(b, rec); ok {
-			return n, kind, MakeForm(ShapeCRI, p.innerShape)
+		if n, kind, frame := p.nextTimed(b, rec); n > 0 {
+			return n, kind, MakeForm(frame, p.innerShape)
 		}
 	}
 	n := bytes.IndexByte(b, '\n')
@@ -224,26 +271,61 @@ func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
 	return n, kind, form
 }
 
-// nextCRI reads the first line of b when it is a whole CRI record (an F
-// line with no piece of its stream open) of plain logfmt or JSON: its head,
-// then its content through Next, which finds the line's end as it parses,
-// so the line is not searched for its '\n' first. ok is false otherwise.
-func (p *Parser) nextCRI(b []byte, rec *Record) (int, Kind, bool) {
-	head := b[:min(len(b), criHeadMax)]
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
+// nextTimed reads the first line of b when it is a whole CRI record (an F
+// line with no piece of its stream open) or a time-prefixed line, of plain
+// logfmt or JSON: its head, then its content through Next, which finds the
+// line's end as it parses, so the line is not searched for its '\n' first.
+// It returns 0 for any other line. It is criHead, parseStamped and
+// fastFramed made one, with no frameHead to copy (docs/performance.md).
+func (p *Parser) nextTimed(b []byte, rec *Record) (int, Kind, Shape) {
+	sp := bytes.IndexByte(b[:min(len(b), stampMax+1)], ' ')
+	if sp < len("2006-01-02T15:04:05Z") || !rfc3339Shape(b[:sp]) || bytes.IndexByte(b[19:sp], '\n') >= 0 {
+		return 0, 0, 0
 	}
-	h, ok := p.criHead(head)
-	if !ok || h.partial || p.joins[h.stream].open {
-		return 0, 0, false
+	const (
+		stdoutF = uint64('s') | 't'<<8 | 'd'<<16 | 'o'<<24 | 'u'<<32 | 't'<<40 | ' '<<48 | 'F'<<56
+		stderrF = uint64('s') | 't'<<8 | 'd'<<16 | 'e'<<24 | 'r'<<32 | 'r'<<40 | ' '<<48 | 'F'<<56
+	)
+	off, frame, stream := sp+1, ShapeStamped, -1
+	if len(b)-off > len("stdout F ") {
+		switch le64(b[off:]) {
+		case stdoutF:
+			stream = streamOut
+		case stderrF:
+			stream = streamErr
+		}
 	}
-	off := len(head) - len(h.content)
-	kind, ok := p.fastFramed(frameHead{content: b[off:], time: h.time, timed: h.timed}, b[off:], rec)
-	if !ok {
-		return 0, 0, false
+	if stream >= 0 {
+		off += len("stdout F ")
+		frame = ShapeCRI
+		if b[off-1] != ' ' || p.joins[stream].open {
+			return 0, 0, 0
+		}
 	}
-	return off + p.fastLen, kind, true
+	body := b[off:]
+	if !plainStart(body) {
+		return 0, 0, 0
+	}
+	m, kind := p.Next(body, rec)
+	if kind != Event || m == 0 || body[m-1] != '\n' {
+		return 0, 0, 0
+	}
+	p.innerShape = ShapeLogfmt
+	if body[0] == '{' {
+		p.innerShape = ShapeJSON
+	}
+	if rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 {
+		ns, ok := p.frameTime(b[:sp])
+		if !ok {
+			return 0, 0, 0 // not a time after all: the general path decides
+		}
+		rec.Time, rec.Has = ns, rec.Has&^BadTime|HasTime
+	}
+	return off + m, Event, frame
 }
+
+// stampMax is the longest RFC 3339 time a prefix may have.
+const stampMax = len("2006-01-02T15:04:05.000000000-07:00")
 
 // criHeadMax bounds a CRI line's head: the longest RFC 3339 time, a
 // stream, a tag and their spaces.
@@ -283,7 +365,7 @@ func (p *Parser) fastFramed(h frameHead, body []byte, rec *Record) (Kind, bool) 
 	if h.content[0] == '{' {
 		p.innerShape = ShapeJSON
 	}
-	if h.timed && rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 {
+	if rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 && p.headTime(&h) {
 		rec.Time, rec.Has = h.time, rec.Has&^BadTime|HasTime
 	}
 	return Event, true
@@ -293,6 +375,9 @@ func (p *Parser) fastFramed(h frameHead, body []byte, rec *Record) (Kind, bool) 
 // with a key and '=' before any space or quote. A text format's time or
 // level ("2026-…", "[INFO]", "I1126") never does.
 func plainStart(s []byte) bool {
+	if len(s) >= 8 && le64(s)&(1<<40-1) == uint64('t')|'i'<<8|'m'<<16|'e'<<24|'='<<32 { // slog's time=
+		return true
+	}
 	if len(s) == 0 {
 		return false
 	}
@@ -303,7 +388,7 @@ func plainStart(s []byte) bool {
 		switch c {
 		case '=':
 			return i > 0
-		case ' ', '"', '\t':
+		case ' ', '"', '\t', '\n':
 			return false
 		}
 	}
@@ -344,6 +429,7 @@ func (p *Parser) nextPiece(line, withNL []byte, rec *Record) (Kind, Form, bool) 
 		return kind, MakeForm(frame, p.innerShape), true
 	}
 	if !j.open {
+		p.headTime(&h)
 		j.open, j.frame, j.time, j.timed = true, frame, h.time, h.timed
 		j.buf = j.buf[:0]
 	}
