@@ -34,6 +34,14 @@ bench: build
 	$(GO) build -o $(BENCH_BIN)/floor ./bench/cmd/floor
 	$(GO) build -o $(BENCH_BIN)/naive ./bench/cmd/naive
 	$(BENCH_BIN)/compare -logproc $(BIN) -floor $(BENCH_BIN)/floor -naive $(BENCH_BIN)/naive
+	$(MAKE) bench-forms
+
+# What a platform's framing costs per line: each inner format bare, then in
+# CRI, Docker json-file and a time prefix; x-bare is the ratio to the bare
+# format in the same run (docs/performance.md has instruction counts).
+.PHONY: bench-forms
+bench-forms:
+	$(GO) test -run='^$$' -bench='^BenchmarkForms$$' -benchtime=2000x -count=3 ./scan/logline
 
 # The perf gate: logproc's instructions per line under cachegrind, for scan
 # (-metrics seed), scan -metrics all and gen, against bench/perf-baseline.json
@@ -61,6 +69,11 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseFields$$' -fuzztime=$(FUZZTIME) ./scan/logline
 	$(GO) test -run='^$$' -fuzz='^FuzzParseTime$$' -fuzztime=$(FUZZTIME) ./scan/logline
 	$(GO) test -run='^$$' -fuzz='^FuzzParseLatency$$' -fuzztime=$(FUZZTIME) ./scan/logline
+	$(GO) test -run='^$$' -fuzz='^FuzzNextAny$$' -fuzztime=$(FUZZTIME) ./scan/logline
+	$(GO) test -run='^$$' -fuzz='^FuzzParseLevelFirst$$' -fuzztime=$(FUZZTIME) ./scan/logline
+	$(GO) test -run='^$$' -fuzz='^FuzzParseEnvelope$$' -fuzztime=$(FUZZTIME) ./scan/logline
+	$(GO) test -run='^$$' -fuzz='^FuzzParseJSONNested$$' -fuzztime=$(FUZZTIME) ./scan/logline
+	$(GO) test -run='^$$' -fuzz='^FuzzAppendName$$' -fuzztime=$(FUZZTIME) ./agg
 	$(GO) test -run='^$$' -fuzz='^FuzzHistogram$$' -fuzztime=$(FUZZTIME) ./agg
 	$(GO) test -run='^$$' -fuzz='^FuzzHistogramUnmarshal$$' -fuzztime=$(FUZZTIME) ./agg
 	$(GO) test -run='^$$' -fuzz='^FuzzAppendLine$$' -fuzztime=$(FUZZTIME) ./gen

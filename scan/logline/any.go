@@ -28,7 +28,10 @@ func (p *Parser) ParseAny(line []byte, rec *Record) (Kind, Form) {
 	}
 	if bytes.IndexByte(line, 0x1b) >= 0 {
 		p.plain = appendWithoutANSI(p.plain[:0], line)
-		line = trimSpaceAndTab(p.plain)
+		if line = trimSpaceAndTab(p.plain); len(line) == 0 {
+			*rec = Record{}
+			return Blank, 0 // colour escapes alone
+		}
 	}
 	p.scratch = p.scratch[:0]
 	kind, form := p.parseForm(line, rec)
@@ -40,6 +43,7 @@ func (p *Parser) ParseAny(line []byte, rec *Record) (Kind, Form) {
 	}
 	if kind != Event && kind != NoLevel {
 		*rec = Record{}
+		form = 0 // only records have a form
 	}
 	return kind, form
 }

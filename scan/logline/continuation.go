@@ -21,8 +21,8 @@ import "bytes"
 // not at what precedes it, so that a line counts the same in every range
 // and every reading of a file.
 func isContinuation(line []byte) bool {
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
+	for n := len(line); n > 0 && (line[n-1] == '\r' || line[n-1] == ' ' || line[n-1] == '\t'); n-- {
+		line = line[:n-1] // trailing blanks say nothing, however the line was cut
 	}
 	if len(line) == 0 {
 		return false

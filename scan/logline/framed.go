@@ -106,7 +106,7 @@ func (p *Parser) criHead(line []byte) (h frameHead, ok bool) {
 // p.frameBuf, its stream and its time. ok is false when line is not one.
 func (p *Parser) dockerHead(line []byte) (h frameHead, ok bool) {
 	const prefix = `{"log":"`
-	if !hasPrefixAt(line, 0, prefix) {
+	if !hasPrefixAt(line, 0, prefix) || line[len(line)-1] != '}' {
 		return h, false
 	}
 	end, plain := jsonStringEnd(line, len(prefix))
@@ -301,6 +301,8 @@ func (p *Parser) nextTimed(b []byte, rec *Record) (int, Kind, Shape) {
 		if b[off-1] != ' ' || p.joins[stream].open {
 			return 0, 0, 0
 		}
+	} else if _, ok := p.frameTime(b[:sp]); !ok {
+		return 0, 0, 0 // a bare prefix is told by a time that reads, as parseStamped tells it
 	}
 	body := b[off:]
 	if !plainStart(body) {
