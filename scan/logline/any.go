@@ -54,6 +54,14 @@ func (p *Parser) parseForm(line []byte, rec *Record) (Kind, Form) {
 	if p.forced != 0 {
 		return p.parseForced(line, rec)
 	}
+	if p.format != Auto { // -input-format logfmt or json
+		sh := ShapeLogfmt
+		if p.format == JSON {
+			sh = ShapeJSON
+		}
+		kind := p.parseShape(sh, line, rec)
+		return kind, formIf(kind, ShapeNone, sh)
+	}
 	if line[0] == '{' {
 		if kind, ok := p.parseDocker(line, rec); ok {
 			return kind, MakeForm(ShapeDocker, p.innerShape)
@@ -230,6 +238,9 @@ func (p *Parser) parseShape(sh Shape, line []byte, rec *Record) Kind {
 		}
 		return p.withoutLevel(rec)
 	case ShapeJSON:
+		if line[0] != '{' {
+			return Malformed
+		}
 		return p.parseJSONAny(line, rec)
 	case ShapeJournald, ShapeOTLP, ShapeCloudWatch:
 		if kind, got := p.parseEnvelope(line, rec); got == sh {

@@ -243,7 +243,7 @@ func (p *Parser) parseFramed(h frameHead, rec *Record) Kind {
 // record is Partial: the record is parsed, and its kind returned, with
 // its last piece. Flush gives a record whose last piece never came.
 func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
-	if len(b) > 0 && isDigit(b[0]) && p.forced == 0 {
+	if len(b) > 0 && isDigit(b[0]) && p.forced == 0 && p.format == Auto {
 		if n, kind, frame := p.nextTimed(b, rec); n > 0 {
 			return n, kind, MakeForm(frame, p.innerShape)
 		}
@@ -258,7 +258,7 @@ func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
 	default:
 		return 0, Blank, 0
 	}
-	if len(line) > 0 && (isDigit(line[0]) || line[0] == '{') && p.forced == 0 {
+	if len(line) > 0 && (isDigit(line[0]) || line[0] == '{') && p.forced == 0 && p.format == Auto {
 		p.dropQueued()
 		if kind, form, ok := p.nextPiece(line, b[:n], rec); ok {
 			return n, kind, form

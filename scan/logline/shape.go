@@ -106,6 +106,9 @@ func ParseForm(s string) (Form, error) {
 	frame, inner := "", s
 	if i := strings.IndexByte(s, '+'); i >= 0 {
 		frame, inner = s[:i], s[i+1:]
+		if frame == "" {
+			frame = "+" // refused below, with the name as given
+		}
 	}
 	find := func(name string) (Shape, bool) {
 		for sh := ShapeLogfmt; sh < numShapes; sh++ {

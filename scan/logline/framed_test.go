@@ -1,0 +1,142 @@
+package logline
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestOpenRecords: a cut after these lines is safe exactly when no
+// stream's last line is a piece whose record goes on.
+func TestOpenRecords(t *testing.T) {
+	const (
+		outF = "2026-11-26T08:00:00.1Z stdout F level=INFO user=a\n"
+		outP = "2026-11-26T08:00:00.2Z stdout P level=INFO us\n"
+		errF = "2026-11-26T08:00:00.3Z stderr F level=WARN user=b\n"
+		errP = "2026-11-26T08:00:00.4Z stderr P level=WARN us\n"
+		dokF = `{"log":"level=INFO user=a\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n"
+		dokP = `{"log":"level=INFO us","stream":"stdout","time":"2026-11-26T08:00:00.6Z"}` + "\n"
+		slog = "time=2026-11-26T08:00:00.7Z level=INFO msg=x user=a\n"
+	)
+	for _, c := range []struct {
+		name, lines string
+		open        bool
+	}{
+		{"no lines", "", false},
+		{"one whole line", "x\n" + outF, false},
+		{"a piece last", "x\n" + outP, true},
+		{"a piece, then the other stream", "x\n" + outP + errF, true},
+		{"each stream whole", "x\n" + outP + errF + outF, false},
+		{"the other stream's piece", "x\n" + outF + errP, true},
+		{"docker piece", "x\n" + dokP, true},
+		{"docker whole", "x\n" + dokP + dokF, false},
+		{"not framed last", "x\n" + outP + slog, false},
+		{"the first line is not looked at", outP, false},
+	} {
+		if got := OpenRecords([]byte(c.lines)); got != c.open {
+			t.Errorf("%s: OpenRecords = %v, want %v", c.name, got, c.open)
+		}
+	}
+}
+
+// TestRFC3339Shape: the word test agrees with a byte loop on every
+// position, including bytes just outside the digits and separators.
+func TestRFC3339Shape(t *testing.T) {
+	ref := func(v []byte) bool {
+		const shape = "dddd-dd-ddTdd:dd:dd"
+		if len(v) < len(shape)+1 {
+			return false
+		}
+		for i, c := range []byte(shape) {
+			if c == 'd' && !isDigit(v[i]) || c != 'd' && v[i] != c {
+				return false
+			}
+		}
+		return true
+	}
+	base := []byte("2026-11-26T08:00:00.123456789Z")
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		v := append([]byte(nil), base[:20+r.IntN(len(base)-19)]...)
+		for range 1 + r.IntN(2) {
+			v[r.IntN(19)] = byte(r.IntN(256))
+		}
+		if got, want := rfc3339Shape(v), ref(v); got != want {
+			t.Fatalf("rfc3339Shape(%q) = %v, want %v", v, got, want)
+		}
+	}
+	for _, s := range []string{"2026-11-26T08:00:00Z", "9999-99-99T99:99:99+", "2026-11-26T08:00:00"} {
+		if got, want := rfc3339Shape([]byte(s)), ref([]byte(s)); got != want {
+			t.Errorf("rfc3339Shape(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestParseForm: every name ParseForm takes names the form it makes, and
+// what is not a form is refused with the names it takes.
+func TestParseForm(t *testing.T) {
+	for _, name := range append(FormatNames(), "cri+json", "docker+logfmt", "stamped+klog") {
+		f, err := ParseForm(name)
+		if err != nil || f.String() != name {
+			t.Errorf("ParseForm(%q) = %v (%q), %v", name, f, f.String(), err)
+		}
+	}
+	if f, err := ParseForm("auto"); f != 0 || err != nil {
+		t.Errorf("ParseForm(auto) = %v, %v", f, err)
+	}
+	for _, bad := range []string{"xml", "cri+cri", "json+cri", "+json", "cri+"} {
+		if _, err := ParseForm(bad); err == nil || !strings.Contains(err.Error(), bad) {
+			t.Errorf("ParseForm(%q): %v, want an error naming it", bad, err)
+		}
+	}
+}
+
+// TestForcedForm: a Config's Form reads every line as that form only.
+func TestForcedForm(t *testing.T) {
+	klog := `I1126 08:00:00.123456       1 main.go:12] "user action" user="a"`
+	for _, c := range []struct {
+		form, line string
+		want       Kind
+	}{
+		{"klog", klog, Event},
+		{"hclog", klog, Malformed},
+		{"cri+logfmt", "2026-11-26T08:00:00.1Z stdout F level=INFO user=a", Event},
+		{"cri+json", "2026-11-26T08:00:00.1Z stdout F level=INFO user=a", Malformed},
+		{"logfmt", `{"level":"INFO","user":"a"}`, Malformed},
+	} {
+		f, err := ParseForm(c.form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := NewParser(Config{Form: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec Record
+		if kind, _ := p.ParseAny([]byte(c.line), &rec); kind != c.want {
+			t.Errorf("-input-format %s on %q: kind %d, want %d", c.form, c.line, kind, c.want)
+		}
+	}
+}
+
+// TestDetect: a range is native only when every line sampled is plain
+// logfmt or JSON.
+func TestDetect(t *testing.T) {
+	slogLines := strings.Repeat("time=2026-11-26T08:00:00.123Z level=INFO msg=x user=a\n", 40)
+	cri := strings.Repeat("2026-11-26T08:00:00.1Z stdout F level=INFO user=a\n", 40)
+	for _, c := range []struct {
+		name, data string
+		native     bool
+	}{
+		{"slog", slogLines, true},
+		{"cri", cri, false},
+		{"slog then cri", slogLines + cri, false},
+		{"cri then slog", cri + slogLines, false},
+		{"empty", "", true},
+	} {
+		var p Parser
+		if _, native := p.Detect([]byte(c.data)); native != c.native {
+			t.Errorf("%s: Detect native = %v, want %v", c.name, native, c.native)
+		}
+	}
+}
