@@ -40,7 +40,7 @@ type userLister struct {
 }
 
 func newUserLister(capacity int) *userLister {
-	size := 1 << bits.Len(uint(capacity*2)) // at most half full
+	size := 1 << bits.Len(uint(capacity+capacity/2)) // at most two thirds full
 	l := &userLister{
 		pos:    make([]int, 1, capacity+1),
 		counts: make([]int64, 0, capacity),
