@@ -4,7 +4,9 @@ import (
 	"context"
 	"hash/maphash"
 	"math/bits"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // UserCount is one user of Totals.UserList.
@@ -24,7 +26,9 @@ func (t *Totals) UniqueUsers() int {
 // MergeList is MergeContext that lists the users in Totals.UserList and
 // leaves Users nil. With millions of users a Go map of them costs a string
 // and a map slot each, and seconds of GC marking; the list keeps every
-// name in one allocation and dedupes them with a table of indices.
+// name in one allocation and dedupes them with a table of indices. Unlike
+// Merge it empties the shards' users once they are listed, so that their
+// tables' memory is free for what is built from the list: merge once, last.
 func MergeList(ctx context.Context, shards ...*Shard) (Totals, error) {
 	return merge(ctx, shards, true)
 }
@@ -39,25 +43,19 @@ type userLister struct {
 	buf    []byte
 }
 
-func newUserLister(capacity int) *userLister {
-	size := 1 << bits.Len(uint(capacity+capacity/2)) // at most two thirds full
+func newUserLister(capacity int, seed maphash.Seed) *userLister {
 	l := &userLister{
 		pos:    make([]int, 1, capacity+1),
 		counts: make([]int64, 0, capacity),
-		index:  make([]uint64, size),
-		seed:   maphash.MakeSeed(),
+		index:  make([]uint64, 1<<bits.Len(uint(capacity+capacity/2))),
+		seed:   seed,
 	}
 	l.names.Grow(capacity * 24)
 	return l
 }
 
-// add counts n lines for the raw name.
-func (l *userLister) add(name []byte, n int64) {
-	if needsEscape(name) {
-		l.buf = AppendName(l.buf[:0], name)
-		name = l.buf
-	}
-	h := maphash.Bytes(l.seed, name)
+// add counts n lines for name, whose hash is h.
+func (l *userLister) add(name []byte, h uint64, n int64) {
 	tag := h &^ (1<<32 - 1)
 	mask := uint64(len(l.index) - 1)
 	all := l.names.String()
@@ -68,6 +66,9 @@ func (l *userLister) add(name []byte, n int64) {
 			l.names.Write(name)
 			l.pos = append(l.pos, l.names.Len())
 			l.counts = append(l.counts, n)
+			if len(l.counts)*3 > len(l.index)*2 {
+				l.grow()
+			}
 			return
 		}
 		if e&^(1<<32-1) == tag {
@@ -80,37 +81,95 @@ func (l *userLister) add(name []byte, n int64) {
 	}
 }
 
-// list returns the users gathered; their names share one string.
-func (l *userLister) list() []UserCount {
+// grow doubles the index when two slots in three are full.
+func (l *userLister) grow() {
+	l.index = make([]uint64, 2*len(l.index))
+	mask := uint64(len(l.index) - 1)
 	all := l.names.String()
-	users := make([]UserCount, len(l.counts))
-	for i, n := range l.counts {
-		users[i] = UserCount{Name: all[l.pos[i]:l.pos[i+1]], Count: n}
+	for k := range l.counts {
+		h := maphash.String(l.seed, all[l.pos[k]:l.pos[k+1]])
+		i := h & mask
+		for l.index[i] != 0 {
+			i = (i + 1) & mask
+		}
+		l.index[i] = h&^(1<<32-1) | uint64(k+1)
 	}
-	return users
 }
 
-// mergeUserList lists the users of shards, stopping within mergeCheck
-// users of ctx's end.
-func mergeUserList(ctx context.Context, shards []*Shard) []UserCount {
-	capacity := 0
-	for _, s := range shards {
-		capacity += s.users.len()
-	}
-	l := newUserLister(capacity)
+// gather adds the users of shards whose hash's top bits are part, of
+// 1<<partBits parts. It reports false, gathering no more, once ctx is
+// done.
+func (l *userLister) gather(ctx context.Context, shards []*Shard, part uint64, partBits int) bool {
 	seen := 0
 	for _, s := range shards {
 		stop := false
 		s.users.each(func(name []byte, n int64) {
 			if seen++; stop || seen%mergeCheck == 0 && ctx.Err() != nil {
-				stop = true
+				stop = true // cancelled: the rest of the table is passed over
 				return
 			}
-			l.add(name, n)
+			if needsEscape(name) {
+				l.buf = AppendName(l.buf[:0], name)
+				name = l.buf
+			}
+			h := maphash.Bytes(l.seed, name)
+			if partBits > 0 && h>>(64-partBits) != part {
+				return
+			}
+			l.add(name, h, n)
 		})
 		if stop {
-			return nil
+			return false
 		}
 	}
-	return l.list()
+	return true
+}
+
+// appendList appends the users gathered; their names share one string.
+func (l *userLister) appendList(users []UserCount) []UserCount {
+	all := l.names.String()
+	for i, n := range l.counts {
+		users = append(users, UserCount{Name: all[l.pos[i]:l.pos[i+1]], Count: n})
+	}
+	return users
+}
+
+// mergeUserList lists the users of shards, stopping within mergeCheck
+// users of ctx's end, when it returns nil. Two goroutines, when there are
+// many users and two CPUs, each gather the users of one half of the hash's
+// range: the table's cache misses, not the CPU, bound the time, and the
+// two overlap them.
+func mergeUserList(ctx context.Context, shards []*Shard) []UserCount {
+	capacity := 0
+	for _, s := range shards {
+		capacity += s.users.len()
+	}
+	partBits := 0
+	if capacity >= 1<<16 && runtime.GOMAXPROCS(0) >= 2 {
+		partBits = 1
+	}
+	seed := maphash.MakeSeed()
+	listers := make([]*userLister, 1<<partBits)
+	ok := make([]bool, len(listers))
+	var wg sync.WaitGroup
+	for part := range listers {
+		listers[part] = newUserLister(capacity>>partBits, seed)
+		wg.Go(func() { ok[part] = listers[part].gather(ctx, shards, uint64(part), partBits) })
+	}
+	wg.Wait()
+	users := 0
+	for part, l := range listers {
+		if !ok[part] {
+			return nil
+		}
+		users += len(l.counts)
+	}
+	for _, s := range shards {
+		s.users = newUserTable()
+	}
+	list := make([]UserCount, 0, users)
+	for _, l := range listers {
+		list = l.appendList(list)
+	}
+	return list
 }

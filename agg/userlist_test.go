@@ -3,8 +3,10 @@ package agg
 import (
 	"context"
 	"errors"
+	"hash/maphash"
 	"maps"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -36,6 +38,11 @@ func TestMergeListEqualsMerge(t *testing.T) {
 		}
 		if got.Users != nil {
 			t.Fatalf("round %d: MergeList set Users", round)
+		}
+		for _, s := range shards {
+			if s.users.len() != 0 {
+				t.Fatalf("round %d: MergeList left %d users in a shard", round, s.users.len())
+			}
 		}
 		m := make(map[string]int64, len(got.UserList))
 		for _, u := range got.UserList {
@@ -77,6 +84,52 @@ func BenchmarkMergeList(b *testing.B) {
 	for b.Loop() {
 		if _, err := MergeList(context.Background(), shards...); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestMergeListManyUsers: past the size where two goroutines gather the
+// users, the list is still Merge's map.
+func TestMergeListManyUsers(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	shards := []*Shard{NewShard(), NewShard(), NewShard()}
+	for i := range 150_000 {
+		name := []byte("user" + strconv.Itoa(r.IntN(120_000)))
+		if i%100 == 0 {
+			name = append(name, randomName(r)...)
+		}
+		shards[r.IntN(3)].Count([]byte("INFO"), name)
+	}
+	want := Merge(shards...)
+	got, err := MergeList(context.Background(), shards...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := make(map[string]int64, len(got.UserList))
+	for _, u := range got.UserList {
+		m[u.Name] += u.Count
+	}
+	if len(m) != len(got.UserList) || !maps.Equal(m, want.Users) {
+		t.Fatalf("MergeList listed %d users (%d distinct), Merge counted %d, or their counts differ", len(got.UserList), len(m), len(want.Users))
+	}
+}
+
+// TestUserListerGrows: a lister sized for one user takes thousands.
+func TestUserListerGrows(t *testing.T) {
+	l := newUserLister(1, maphash.MakeSeed())
+	for round := range 3 {
+		for i := range 5000 {
+			name := []byte("u" + strconv.Itoa(i))
+			l.add(name, maphash.Bytes(l.seed, name), int64(round+1))
+		}
+	}
+	list := l.appendList(nil)
+	if len(list) != 5000 {
+		t.Fatalf("%d users listed, want 5000", len(list))
+	}
+	for _, u := range list {
+		if u.Count != 6 {
+			t.Fatalf("%s counted %d times, want 6", u.Name, u.Count)
 		}
 	}
 }

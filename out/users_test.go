@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -206,5 +207,37 @@ func BenchmarkWriteUsers(b *testing.B) {
 		if err := encode(context.Background(), io.Discard, res); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestMarshalManyUsersMatchesGoccy: past the size where the users are
+// sorted in two halves at once, the bytes are still goccy/go-json's.
+func TestMarshalManyUsersMatchesGoccy(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	users := make(map[string]int64, 150_000)
+	for len(users) < 150_000 {
+		name := "user" + strconv.Itoa(r.IntN(1<<30))
+		if r.IntN(50) == 0 {
+			name += randomName(r) // a few keys that need escaping, none made invalid
+			name = strings.ToValidUTF8(name, "?")
+		}
+		users[name] = r.Int64N(100)
+	}
+	list := make([]agg.UserCount, 0, len(users))
+	for name, n := range users {
+		list = append(list, agg.UserCount{Name: name, Count: n})
+	}
+	res := New(agg.Totals{UserList: list}, 1, nil, Sections{})
+	got, err := Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.users, res.UserActions = nil, users
+	want, err := json.MarshalIndentWithOption(res, "", "  ", json.DisableHTMLEscape())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, append(want, '\n')) {
+		t.Fatalf("Marshal of %d users differs from goccy/go-json", len(users))
 	}
 }
