@@ -60,7 +60,8 @@ type Result struct {
 
 	// users, when not nil, is written as user_actions in place of
 	// UserActions, which New leaves nil then: New sets it from a
-	// Totals.UserList, millions of users that a map would make slow.
+	// Totals.UserList, millions of users that a map would make slow. It
+	// is in no order until the first write sorts it in place.
 	users []userEntry
 }
 
@@ -298,6 +299,9 @@ func encode(ctx context.Context, w io.Writer, r Result) error {
 	users := r.users
 	if users == nil && r.UserActions != nil {
 		users = mapEntries(r.UserActions)
+	}
+	if err := sortEntries(ctx, users); err != nil {
+		return err
 	}
 	rest := r
 	rest.UserActions, rest.users = nil, nil

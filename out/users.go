@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"context"
 	"io"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	json "github.com/goccy/go-json"
@@ -30,7 +32,7 @@ func newEntry(key string, count int64) userEntry {
 }
 
 // listEntries returns the users of list, or the top of them when top is
-// positive, in the order of user_actions.
+// positive, unsorted: encode sorts them.
 func listEntries(list []agg.UserCount, top int) []userEntry {
 	if top > 0 && len(list) > top {
 		list = slices.Clone(list)
@@ -46,43 +48,98 @@ func listEntries(list []agg.UserCount, top int) []userEntry {
 	for i, u := range list {
 		users[i] = newEntry(jsonKey(u.Name), u.Count)
 	}
-	return sortEntries(users)
+	return users
 }
 
-// mapEntries returns the users of m in the order of user_actions.
+// mapEntries returns the users of m, unsorted.
 func mapEntries(m map[string]int64) []userEntry {
 	users := make([]userEntry, 0, len(m))
 	for name, n := range m {
 		users = append(users, newEntry(jsonKey(name), n))
 	}
-	return sortEntries(users)
+	return users
 }
 
-// sortEntries sorts users as goccy/go-json sorts a map's keys: by the
-// bytes of each key as written, quotes included, so "ab" comes after "ab!"
-// ('"' is 0x22, '!' 0x21). The words of the first 16 bytes are compared
-// first: reading the keys themselves, a cache miss each, made up most of
-// the sort's time with millions of users. Two halves are sorted at once
-// and merged, into a new slice, when there are many.
-func sortEntries(users []userEntry) []userEntry {
-	if len(users) < 1<<16 || runtime.GOMAXPROCS(0) < 2 {
-		slices.SortFunc(users, compareEntries)
-		return users
+// sortRun is the most entries sortEntries sorts in one call of
+// slices.SortFunc, between looks at its context: a few milliseconds' work.
+const sortRun = 1 << 15
+
+// sortEntries sorts users in place as goccy/go-json sorts a map's keys: by
+// the bytes of each key as written, quotes included, so "ab" comes after
+// "ab!" ('"' is 0x22, '!' 0x21). The words of the first 16 bytes are
+// compared first: reading the keys themselves, a cache miss each, made up
+// most of the sort's time with millions of users. It partitions users
+// around pivots, looking at ctx between partitions, until the parts are
+// of sortRun entries at most, then sorts the parts on two goroutines: so
+// that it stops soon after ctx's end. A merge sort of runs stopped as
+// soon, but its merges compare neighbours, whose first 16 bytes are most
+// often equal, so it read the keys and took longer.
+func sortEntries(ctx context.Context, users []userEntry) error {
+	type part struct {
+		s     []userEntry
+		depth int
 	}
-	a, b := users[:len(users)/2], users[len(users)/2:]
-	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortFunc(a, compareEntries) })
-	slices.SortFunc(b, compareEntries)
-	wg.Wait()
-	merged := make([]userEntry, 0, len(users))
-	for len(a) > 0 && len(b) > 0 {
-		if compareEntries(b[0], a[0]) < 0 {
-			merged, b = append(merged, b[0]), b[1:]
-		} else {
-			merged, a = append(merged, a[0]), a[1:]
+	maxDepth := 2 * bits.Len(uint(len(users)))
+	var small [][]userEntry
+	stack := []part{{users, 0}}
+	for len(stack) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if len(p.s) <= sortRun || p.depth > maxDepth { // past maxDepth, the pivots were bad: pdqsort copes
+			small = append(small, p.s)
+			continue
+		}
+		lt, gt := partition(p.s)
+		stack = append(stack, part{p.s[:lt], p.depth + 1}, part{p.s[gt:], p.depth + 1})
+	}
+	var next atomic.Int64
+	work := func() {
+		for i := int(next.Add(1)) - 1; i < len(small) && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
+			slices.SortFunc(small[i], compareEntries)
 		}
 	}
-	return append(append(merged, a...), b...)
+	var wg sync.WaitGroup
+	if runtime.GOMAXPROCS(0) >= 2 && len(small) > 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	return ctx.Err()
+}
+
+// partition reorders s into the entries less than a pivot, s[:lt], those
+// equal to it, and those greater, s[gt:]. The pivot is the median of the
+// first, middle and last entries.
+func partition(s []userEntry) (lt, gt int) {
+	a, b, c := s[0], s[len(s)/2], s[len(s)-1]
+	if compareEntries(a, b) > 0 {
+		a, b = b, a
+	}
+	if compareEntries(b, c) > 0 {
+		b = c
+		if compareEntries(a, b) > 0 {
+			b = a
+		}
+	}
+	pivot := b
+	lt, gt = 0, len(s)
+	for i := 0; i < gt; {
+		switch c := compareEntries(s[i], pivot); {
+		case c < 0:
+			s[lt], s[i] = s[i], s[lt]
+			lt++
+			i++
+		case c > 0:
+			gt--
+			s[i], s[gt] = s[gt], s[i]
+		default:
+			i++
+		}
+	}
+	return lt, gt
 }
 
 func compareEntries(a, b userEntry) int {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -239,5 +240,44 @@ func TestMarshalManyUsersMatchesGoccy(t *testing.T) {
 	}
 	if !bytes.Equal(got, append(want, '\n')) {
 		t.Fatalf("Marshal of %d users differs from goccy/go-json", len(users))
+	}
+}
+
+// TestSortStopsWhenCancelled: sorting millions of users is not a place a
+// signal waits out.
+func TestSortStopsWhenCancelled(t *testing.T) {
+	res := manyUsers(4 * sortRun)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := sortEntries(ctx, res.users); !errors.Is(err, context.Canceled) {
+		t.Fatalf("sortEntries with an ended context: %v, want context.Canceled", err)
+	}
+	if err := Write(ctx, filepath.Join(t.TempDir(), "r.json"), res, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Write with an ended context: %v, want context.Canceled", err)
+	}
+}
+
+// TestSortEntries: the partitioned sort orders as one slices.SortFunc
+// does, on random keys with repeats, sorted and reversed input, past
+// sortRun.
+func TestSortEntries(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	keys := make([]userEntry, 2*sortRun+7)
+	for i := range keys {
+		keys[i] = newEntry(jsonKey("user.name@example.co"+strconv.Itoa(r.IntN(len(keys)))+randomName(r)), 0)
+	}
+	want := slices.Clone(keys)
+	slices.SortFunc(want, compareEntries)
+	reversed := slices.Clone(want)
+	slices.Reverse(reversed)
+	for name, in := range map[string][]userEntry{"random": keys, "sorted": slices.Clone(want), "reversed": reversed} {
+		if err := sortEntries(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+		for i := range in {
+			if in[i].key != want[i].key {
+				t.Fatalf("%s: entry %d is %q, want %q", name, i, in[i].key, want[i].key)
+			}
+		}
 	}
 }
