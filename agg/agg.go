@@ -222,6 +222,9 @@ type Totals struct {
 	// Users counts events by user, names written as AppendName writes
 	// them: valid UTF-8 that JSON keeps as it is, and one key per raw name.
 	Users map[string]int64
+	// UserList, set by MergeList instead of Users, holds each user once,
+	// in no particular order, with names as Users holds them.
+	UserList []UserCount
 	// Blank and Malformed count the lines that carried no event, LongLines
 	// the lines skipped for being longer than the scan's maximum, and
 	// Filtered the events a time filter left out, which are counted
@@ -282,15 +285,25 @@ const mergeCheck = 1 << 16
 
 // MergeContext is Merge that stops when ctx is done, returning its cause.
 func MergeContext(ctx context.Context, shards ...*Shard) (Totals, error) {
+	return merge(ctx, shards, false)
+}
+
+// merge merges shards, listing the users in UserList when list is set and
+// counting them in Users otherwise.
+func merge(ctx context.Context, shards []*Shard, list bool) (Totals, error) {
 	t := Totals{
 		Levels: make(map[string]int64),
 		NoUser: make(map[string]int64),
 	}
-	users := 0
-	for _, s := range shards {
-		users = max(users, s.users.len())
+	if list {
+		t.UserList = mergeUserList(ctx, shards)
+	} else {
+		users := 0
+		for _, s := range shards {
+			users = max(users, s.users.len())
+		}
+		t.Users = make(map[string]int64, users)
 	}
-	t.Users = make(map[string]int64, users)
 	for _, s := range shards {
 		for slot, n := range s.levels {
 			if n != 0 {
@@ -300,19 +313,9 @@ func MergeContext(ctx context.Context, shards ...*Shard) (Totals, error) {
 				t.NoUser[s.levelNames[slot]] += m
 			}
 		}
-		var buf []byte
-		seen, stop := 0, false
-		s.users.each(func(name []byte, n int64) {
-			if seen++; stop || seen%mergeCheck == 0 && ctx.Err() != nil {
-				stop = true // cancelled: the rest of the table is passed over
-				return
-			}
-			if needsEscape(name) {
-				buf = AppendName(buf[:0], name)
-				name = buf
-			}
-			t.Users[string(name)] += n
-		})
+		if !list {
+			t.mergeUsers(ctx, s)
+		}
 		t.Blank += s.blank
 		t.Malformed += s.malformed
 		t.Continuation += s.continuation
@@ -325,6 +328,24 @@ func MergeContext(ctx context.Context, shards ...*Shard) (Totals, error) {
 		}
 	}
 	return t, nil
+}
+
+// mergeUsers adds the users of s to t.Users, passing over the rest of
+// them once ctx is done.
+func (t *Totals) mergeUsers(ctx context.Context, s *Shard) {
+	var buf []byte
+	seen, stop := 0, false
+	s.users.each(func(name []byte, n int64) {
+		if seen++; stop || seen%mergeCheck == 0 && ctx.Err() != nil {
+			stop = true // cancelled: the rest of the table is passed over
+			return
+		}
+		if needsEscape(name) {
+			buf = AppendName(buf[:0], name)
+			name = buf
+		}
+		t.Users[string(name)] += n
+	})
 }
 
 // mergeMetrics folds the metrics of metrics.go from s into t.

@@ -8,6 +8,8 @@
 package out
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -55,6 +57,12 @@ type Result struct {
 	UnreadableTimes     int64                       `json:"unreadable_times,omitempty"`
 	UserActions         map[string]int64            `json:"user_actions"`
 	Windows             *Windows                    `json:"windows,omitempty"`
+
+	// users, when not nil, is written as user_actions in place of
+	// UserActions, which New leaves nil then: New sets it from a
+	// Totals.UserList, millions of users that a map would make slow. It
+	// is in no order until the first write sorts it in place.
+	users []userEntry
 }
 
 // Position locates a malformed line.
@@ -135,8 +143,12 @@ func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Res
 		LongLines:         t.LongLines,
 		MalformedExamples: make([]Position, len(malformedAt)),
 		MalformedLines:    t.Malformed,
-		UniqueUsers:       len(t.Users),
-		UserActions:       topUsers(nonNil(t.Users), s.TopUsers),
+		UniqueUsers:       t.UniqueUsers(),
+	}
+	if t.Users == nil && t.UserList != nil {
+		r.users = listEntries(t.UserList, s.TopUsers)
+	} else {
+		r.UserActions = topUsers(nonNil(t.Users), s.TopUsers)
 	}
 	for i, p := range malformedAt {
 		r.MalformedExamples[i] = Position{File: p.File, Line: p.Line}
@@ -268,31 +280,100 @@ func nonNil(m map[string]int64) map[string]int64 {
 // names are written as they are, '<' and '&' included: the file is read by
 // people and programs, not pasted into HTML.
 func Marshal(r Result) ([]byte, error) {
-	b, err := json.MarshalIndentWithOption(r, "", "  ", json.DisableHTMLEscape())
-	if err != nil {
+	var b bytes.Buffer
+	if err := encode(context.Background(), &b, r); err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	return b.Bytes(), nil
+}
+
+// userActionsNull is how goccy/go-json writes a nil user_actions: a
+// top-level key is the only one indented by two spaces.
+const userActionsNull = "\n  \"user_actions\": null"
+
+// encode writes the result as Marshal returns it. goccy/go-json writes all
+// but user_actions, which is written here from a sorted slice, streamed,
+// in the same bytes: goccy sorts millions of keys with sort.Sort and holds
+// the whole encoding in memory. encode stops once ctx is done.
+func encode(ctx context.Context, w io.Writer, r Result) error {
+	users := r.users
+	if users == nil && r.UserActions != nil {
+		users = mapEntries(r.UserActions)
+	}
+	if err := sortEntries(ctx, users); err != nil {
+		return err
+	}
+	rest := r
+	rest.UserActions, rest.users = nil, nil
+	b, err := json.MarshalIndentWithOption(rest, "", "  ", json.DisableHTMLEscape())
+	if err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	at := bytes.Index(b, []byte(userActionsNull))
+	if at < 0 {
+		return fmt.Errorf("encode results: no %q in goccy/go-json's output", userActionsNull[1:])
+	}
+	at += len(userActionsNull) - len("null")
+	if _, err := w.Write(b[:at]); err != nil {
+		return err
+	}
+	if users == nil {
+		_, err = io.WriteString(w, "null")
+	} else {
+		err = writeUsers(ctx, w, users)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(b[at+len("null"):]); err != nil {
+		return err
+	}
+	_, err = w.Write([]byte{'\n'})
+	return err
+}
+
+// TopUsers returns the n users of r with the most lines, most first, ties
+// broken by name, with their counts.
+func (r *Result) TopUsers(n int) []agg.UserCount {
+	if r.users == nil {
+		top := TopUsers(r.UserActions, n)
+		users := make([]agg.UserCount, len(top))
+		for i, name := range top {
+			users[i] = agg.UserCount{Name: name, Count: r.UserActions[name]}
+		}
+		return users
+	}
+	users := make([]agg.UserCount, len(r.users))
+	for i, u := range r.users {
+		users[i] = agg.UserCount{Name: u.key, Count: u.count}
+	}
+	slices.SortFunc(users, func(a, b agg.UserCount) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	users = users[:min(n, len(users))]
+	for i := range users {
+		users[i].Name = unquoteKey(users[i].Name)
+	}
+	return users
 }
 
 // Write writes the result to path, or to stdout when path is "-". A file
 // is written whole or not at all: the JSON goes to a temporary file in the
 // same directory, is synced, and is renamed over path only then, so an
 // interrupted run never leaves a truncated results file. Once ctx ends,
-// nothing is renamed into place.
+// the writing stops and nothing is renamed into place.
 func Write(ctx context.Context, path string, r Result, stdout io.Writer) error {
-	b, err := Marshal(r)
-	if err != nil {
-		return fmt.Errorf("encode results: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
 	if path == "-" {
-		_, err := stdout.Write(b)
-		return err
+		w := bufio.NewWriterSize(stdout, 1<<20)
+		if err := encode(ctx, w, r); err != nil {
+			return err
+		}
+		return w.Flush()
 	}
-	return WriteFileAtomic(ctx, path, b)
+	return writeFileAtomic(ctx, path, func(w io.Writer) error { return encode(ctx, w, r) })
 }
 
 // WriteFileAtomic writes data to path through a synced temporary file and a
@@ -301,13 +382,22 @@ func Write(ctx context.Context, path string, r Result, stdout io.Writer) error {
 // a device or a path through /proc (/dev/null, /dev/stdout) is written in
 // place: renaming over it would replace the device with a file. When ctx
 // ends first, nothing is renamed and the temporary file is removed.
-func WriteFileAtomic(ctx context.Context, path string, data []byte) (err error) {
+func WriteFileAtomic(ctx context.Context, path string, data []byte) error {
+	return writeFileAtomic(ctx, path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeFileAtomic is WriteFileAtomic with the data written by write, through
+// a buffer.
+func writeFileAtomic(ctx context.Context, path string, write func(io.Writer) error) (err error) {
 	dest, err := files.Where(path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if dest.Direct {
-		return writeDirect(ctx, path, data)
+		return writeDirect(ctx, path, write)
 	}
 	dir, base := filepath.Split(dest.Path)
 	if dir == "" {
@@ -324,7 +414,11 @@ func WriteFileAtomic(ctx context.Context, path string, data []byte) (err error) 
 			err = fmt.Errorf("write %s: %w", path, err)
 		}
 	}()
-	if _, err = f.Write(data); err != nil {
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
 		return err
 	}
 	if err = f.Chmod(0o644); err != nil {
@@ -342,12 +436,17 @@ func WriteFileAtomic(ctx context.Context, path string, data []byte) (err error) 
 	return os.Rename(f.Name(), dest.Path)
 }
 
-func writeDirect(ctx context.Context, path string, data []byte) error {
+func writeDirect(ctx context.Context, path string, write func(io.Writer) error) error {
 	f, err := files.OpenDirect(ctx, path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if _, err := f.Write(data); err != nil {
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err := write(bw); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}

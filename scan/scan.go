@@ -86,6 +86,9 @@ type Options struct {
 	// that grows with distinct users and actions aside; 0 means
 	// DefaultMaxMemory. Files refuses settings that cannot keep to it.
 	MaxMemory int64
+	// ListUsers merges the users into Totals.UserList instead of
+	// Totals.Users (agg.MergeList): for a caller that only writes them.
+	ListUsers bool
 }
 
 // Progress is what a scan has done so far. Workers publish to it once per
@@ -230,7 +233,11 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	for _, in := range inputs {
 		size += in.streamed
 	}
-	totals, err := agg.MergeContext(ctx, shards...)
+	merge := agg.MergeContext
+	if o.ListUsers {
+		merge = agg.MergeList
+	}
+	totals, err := merge(ctx, shards...)
 	if err != nil {
 		return Result{}, err
 	}

@@ -310,7 +310,9 @@ func scanStage(ctx context.Context, paths []string, s *scanSettings, m *meter) (
 		return fmt.Sprintf("scan: %s %s lines, %s", percent(p.Bytes.Load(), p.Size.Load()), count(p.Lines.Load()), size(p.Bytes.Load()))
 	})
 	began := time.Now()
-	sr, err := scan.Files(ctx, paths, s.opts, &p)
+	opts := s.opts
+	opts.ListUsers = true // out writes millions of users from a list far faster than from a map
+	sr, err := scan.Files(ctx, paths, opts, &p)
 	took := time.Since(began)
 	m.end()
 	if err != nil {

@@ -45,10 +45,10 @@ func writeSummary(w io.Writer, r out.Result, paths []string) {
 		fmt.Fprintf(tw, "no level\t%s records (%s), counted for users, actions and times\n", count(r.LinesWithoutLevel), share(r.LinesWithoutLevel, r.Lines))
 	}
 	users := fmt.Sprintf("%s unique", count(int64(r.UniqueUsers)))
-	if top := out.TopUsers(r.UserActions, summaryRows); len(top) > 0 {
+	if top := r.TopUsers(summaryRows); len(top) > 0 {
 		parts := make([]string, len(top))
 		for i, u := range top {
-			parts[i] = fmt.Sprintf("%s %s (%s)", u, count(r.UserActions[u]), share(r.UserActions[u], events))
+			parts[i] = fmt.Sprintf("%s %s (%s)", u.Name, count(u.Count), share(u.Count, events))
 		}
 		users += "; most lines: " + strings.Join(parts, ", ")
 	}
