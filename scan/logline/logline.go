@@ -98,19 +98,6 @@ const (
 	JSON
 )
 
-// ParseFormat returns the Format named auto, logfmt or json.
-func ParseFormat(s string) (Format, error) {
-	switch s {
-	case "auto":
-		return Auto, nil
-	case "logfmt":
-		return Logfmt, nil
-	case "json":
-		return JSON, nil
-	}
-	return 0, fmt.Errorf("unknown input format %q (want auto, logfmt or json)", s)
-}
-
 // Config says what a Parser takes from a line and how it reads it.
 //
 // Each key may list alternatives separated by commas, "time,ts" say: the
