@@ -12,7 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/logproc/logproc/out"
-	"github.com/logproc/logproc/scan/bus"
+	"github.com/logproc/logproc/bus"
 )
 
 const publishUsage = `Usage: logproc publish [flags] [FILE...]
