@@ -11,8 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/logproc/logproc/out"
 	"github.com/logproc/logproc/bus"
+	"github.com/logproc/logproc/out"
 )
 
 const publishUsage = `Usage: logproc publish [flags] [FILE...]
