@@ -47,13 +47,6 @@ func TestMappedBytes(t *testing.T) {
 	}
 }
 
-// TestPrefetchPastTheMapping: prefetching the last byte of a mapping that
-// ends at a page's end, and so the next 127 bytes past it, does not fault.
-func TestPrefetchPastTheMapping(t *testing.T) {
-	b := mapFile(t, bytes.Repeat([]byte("x"), os.Getpagesize()))
-	prefetchNTA(&b[len(b)-1])
-}
-
 // TestInPlaceEqualsWindows: counting a mapped range in place, in pieces,
 // counts what reading it through a window does, for lines that cross the
 // pieces, lines longer than a piece, and a last line without a '\n'.
