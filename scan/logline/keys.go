@@ -46,8 +46,7 @@ func (kn *keyName) matches(s []byte, start, n int, word uint64) bool {
 
 // keyOf returns the key taken that s[start:start+n] names, or nil when it
 // names none or only a field already in found. Only the keys that start
-// with the key's first byte are compared: looping over every key taken
-// cost 240 of the 2,400 instructions of a line with every field taken.
+// with the key's first byte are compared, not every key taken.
 func (p *Parser) keyOf(s []byte, start, n int, word uint64, found uint8) *keyName {
 	for cands := p.byFirst[byte(word)]; cands != 0; cands &= cands - 1 {
 		kn := &p.keys[bits.TrailingZeros32(cands)%maxKeys]

@@ -78,18 +78,16 @@ func trimSpaceAndTab(s []byte) []byte {
 	return s
 }
 
-// parseLogfmt is the hot loop. It reads the pairs of s from s[i], which
-// starts a key, into rec, which holds the fields in found already. s is
-// trimmed and not empty.
+// parseLogfmt is the general logfmt loop, for the pairs that slog's own
+// shape (read by Next and parseSlogText) does not cover. It reads the pairs
+// of s from s[i], which starts a key, into rec, which holds the fields in
+// found already. s is trimmed and not empty.
 //
 // It reads the line a word (eight bytes) at a time: keys are short and most
 // bare values are too, so one or a few words find their end where a call to
 // bytes.IndexByte costs more than the search. Quoted values, which tend to be
-// long, are searched with bytes.IndexByte. On the typical line of
-// BenchmarkParseLogfmt this takes about a quarter less time than a
-// byte-at-a-time key loop with bytes.IndexByte for every value: 1,310
-// instructions a line instead of 1,710 (valgrind --tool=cachegrind), 105 ns
-// instead of 145 ns on the shared 2-core build machine.
+// long, are searched with bytes.IndexByte. (docs/performance.md has the
+// measurements.)
 func (p *Parser) parseLogfmt(s []byte, i int, rec *Record, found uint8) Kind {
 	for {
 		k := i // the key is s[k:k+n]

@@ -337,8 +337,7 @@ func (p *Parser) TakesLevelAndUserOnly() bool {
 // '\r' is ignored. Any input is safe: Parse reads only within line and
 // never panics. The record is the caller's, not a result, so that a
 // worker's one Record is reused line after line: returned by value, its
-// twelve words went through memory on every line (9 % more instructions
-// for scan).
+// twelve words went through memory on every line.
 func (p *Parser) Parse(line []byte, rec *Record) Kind {
 	if p.want == 0 {
 		*p = defaultParser()

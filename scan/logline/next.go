@@ -22,7 +22,7 @@ import (
 // closing quote, and a user of at most 31 bytes. Only the rest of the line,
 // after the last field taken, is searched for the '\n'. Cutting the line
 // first with bytes.IndexByte and then parsing it read every byte before the
-// user twice, and cost a third of scan's instructions. Any other line, and
+// user twice (docs/performance.md has the cost). Any other line, and
 // a line that holds the same bytes up to its user's end but a '\r', a tab
 // or a control byte there, which Parse would trim or read otherwise, goes
 // to nextSlow. What follows the user, when more fields are taken, is read
@@ -64,10 +64,9 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 		return p.nextSlow(b, rec)
 	}
 	level := b[levelAt:e]
-	// The msg's closing quote, most often in its first 24 bytes. With 16,
-	// a quarter of gen's lines ("slow user action", "user action failed")
-	// went on to plainQuoteEnd, and the branch that chose was
-	// mispredicted on 0.32 lines in 1 (cachegrind's branch simulation).
+	// The msg's closing quote, most often in its first 24 bytes: with 16,
+	// gen's longer messages ("slow user action", "user action failed")
+	// went on to plainQuoteEnd through a mispredicted branch.
 	j := e + len(` msg="`)
 	v := (*[24]byte)(h[j:])
 	var q int
@@ -97,7 +96,7 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 		return p.nextSlow(b, rec)
 	}
 	// Field by field: a Record literal was built on the stack and then
-	// copied, 41 instructions a line against 22 (cachegrind).
+	// copied.
 	rec.Level, rec.User, rec.Action = level, b[i:e], nil
 	rec.Latency, rec.Time, rec.Has = 0, 0, 0
 	found := p.takeSlogTime(b, rec)
@@ -144,8 +143,8 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 	return end, kind
 }
 
-// nextSlow is Next on a line nextFast does not take: it cuts the line at
-// its '\n' and parses it with Parse.
+// nextSlow is Next on a line its fast path does not take: it cuts the line
+// at its '\n' and parses it with Parse.
 func (p *Parser) nextSlow(b []byte, rec *Record) (int, Kind) {
 	if p.want == 0 {
 		*p = defaultParser()
@@ -172,7 +171,7 @@ func (p *Parser) LastLine() []byte { return p.last }
 //	SP "action=" <bare> SP "latency_ms=" <one to ten digits> SP or '\n'
 //
 // and returns the index after the line's '\n', or 0 for anything else (and
-// for a line with no '\n'), which nextSlog then reads the slow way. As in
+// for a line with no '\n'), which Next then reads as parseText does. As in
 // parseSlogTail, nothing after the latency can change the record.
 func (p *Parser) nextSlogTail(b []byte, i int, rec *Record) int {
 	const (
@@ -185,8 +184,7 @@ func (p *Parser) nextSlogTail(b []byte, i int, rec *Record) int {
 		latencyAt, latencyView = len(" latency_ms="), len(" latency_ms=") + 8
 	)
 	// As in Next, fixed views, and one test of 32 bytes for the action's
-	// end: with a loop and a bounds check per byte this ran 174
-	// instructions a line.
+	// end, not a loop with a bounds check per byte.
 	if len(b)-i < actionView {
 		return 0
 	}
@@ -259,33 +257,6 @@ func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
 // ones after it may not be; a byte of 0x80 or more is never marked.
 func belowBang(w uint64) uint64 {
 	return (w - lowBits*'!') &^ w & highBits
-}
-
-// printableEnd returns the index of the first byte below '!' at or after
-// b[i], or len(b): the end of a bare value, and a stop at a '\n' or any
-// byte Parse might trim or read otherwise. The 32 bytes from b[i] are
-// tested at once, without a branch per word: a user or an action ends
-// within them, at a word that varies from line to line, and a loop's exit
-// there was mispredicted.
-func printableEnd(b []byte, i int) int {
-	if i >= 0 && len(b)-i >= 32 {
-		v := (*[32]byte)(b[i:])
-		marks := packMarks(belowBang(le64(v[0:]))) | packMarks(belowBang(le64(v[8:])))<<8 |
-			packMarks(belowBang(le64(v[16:])))<<16 | packMarks(belowBang(le64(v[24:])))<<24
-		if marks != 0 {
-			return i + bits.TrailingZeros64(marks)
-		}
-		i += 32
-	}
-	for ; i+8 <= len(b); i += 8 {
-		if m := belowBang(le64(b[i:])); m != 0 {
-			return i + firstMarked(m)
-		}
-	}
-	for i < len(b) && b[i] >= '!' {
-		i++
-	}
-	return i
 }
 
 // packMarks gathers the marks of a mask made by belowBang or byteMask into

@@ -2,6 +2,7 @@ package logline
 
 import (
 	"bytes"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func checkNext(t *testing.T, c Config, buf []byte) {
 	}
 }
 
-// nextLines are lines on the edges of nextSlog's shape: each alone, each
+// nextLines are lines on the edges of the slog shape Next reads fast: each alone, each
 // followed by another line, and all of them in one buffer.
 var nextLines = []string{
 	typicalLogfmt,
@@ -160,8 +161,11 @@ func TestNextAllocs(t *testing.T) {
 	}
 }
 
-// FuzzNext checks Next against Parse on any bytes, cut into lines at each
-// '\n', with every Config of nextConfigs.
+// FuzzNext checks Next on any bytes, cut into lines at each '\n', with
+// every Config of nextConfigs: against Parse, which knows the same shapes,
+// and against the reference parser, which shares no code with either.
+// checkNext and checkNextRef make fresh Parsers, so a saved input fails
+// alone as it failed in the run.
 func FuzzNext(f *testing.F) {
 	for _, line := range nextLines {
 		f.Add([]byte(line + "\n" + line))
@@ -170,8 +174,29 @@ func FuzzNext(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, c := range nextConfigs {
 			checkNext(t, c, b)
+			checkNextRef(t, c, b)
 		}
 	})
+}
+
+// checkNextRef walks buf with Next and checks each line it steps over
+// against refParseWith of the line cut at its '\n'.
+func checkNextRef(t *testing.T, c Config, buf []byte) {
+	t.Helper()
+	p := mustParser(t, c)
+	for b := buf; ; {
+		var rec Record
+		n, kind := p.Next(b, &rec)
+		if n == 0 {
+			return
+		}
+		line := b[:n-1]
+		want, wantKind := refParseWith(string(line), c)
+		if got := recordOf(rec); kind != wantKind || got != want {
+			t.Fatalf("%+v: Next(%q) = %s; the reference parser says %s", c, line, describe(got, kind), describe(want, wantKind))
+		}
+		b = b[n:]
+	}
 }
 
 // BenchmarkNext is BenchmarkParseBlock with Next finding each line's end.
@@ -310,4 +335,29 @@ func TestNewlineIn64(t *testing.T) {
 			t.Fatalf("newlineIn64(%q) = %d, want %d", b[:], got, want)
 		}
 	}
+}
+
+// printableEnd returns the index of the first byte below '!' at or after
+// b[i], or len(b), testing the 32 bytes from b[i] at once as Next and
+// nextSlogTail do inline. Only TestWordTests calls it: it checks the word
+// tests those fixed views stand on against a byte-at-a-time search.
+func printableEnd(b []byte, i int) int {
+	if i >= 0 && len(b)-i >= 32 {
+		v := (*[32]byte)(b[i:])
+		marks := packMarks(belowBang(le64(v[0:]))) | packMarks(belowBang(le64(v[8:])))<<8 |
+			packMarks(belowBang(le64(v[16:])))<<16 | packMarks(belowBang(le64(v[24:])))<<24
+		if marks != 0 {
+			return i + bits.TrailingZeros64(marks)
+		}
+		i += 32
+	}
+	for ; i+8 <= len(b); i += 8 {
+		if m := belowBang(le64(b[i:])); m != 0 {
+			return i + firstMarked(m)
+		}
+	}
+	for i < len(b) && b[i] >= '!' {
+		i++
+	}
+	return i
 }
