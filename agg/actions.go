@@ -8,8 +8,8 @@ import (
 
 // actionTable maps action names to their counters. A log has tens of
 // actions, not thousands, looked up once per line: Go's map, hashing the
-// whole name with aeshash and comparing through memequal, cost 175
-// instructions a line. This table reads a name of up to sixteen bytes as
+// whole name with aeshash and comparing through memequal, cost more than
+// the rest of the metrics. This table reads a name of up to sixteen bytes as
 // two words, hashes them and the length with a few multiplications, probes
 // linearly and compares the words, which hold the whole name. A longer
 // name also hashes its tail and is compared in full, so collisions cost

@@ -123,9 +123,9 @@ func (s *Shard) CountExtra() { s.extra++ }
 func (s *Shard) CountLong() { s.long++ }
 
 // knownLevelSlot returns the slot of slog's four level names, in upper
-// case, or -1 for any other name. A switch over them was mispredicted on
-// 0.38 lines in 1 in gen's mix (73 % INFO, 19 % WARN; cachegrind's branch
-// simulation), so the name picks its candidate arithmetically instead, from
+// case, or -1 for any other name. A switch over them was often
+// mispredicted on gen's mix of levels, so the name picks its candidate
+// arithmetically instead, from
 // its length and two bits of its first byte, and one comparison, almost
 // always true, checks it.
 func knownLevelSlot(b []byte) int {

@@ -107,9 +107,9 @@ type record struct {
 	Parked string `json:"parked,omitempty"`
 }
 
-// marshal leaves maps unsorted: only report reads a record, and not
-// sorting each batch's users took BenchmarkConsume/consumers=1 (10,000
-// users) from 674-717 to 536-552 ms per 61 MB file.
+// marshal leaves maps unsorted: only report reads a record, and sorting
+// each batch's users was a measurable share of consuming it
+// (docs/performance.md).
 func (r *record) marshal() ([]byte, error) {
 	return json.MarshalWithOption(r, json.UnorderedMap(), json.DisableHTMLEscape())
 }

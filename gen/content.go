@@ -169,9 +169,7 @@ type generator struct {
 // spare room, then the end moves on by the piece's length; the next piece
 // overwrites what the store wrote past it. A store of a whole array is a
 // few vector moves where append of a slice calls memmove, and the length
-// is known without a branch. It took a line from 614 to 438 instructions
-// in logfmt and from 800 to 438 in JSON (cachegrind, 10,000 users, the
-// cost of 200,000 lines over the fixed cost).
+// is known without a branch (docs/performance.md has the gain).
 type pieces struct {
 	userHead   [numSlots][1 + len(trickyMsg)]piece // level, msg (see lineDraw.msg), user key, opening quote
 	actionTail []piece                             // domain, closing quote, action attribute, latency key
@@ -189,7 +187,7 @@ const pieceWidth = 64
 // array. Every store masks its offset with lineMask: newPieces checks that
 // no line comes near it, so the mask changes nothing, but it tells the
 // compiler that the store fits the array, and the stores go without
-// bounds checks (438 to 380 instructions a line).
+// bounds checks.
 const (
 	lineMask = 511
 	lineCap  = lineMask + 1 + pieceWidth
@@ -415,14 +413,14 @@ type lineDraw struct {
 	quantile int   // index into the activity's latency table
 	latText  word  // latency and lineEnd, or 0 when they do not fit a word
 	// step and levelAct index the tally's steps and actions, computed
-	// where the draw has the pieces in registers: indexing in the
-	// renderer's loop cost 35 instructions a line, these 12.
+	// where the draw has the pieces in registers, which costs less than
+	// indexing in the renderer's loop.
 	step     int
 	levelAct int
 }
 
 // latency returns the latency of d in milliseconds. (The renderer needs
-// only latText; looking both up in draw cost 9 instructions a line.)
+// only latText, so draw does not look both up.)
 func (g *generator) latency(d *lineDraw) int32 {
 	if d.user < 0 {
 		return g.jobLatency[d.act][d.quantile]
@@ -444,9 +442,7 @@ func (g *generator) draw(r *rand.PCG, line int64) lineDraw {
 
 // drawLines draws the lines from first on into ds, as draw does one by
 // one. The renderer draws a block of lines with one call, then renders
-// them with none, which spills fewer of its loop's registers: drawing a
-// line at a time, returned by value, cost 380 instructions a line, into a
-// *lineDraw 329, and a block of 64 lines 323.
+// them with none, which spills fewer of its loop's registers.
 func (g *generator) drawLines(ds []lineDraw, r *rand.PCG, first int64) {
 	for i := range ds {
 		d, line := &ds[i], first+int64(i)
@@ -604,7 +600,7 @@ func (g *generator) renderBatch(dst []byte, b int64, t *tally) []byte {
 
 // putLatency writes the latency of d and lineEnd at l[k:] when they do
 // not fit a word, and returns their end. (Out of renderBatch's loop, where
-// it would hold g.format in a register: 307 to 304 instructions a line.)
+// it would hold g.format in a register.)
 func (g *generator) putLatency(l *lineBuf, k int, d *lineDraw) int {
 	// Within l's capacity: append does not reallocate.
 	return len(appendLineEnd(appendUint(l[:k&lineMask], uint64(g.latency(d))), g.format))

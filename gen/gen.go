@@ -92,7 +92,7 @@ type Options struct {
 	Start time.Time
 	// Sync makes WriteFile flush the file to disk before renaming it into
 	// place, so that not even a power cut can leave path complete in size
-	// but with holes. It costs about 0.6 s per GB here; a generated log can
+	// but with holes. It costs time per gigabyte, and a generated log can
 	// be written again from its seed, so it is off by default.
 	Sync bool
 }

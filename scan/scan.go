@@ -43,9 +43,8 @@ import (
 // DefaultBuffer is how many bytes of a mapped range a worker counts between
 // looks at progress and cancellation, and the size of the window it reads
 // a range through when the mapping's bytes cannot be reached (mapping.go),
-// and of a streamed chunk. Windows of 32 KiB to 256 KiB measured alike
-// on a 10M-line file; 1 MiB was slower (1.80 against 1.65 s of user time,
-// 1 worker, median of 6).
+// and of a streamed chunk. Smaller windows measured alike and larger ones
+// slower (docs/performance.md).
 const DefaultBuffer = 256 << 10
 
 // maxExamples is how many malformed lines a Result locates.
@@ -261,9 +260,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 // rangesPerFile gives the workers many ranges each, so that a worker held
 // up (on a shared machine, its CPU taken away for a while) does not leave
 // the others idle at the end, but never ranges so small that splitting
-// costs more than it saves. With 2 workers on a 10M-line file, 64 ranges a
-// worker instead of 4 took the median of 9 interleaved runs from 0.79 to
-// 0.74 s (16: 0.76 s), the CPU time unchanged.
+// costs more than it saves (docs/performance.md has the measurement).
 func rangesPerFile(size int64, workers int) int {
 	const minRange = 1 << 20
 	return int(max(1, min(int64(workers)*64, size/minRange)))

@@ -21,18 +21,14 @@ type slowBuild struct {
 
 // slowBuilds are the builds -selftest expects the gate to fail, each on
 // the commands it names: a gross slowdown, which every command must
-// catch, and a small one. The small one is calibrated on the code of the
-// day: package agg unoptimised cost scan +4 % to +8 % in November 2026,
-// more as the rest of scan got faster. Should agg's share of the work
-// shrink, it may fall under the tolerance, and the selftest says so.
+// catch, and a small one, package agg unoptimised, calibrated on the code
+// of the day (docs/performance.md has what it cost). Should agg's share of
+// the work shrink, it may fall under the tolerance, and the selftest says
+// so.
 //
 // The small one must be caught by scan-all too, which counts actions,
-// latencies and times in agg besides levels and users: with the
-// log-linear histogram of the hist branch (agg/latency.go, in place of the
-// stand-in agg/hist_tmp.go; the value parser still the stand-in) it cost
-// scan +12 % and scan-all +8 %. Not by
-// gen: gen uses agg only for the truth's latency histograms, +1.7 % with
-// that histogram (+27 % with the stand-in's append and sort), under the
+// latencies and times in agg besides levels and users; not by gen, which
+// uses agg only for the truth's latency histograms, a share under the
 // tolerance.
 var slowBuilds = []slowBuild{
 	{"optimisations and inlining off everywhere", []string{"-gcflags=all=-N -l"}, []string{"scan", "scan-all", "gen"}},
