@@ -1,3 +1,5 @@
+//go:build !purego
+
 package scan
 
 // prefetchNTA hints that the 128 bytes at p will be read once, soon (see

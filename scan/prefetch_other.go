@@ -1,6 +1,7 @@
-//go:build !amd64
+//go:build !amd64 || purego
 
 package scan
 
-// prefetchNTA does nothing on this architecture; see prefetch.go.
+// prefetchNTA does nothing on this architecture, or in the purego build
+// that CI tests in place of the assembly; see prefetch.go.
 func prefetchNTA(p *byte) {}

@@ -1,3 +1,5 @@
+//go:build !purego
+
 package logline
 
 // newlineIn64 returns the index of the first '\n' in b, or 64 when there

@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // func newlineIn64(b *[64]byte) int
