@@ -59,25 +59,11 @@ bench-baseline: build
 	$(GO) build -o $(BENCH_BIN)/perfgate ./bench/cmd/perfgate
 	$(BENCH_BIN)/perfgate -logproc $(BIN) -baseline bench/perf-baseline.json -write
 
-# Fuzz each parser (and the splitter, the histogram and gen's line writer)
-# for FUZZTIME (default 30s each).
+# Fuzz every fuzz target (each parser, the splitter, the histogram, gen's
+# line writer; .ci/fuzz finds them) for FUZZTIME (default 30s each).
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./scan/logline
-	$(GO) test -run='^$$' -fuzz='^FuzzSlogRoundTrip$$' -fuzztime=$(FUZZTIME) ./scan/logline
-	$(GO) test -run='^$$' -fuzz='^FuzzNext$$' -fuzztime=$(FUZZTIME) ./scan/logline
-	$(GO) test -run='^$$' -fuzz='^FuzzParseFields$$' -fuzztime=$(FUZZTIME) ./scan/logline
-	$(GO) test -run='^$$' -fuzz='^FuzzParseTime$$' -fuzztime=$(FUZZTIME) ./scan/logline
-	$(GO) test -run='^$$' -fuzz='^FuzzParseLatency$$' -fuzztime=$(FUZZTIME) ./scan/logline
-	$(GO) test -run='^$$' -fuzz='^FuzzNextAny$$' -fuzztime=$(FUZZTIME) ./scan/logline
-	$(GO) test -run='^$$' -fuzz='^FuzzParseLevelFirst$$' -fuzztime=$(FUZZTIME) ./scan/logline
-	$(GO) test -run='^$$' -fuzz='^FuzzParseEnvelope$$' -fuzztime=$(FUZZTIME) ./scan/logline
-	$(GO) test -run='^$$' -fuzz='^FuzzParseJSONNested$$' -fuzztime=$(FUZZTIME) ./scan/logline
-	$(GO) test -run='^$$' -fuzz='^FuzzAppendName$$' -fuzztime=$(FUZZTIME) ./agg
-	$(GO) test -run='^$$' -fuzz='^FuzzHistogram$$' -fuzztime=$(FUZZTIME) ./agg
-	$(GO) test -run='^$$' -fuzz='^FuzzHistogramUnmarshal$$' -fuzztime=$(FUZZTIME) ./agg
-	$(GO) test -run='^$$' -fuzz='^FuzzAppendLine$$' -fuzztime=$(FUZZTIME) ./gen
-	$(GO) test -run='^$$' -fuzz='^FuzzSplit$$' -fuzztime=$(FUZZTIME) ./scan
+	FUZZTIME=$(FUZZTIME) GO=$(GO) .ci/fuzz
 
 clean:
 	rm -f $(BIN) *.prof
