@@ -300,7 +300,7 @@ func newPieces(f Format, users int) *pieces {
 		for msg := range p.userHead[slot] {
 			b := appendSep(nil, f)
 			b = appendLevelMsg(b, level, userMsgOf(slot, msg), f)
-			b = appendKey(b, "user", f)
+			b = appendKey(b, UserKey, f)
 			p.userHead[slot][msg] = add(append(b, quote...))
 		}
 		for _, job := range jobs {
@@ -308,13 +308,13 @@ func newPieces(f Format, users int) *pieces {
 			b = appendLevelMsg(b, level, job.msg, f)
 			b = appendKey(b, "component", f)
 			b = appendString(b, job.name, f)
-			p.jobHead[slot] = append(p.jobHead[slot], add(appendKey(b, "latency_ms", f)))
+			p.jobHead[slot] = append(p.jobHead[slot], add(appendKey(b, LatencyKey, f)))
 		}
 	}
 	for _, a := range actions {
-		b := append([]byte(userDomain+quote), appendKey(nil, "action", f)...)
+		b := append([]byte(userDomain+quote), appendKey(nil, ActionKey, f)...)
 		b = appendString(b, a.name, f)
-		p.actionTail = append(p.actionTail, add(appendKey(b, "latency_ms", f)))
+		p.actionTail = append(p.actionTail, add(appendKey(b, LatencyKey, f)))
 	}
 	for i := range p.names {
 		b := append([]byte(firstNames[i%len(firstNames)]), '.')

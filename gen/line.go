@@ -8,6 +8,17 @@ import (
 	"unicode/utf8"
 )
 
+// The keys gen writes a line's fields under, as slog names them. A reader
+// that takes them all (run, checking every metric against the truth) is
+// configured from these, not from copies.
+const (
+	LevelKey   = "level"
+	UserKey    = "user"
+	ActionKey  = "action"
+	LatencyKey = "latency_ms"
+	TimeKey    = "time"
+)
+
 // Event is one log record: slog's built-in time, level and message, then
 // the attributes user, action, component and latency_ms, in that order.
 type Event struct {
@@ -39,18 +50,18 @@ func AppendLine(dst []byte, e *Event, f Format) []byte {
 	}
 	dst = appendLevelMsg(dst, e.Level, e.Msg, f)
 	if e.User != "" {
-		dst = appendKey(dst, "user", f)
+		dst = appendKey(dst, UserKey, f)
 		dst = appendString(dst, e.User, f)
 	}
 	if e.Action != "" {
-		dst = appendKey(dst, "action", f)
+		dst = appendKey(dst, ActionKey, f)
 		dst = appendString(dst, e.Action, f)
 	}
 	if e.Component != "" {
 		dst = appendKey(dst, "component", f)
 		dst = appendString(dst, e.Component, f)
 	}
-	dst = appendKey(dst, "latency_ms", f)
+	dst = appendKey(dst, LatencyKey, f)
 	dst = strconv.AppendInt(dst, e.LatencyMS, 10)
 	return appendLineEnd(dst, f)
 }
@@ -104,7 +115,7 @@ func appendString(b []byte, s string, f Format) []byte {
 // appendLevelMsg appends the level and msg attributes, with no separator
 // before them.
 func appendLevelMsg(b []byte, level slog.Level, msg string, f Format) []byte {
-	b = appendString(b, "level", f)
+	b = appendString(b, LevelKey, f)
 	if f == JSON {
 		b = append(b, ':')
 	} else {
@@ -139,9 +150,9 @@ func levelName(l slog.Level) string {
 // appendTimeKey appends the time key, with no separator before it.
 func appendTimeKey(b []byte, f Format) []byte {
 	if f == JSON {
-		return append(b, `"time":"`...)
+		return append(b, `"`+TimeKey+`":"`...)
 	}
-	return append(b, "time="...)
+	return append(b, TimeKey+"="...)
 }
 
 // appendTimeEnd appends the fraction of the second, nsec nanoseconds, and

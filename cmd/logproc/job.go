@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/logproc/logproc/gen"
 	"github.com/logproc/logproc/out"
 	"github.com/logproc/logproc/scan/logline"
 )
@@ -20,8 +21,8 @@ func runJob(ctx context.Context, cfg Config, src settings, args []string, stdout
 	f.IntVar(&g.opts.Workers, "gen-workers", cfg.GenWorkers, "goroutines that generate (env CONCURRENT_LOG_TASK)")
 	f.StringVar(&g.path, "log", g.path, "the log `file` to write and scan (env LOG_PATH)")
 	s := addScanFlags(f, cfg)
-	// The generator writes slog's keys, and knows every metric's truth.
-	s.opts.Parse = logline.Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time"}
+	// The generator knows every metric's truth; read the keys it writes.
+	s.opts.Parse = logline.Config{ActionKey: gen.ActionKey, LatencyKey: gen.LatencyKey, TimeKey: gen.TimeKey}
 	f.IntVar(&s.opts.Workers, "workers", cfg.ScanWorkers, "workers that parse (env CONCURRENT_LOG_READER_TASK)")
 	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
