@@ -62,7 +62,7 @@ func interrupt(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer) {
 	}
 }
 
-// TestBusEndToEnd is the README's scale-out section through the binary:
+// TestBusEndToEnd is docs/distributed.md's one-machine flow through the binary:
 // an embedded server with a consumer, publish, two more consumers (one of
 // them killed with SIGKILL on the way), and a report that equals what the
 // generator wrote, byte for byte.
