@@ -116,9 +116,8 @@ func (p *Parser) innerString(s []byte, at int) (text []byte, end int) {
 	if plain {
 		return s[at+1 : end], end + 1
 	}
-	var ok bool
-	p.envText, ok = appendUnquotedJSON(p.envText[:0], s[at+1:end])
-	if !ok {
+	var e int
+	if p.envText, e = appendJSONText(p.envText[:0], s[:end+1], at+1); e < 0 {
 		return nil, end + 1
 	}
 	if bytes.IndexByte(p.envText, 0x1b) >= 0 {

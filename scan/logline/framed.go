@@ -102,42 +102,6 @@ func (p *Parser) criHead(line []byte) (h frameHead, ok bool) {
 	return h, true
 }
 
-// dockerHead reads a json-file line's head: its log, unescaped into
-// p.frameBuf, its stream and its time. ok is false when line is not one.
-func (p *Parser) dockerHead(line []byte) (h frameHead, ok bool) {
-	const prefix = `{"log":"`
-	if !hasPrefixAt(line, 0, prefix) || line[len(line)-1] != '}' {
-		return h, false
-	}
-	end, plain := jsonStringEnd(line, len(prefix))
-	if end < 0 {
-		return h, false
-	}
-	raw := line[len(prefix):end]
-	if plain {
-		p.frameBuf = append(p.frameBuf[:0], raw...)
-	} else if p.frameBuf, ok = appendUnquotedJSON(p.frameBuf[:0], raw); !ok {
-		return h, false
-	}
-	h.content = p.frameBuf
-	if n := len(h.content); n > 0 && h.content[n-1] == '\n' {
-		h.content = h.content[:n-1]
-	} else {
-		h.partial = true
-	}
-	rest := line[end+1:]
-	if i := bytes.Index(rest, []byte(`"stream":"stderr"`)); i >= 0 {
-		h.stream = streamErr
-	}
-	if i := bytes.Index(rest, []byte(`"time":"`)); i >= 0 {
-		v := rest[i+len(`"time":"`):]
-		if j := bytes.IndexByte(v, '"'); j >= 0 {
-			h.time, h.timed = p.frameTime(v[:j])
-		}
-	}
-	return h, true
-}
-
 // headTime reads h's time when it has not been read yet, and says
 // whether it has one.
 func (p *Parser) headTime(h *frameHead) bool {

@@ -1,0 +1,104 @@
+package logline
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// dockerHead reads a json-file line's head: its log, unescaped into
+// p.frameBuf, its stream and its time. ok is false when line is not one.
+func (p *Parser) dockerHead(line []byte) (h frameHead, ok bool) {
+	const prefix = `{"log":"`
+	if len(line) < len(prefix) || string(line[:len(prefix)]) != prefix || line[len(line)-1] != '}' {
+		return h, false
+	}
+	var end int
+	if p.frameBuf, end = appendJSONText(p.frameBuf[:0], line, len(prefix)); end < 0 {
+		return h, false
+	}
+	h.content = p.frameBuf
+	if n := len(h.content); n > 0 && h.content[n-1] == '\n' {
+		h.content = h.content[:n-1]
+	} else {
+		h.partial = true
+	}
+	rest := line[end+1:]
+	// moby's jsonlog writes the stream and then the time, unless attrs come
+	// between. Compared a word at a time: a 27-byte string compare calls memequal.
+	const timeAt = len(`,"stream":"stdout","time":"`)
+	head := len(rest) > timeAt && string(rest[0:8]) == `,"stream` && string(rest[24:timeAt]) == `":"`
+	switch {
+	case head && string(rest[8:16]) == `":"stdou` && string(rest[16:24]) == `t","time`:
+		h.raw = rest[timeAt:]
+	case head && string(rest[8:16]) == `":"stder` && string(rest[16:24]) == `r","time`:
+		h.stream, h.raw = streamErr, rest[timeAt:]
+	default:
+		if bytes.Contains(rest, []byte(`"stream":"stderr"`)) {
+			h.stream = streamErr
+		}
+		if i := bytes.Index(rest, []byte(`"time":"`)); i >= 0 {
+			h.raw = rest[i+len(`"time":"`):]
+		}
+	}
+	if h.raw != nil { // read only when the content has no time of its own (headTime)
+		if j := bytes.IndexByte(h.raw, '"'); j >= 0 {
+			h.raw = h.raw[:j]
+		} else {
+			h.raw = nil
+		}
+	}
+	return h, true
+}
+
+// appendJSONText appends the JSON string whose content starts at s[i], its
+// opening quote at s[i-1], to dst unescaped, and returns the index of its
+// closing quote, or -1 when it has none or a bad escape. It copies a word at
+// a time and handles the one-letter escapes in the same loop: a log line is
+// long and, when it is JSON itself, dense with \", where appendUnquotedJSON's
+// byte loop suits short values. \u escapes, non-ASCII bytes and the last
+// bytes go to appendJSONTextSlow.
+func appendJSONText(dst, s []byte, i int) ([]byte, int) {
+	n := len(dst)
+	if cap(dst)-n < len(s)-i+8 {
+		dst = append(dst[:cap(dst)], make([]byte, len(s)-i+8-(cap(dst)-n))...)
+	}
+	out := dst[:cap(dst)]
+	d := i - n // bytes dropped so far, plus the offset between s and out: out[i-d] is s[i]'s place
+	for i+8 <= len(s) {
+		w := binary.LittleEndian.Uint64(s[i : i+8])
+		binary.LittleEndian.PutUint64(out[i-d:i-d+8], w) // fits: i-d+8 <= len(s)-d <= cap
+		m := byteMask(w, '"') | byteMask(w, '\\') | w&highBits
+		if m == 0 {
+			i += 8
+			continue
+		}
+		i += firstMarked(m)
+		if s[i] != '\\' || i+1 == len(s) || jsonEscapes[s[i+1]] == 0 {
+			break
+		}
+		out[i-d] = jsonEscapes[s[i+1]]
+		i += 2
+		d++
+	}
+	if i < len(s) && s[i] == '"' {
+		return out[:i-d], i
+	}
+	return appendJSONTextSlow(out[:i-d], s, i)
+}
+
+// jsonEscapes maps the letter after a backslash to the byte it stands for,
+// for the escapes of one letter; 0 for the others.
+var jsonEscapes = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
+// appendJSONTextSlow is appendJSONText's slow twin, from s[i] on.
+func appendJSONTextSlow(dst, s []byte, i int) ([]byte, int) {
+	end := closingQuote(s, i) // the quotes before s[i] are escaped, so the parity rule holds from here
+	if end < 0 {
+		return dst, -1
+	}
+	dst, ok := appendUnquotedJSON(dst, s[i:end])
+	if !ok {
+		return dst, -1
+	}
+	return dst, end
+}
