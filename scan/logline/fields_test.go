@@ -83,19 +83,19 @@ var fieldTests = []fieldTest{
 		"the unit from the key's suffix"},
 	{typicalLogfmt, Config{ActionKey: "action"}, Event,
 		refRecord{level: "INFO", user: "jane.smith42@example.com", action: "login"},
-		"the action alone, through parseSlogTail"},
+		"the action alone, through nextSlogTail"},
 	{typicalLogfmt, Config{LatencyKey: "latency_ms"}, Event,
 		refRecord{level: "INFO", user: "jane.smith42@example.com", latency: ms(42), has: HasLatency},
-		"the latency alone, through parseSlogTail"},
+		"the latency alone, through nextSlogTail"},
 	{typicalLogfmt, Config{LatencyKey: "latency_ms", LatencyUnit: 1e3}, Event,
 		refRecord{level: "INFO", user: "jane.smith42@example.com", latency: 42e3, has: HasLatency},
-		"another unit: not parseSlogTail's milliseconds"},
+		"another unit: not nextSlogTail's milliseconds"},
 	{`time=2026-11-26T08:00:00.123Z level=INFO msg=a user=u action=x latency_ms="5"`, Config{ActionKey: "action"}, Event,
 		refRecord{level: "INFO", user: "u", action: "x"},
 		"the latency not taken: its quotes do not matter"},
 	{`time=2026-11-26T08:00:00.123Z level=INFO msg=a user=u action=x latency_ms=12345678901`, allFields, Event,
 		refRecord{"INFO", "u", "x", 12345678901e6, at("2026-11-26T08:00:00.123Z"), HasLatency | HasTime},
-		"more digits than parseSlogTail reads inline"},
+		"more digits than nextSlogTail reads inline"},
 	{`time=2026-11-26T08:00:00.123Z level=INFO msg=a user=u action=x latency_ms=42abc extra=1`, allFields, Event,
 		refRecord{"INFO", "u", "x", 0, at("2026-11-26T08:00:00.123Z"), BadLatency | HasTime},
 		"a latency that starts with digits and is none"},
@@ -141,7 +141,7 @@ func FuzzParseFields(f *testing.F) {
 	for _, tt := range parseTests {
 		f.Add([]byte(tt.line))
 	}
-	// Every field, and each of the fields parseSlogTail reads alone, which
+	// Every field, and each of the fields nextSlogTail reads alone, which
 	// takes its fast path too.
 	configs := []Config{allFields, {ActionKey: "action"}, {LatencyKey: "latency_ms", TimeKey: "time"}, {TimeKey: "ts,time"}}
 	f.Fuzz(func(t *testing.T, line []byte) {

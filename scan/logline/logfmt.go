@@ -79,7 +79,7 @@ func trimSpaceAndTab(s []byte) []byte {
 }
 
 // parseLogfmt is the general logfmt loop, for the pairs that slog's own
-// shape (read by Next and parseSlogText) does not cover. It reads the pairs
+// shape (read by Next) does not cover. It reads the pairs
 // of s from s[i], which starts a key, into rec, which holds the fields in
 // found already. s is trimmed and not empty.
 //

@@ -149,17 +149,17 @@ type Parser struct {
 	keys  [maxKeys]keyName
 	nkeys int
 	want  uint8 // the set of fields taken
-	// slogFast says that parseSlogText may read a line: the level and
+	// slogFast says that slog's shape may be read as Next reads it: the level and
 	// user keys are slog's and no key taken is "time" or "msg" but the
 	// time's.
 	slogFast bool
-	// slogTail says that parseSlogTail may read what follows the user:
+	// slogTail says that nextSlogTail may read what follows the user:
 	// the action or the latency or both are taken, under "action" and
 	// "latency_ms" (in milliseconds) alone, and neither key names another
 	// field. tailAction and tailLatency say which of the two are taken.
 	slogTail, tailAction, tailLatency bool
-	// nextFast says that Next may read a line the way parseSlogText does:
-	// slogFast, unless every line must be JSON.
+	// nextFast says that Next may read slog's shape: slogFast, unless
+	// every line must be JSON.
 	nextFast bool
 	// skipTime says that no key taken is "time", so a leading slog time
 	// pair may be skipped unread.

@@ -13,13 +13,12 @@ import (
 // the line is the last, gives it to Parse.
 //
 // Finding a line's end and parsing the line are one pass over slog's lines,
-// those of the shape parseSlogText reads,
+// the one reader of their shape,
 //
 //	time=<24 bytes> level=<bare> msg=<quoted> user=<bare> …
 //
 // with no byte below '!' in the time, the level and the user (so none of
-// them runs past the '\n'), no '\n' in the msg and no backslash before its
-// closing quote, and a user of at most 31 bytes. Only the rest of the line,
+// them runs past the '\n'), no '\n' in the msg, and a user of at most 31 bytes. Only the rest of the line,
 // after the last field taken, is searched for the '\n'. Cutting the line
 // first with bytes.IndexByte and then parsing it read every byte before the
 // user twice (docs/performance.md has the cost). Any other line, and
@@ -76,6 +75,9 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 	} else {
 		q = plainQuoteEnd(b, j+24)
 	}
+	if q < 0 {
+		q = msgEnd(b, j)
+	}
 	if q < 0 || len(b)-q < userView {
 		return p.nextSlow(b, rec)
 	}
@@ -120,8 +122,7 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 			return end, Event
 		}
 	}
-	// Some other field follows: cut the line and go on as parseText does
-	// after parseSlogText.
+	// Some other field follows: cut the line and read the rest as logfmt.
 	nl := bytes.IndexByte(b[e:], '\n')
 	if nl < 0 {
 		return p.nextSlow(b, rec)
@@ -172,7 +173,7 @@ func (p *Parser) LastLine() []byte { return p.last }
 //
 // and returns the index after the line's '\n', or 0 for anything else (and
 // for a line with no '\n'), which Next then reads as parseText does. As in
-// parseSlogTail, nothing after the latency can change the record.
+// parseLogfmt, nothing after the latency can change the record.
 func (p *Parser) nextSlogTail(b []byte, i int, rec *Record) int {
 	const (
 		actionWord  = uint64(' ') | 'a'<<8 | 'c'<<16 | 't'<<24 | 'i'<<32 | 'o'<<40 | 'n'<<48 | '='<<56
@@ -294,4 +295,16 @@ func quoteAt(b []byte, i int) int {
 		return i
 	}
 	return -1
+}
+
+// msgEnd is the slow twin of Next's search for the msg's closing quote,
+// for a msg with a backslash before a quote (`msg="say \"hi\""`): the
+// quote that closes the msg whose content starts at b[j], by the parity of
+// the backslashes, or -1 when a '\n' comes first.
+func msgEnd(b []byte, j int) int {
+	q := closingQuote(b, j)
+	if q < 0 || bytes.IndexByte(b[j:q], '\n') >= 0 {
+		return -1
+	}
+	return q
 }

@@ -63,6 +63,11 @@ var nextLines = []string{
 	`time=2026-11-26T08:00:00.000Z level=DEBUG msg="exactly twenty-four byte" user=ann`,
 	`time=2026-11-26T08:00:00.000Z level=DEBUG msg="twenty-five bytes of text" user=ann`,
 	`time=2026-11-26T08:00:00.000Z level=DEBUG msg="twenty-three, \" escaped" user=ann`,
+	// Escaped quotes and backslashes before the msg's closing quote (msgEnd).
+	`time=2026-11-26T08:00:00.000Z level=WARN msg="retry level=ERROR user=ghost@example.com after \"timeout\"" user=james@example.com action=download latency_ms=449`,
+	`time=2026-11-26T08:00:00.000Z level=WARN msg="a backslash at the end \\" user=ann action=x latency_ms=1`,
+	`time=2026-11-26T08:00:00.000Z level=WARN msg="an escaped \\\" and more" user=ann action=x latency_ms=1`,
+	`time=2026-11-26T08:00:00.000Z level=WARN msg="unclosed \" user=ann action=x latency_ms=1`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=53` + "\r",
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=53 ` + "\t",
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=53` + "\rx",
