@@ -64,8 +64,8 @@ var parseTests = []parseTest{
 	{`level=INFO "quoted key"=x`, Malformed, "", ""},
 	{`level=INFO user="unterminated`, Malformed, "", ""},
 
-	// logfmt: near misses of slog's exact shape, which parseSlogText must
-	// leave to the general loop.
+	// logfmt: near misses of slog's exact shape, which Next must leave to
+	// the general loop.
 	{`time=2026-11-26T08:00:00.123Z level=INFO msg="a b" user="Jane Q. <j@x>" x=1`, Event, "INFO", "Jane Q. <j@x>"},
 	{`time=2026-11-26T08:00:00.123Z level=INFO msg="a b user=x`, Malformed, "", ""},
 	{`time=2026-11-26T08:00:00.123Z level=INFO msg="a"user=x`, Malformed, "", ""},
