@@ -120,6 +120,9 @@ type Result struct {
 	// (logline.Form's name: "cri+json"); blank and malformed lines, which
 	// have none, are left out.
 	Formats map[string]map[string]int64
+	// Workers is how many goroutines parsed: Options.Workers, or fewer
+	// when the inputs had fewer pieces to share.
+	Workers int
 }
 
 // Files scans the named files and counts them together: regular files are
@@ -239,7 +242,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Totals: totals, Bytes: size}
+	res := Result{Totals: totals, Bytes: size, Workers: workers}
 	if res.Totals.Windows.Overflow {
 		return Result{}, fmt.Errorf("time window %v: %w: the events span more than %d windows; use a wider window, or -since and -until",
 			o.TimeWindow, agg.ErrTooManyWindows, agg.MaxWindows)
