@@ -7,6 +7,7 @@ require (
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/blendle/zapdriver v1.3.1
 	github.com/charmbracelet/log v1.0.0
+	github.com/creack/pty v1.1.24
 	github.com/go-kit/log v0.2.1
 	github.com/goccy/go-json v0.10.5
 	github.com/hashicorp/go-hclog v1.6.3

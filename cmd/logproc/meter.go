@@ -77,15 +77,18 @@ func (m *meter) watch(began time.Time) {
 		m.sample()
 		select {
 		case <-m.stop:
-			if shown.open {
-				bar.Exit() // erases the bar's line
+			if bar != nil {
+				bar.Finish() // stops its spinner's goroutine; the line is erased below
+				if shown.open.Swap(false) {
+					io.WriteString(m.out, "\r\033[K")
+				}
 			}
 			return
 		case now := <-tick.C:
 			if m.out == nil || now.Sub(began) < time.Second || now.Sub(lastDraw) < 200*time.Millisecond {
 				continue
 			}
-			shown.open = true
+			shown.open.Store(true)
 			bar.Set64(m.gauge.done())
 			lastDraw = now
 		}
@@ -95,11 +98,11 @@ func (m *meter) watch(began time.Time) {
 // gate passes writes to w once open, and drops them before.
 type gate struct {
 	w    io.Writer
-	open bool // set and read by the meter's goroutine only
+	open atomic.Bool // a spinner draws from a goroutine of its own too
 }
 
 func (g *gate) Write(p []byte) (int, error) {
-	if !g.open {
+	if !g.open.Load() {
 		return len(p), nil
 	}
 	return g.w.Write(p)
@@ -118,7 +121,6 @@ func (m *meter) newBar(w io.Writer) *progressbar.ProgressBar {
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionSpinnerType(14),
-		progressbar.OptionClearOnFinish(),
 		progressbar.OptionUseANSICodes(true),
 		progressbar.OptionThrottle(0), // the meter paces it
 	}
