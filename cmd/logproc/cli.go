@@ -72,7 +72,6 @@ func newRoot(cfg Config, src settings, stdout, stderr io.Writer) *cobra.Command 
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetVersionTemplate("logproc {{.Version}}\n")
 	root.AddGroup(&cobra.Group{ID: groupCount, Title: "Count logs:"},
 		&cobra.Group{ID: groupBus, Title: "Scale out over NATS JetStream:"})
 	root.SetFlagErrorFunc(flagError)
