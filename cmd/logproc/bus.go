@@ -250,6 +250,9 @@ func startEmbedded(ctx context.Context, f *commandFlags, s *busSettings, store s
 	if err := os.MkdirAll(store, 0o755); err != nil {
 		return nil, usagef("%s=%q: %v", f.source("store", "LOGPROC_NATS_STORE"), store, unwrapPath(err))
 	}
+	if _, err := findServer(); err != nil {
+		return nil, err // not the URL's fault
+	}
 	srv, err := startServer(ctx, s.opts.URLs, store)
 	if err != nil {
 		return nil, fmt.Errorf("%s=%q: %w", f.source("server", "NATS_URL"), s.opts.URLs, err)
