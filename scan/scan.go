@@ -96,6 +96,9 @@ type Progress struct {
 	Bytes atomic.Int64
 	// Size is the number of bytes to read, set once every file is mapped.
 	Size atomic.Int64
+	// Workers is how many goroutines parse: Options.Workers, or fewer when
+	// the inputs have fewer pieces to share; set with Size.
+	Workers atomic.Int64
 }
 
 // Position names one line of one file; Line counts from 1.
@@ -120,9 +123,6 @@ type Result struct {
 	// (logline.Form's name: "cri+json"); blank and malformed lines, which
 	// have none, are left out.
 	Formats map[string]map[string]int64
-	// Workers is how many goroutines parsed: Options.Workers, or fewer
-	// when the inputs had fewer pieces to share.
-	Workers int
 }
 
 // Files scans the named files and counts them together: regular files are
@@ -186,6 +186,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	}
 	p.Size.Store(size)
 	workers := min(o.Workers, max(pieces, 1))
+	p.Workers.Store(int64(workers))
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -242,7 +243,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Totals: totals, Bytes: size, Workers: workers}
+	res := Result{Totals: totals, Bytes: size}
 	if res.Totals.Windows.Overflow {
 		return Result{}, fmt.Errorf("time window %v: %w: the events span more than %d windows; use a wider window, or -since and -until",
 			o.TimeWindow, agg.ErrTooManyWindows, agg.MaxWindows)

@@ -238,6 +238,21 @@ func TestMessages(t *testing.T) {
 	}
 }
 
+// TestBlame: a message names the flag a value came from, and names a
+// variable only when it was set.
+func TestBlame(t *testing.T) {
+	dir := t.TempDir()
+	wantError(t, logproc(t, dir, nil, "scan"), 1, "open ./logs", "LOG_PATH's default", "give a FILE, or pipe a log in")
+	wantError(t, logproc(t, dir, []string{"LOG_PATH=zz"}, "scan"), 1, "open zz", "reads LOG_PATH:")
+	wantError(t, logproc(t, dir, nil, "run", "-log", "/nonexistent/x"), 2, `-log="/nonexistent/x"`)
+	wantError(t, logproc(t, dir, nil, "gen", "-o", "/nonexistent/x"), 2, `-o="/nonexistent/x"`)
+	wantError(t, logproc(t, dir, []string{"LOG_PATH=/nonexistent/x"}, "gen"), 2, `LOG_PATH="/nonexistent/x"`)
+	r := logproc(t, dir, []string{"LOG_PATH=/nonexistent/x"}, "run", "-log", "/nonexistent/y")
+	if strings.Contains(r.stderr, "LOG_PATH") {
+		t.Errorf("run -log blames LOG_PATH: %q", r.stderr)
+	}
+}
+
 // TestRunSummary: run ends with scan's summary, drawn from the results it
 // wrote.
 func TestRunSummary(t *testing.T) {

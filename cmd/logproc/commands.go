@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,10 +49,11 @@ results against what the generator wrote, and print a summary.
 
 // genSettings are the generator's flags, defaulted from the Config.
 type genSettings struct {
-	opts   gen.Options
-	format string
-	path   string
-	truth  string
+	opts     gen.Options
+	format   string
+	path     string
+	pathFlag string // the flag that names path: gen's -o, run's -log
+	truth    string
 }
 
 func addGenFlags(f *commandFlags, cfg Config) *genSettings {
@@ -85,12 +88,12 @@ func (s *genSettings) check(f *commandFlags, workersFlag string) error {
 		return usageError{err}
 	}
 	if s.path != "-" {
-		if err := checkWritableDir(f.source("o", "LOG_PATH"), s.path); err != nil {
+		if err := checkWritableDir(f.source(s.pathFlag, "LOG_PATH"), s.path); err != nil {
 			return usageError{err}
 		}
 	}
 	if s.truth == "-" && s.path == "-" {
-		return usagef("-truth=-: the log already goes to stdout (%s=-)", f.source("o", "LOG_PATH"))
+		return usagef("-truth=-: the log already goes to stdout (%s=-)", f.source(s.pathFlag, "LOG_PATH"))
 	}
 	if s.truth != "" && s.truth != "-" {
 		if err := checkWritableDir("-truth", s.truth); err != nil {
@@ -102,7 +105,7 @@ func (s *genSettings) check(f *commandFlags, workersFlag string) error {
 
 // outputs are the files gen writes.
 func (s *genSettings) outputs(f *commandFlags) []use {
-	uses := []use{{f.source("o", "LOG_PATH"), s.path}}
+	uses := []use{{f.source(s.pathFlag, "LOG_PATH"), s.path}}
 	if s.truth != "" {
 		uses = append(uses, use{"-truth", s.truth})
 	}
@@ -113,6 +116,7 @@ func genCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 	s := addGenFlags(f, cfg)
 	f.IntVar(&s.opts.Workers, "workers", cfg.GenWorkers, "goroutines that generate (env CONCURRENT_LOG_TASK)")
 	f.StringVar(&s.path, "o", s.path, "the log `file` to write, - for stdout (env LOG_PATH)")
+	s.pathFlag = "o"
 	f.StringVar(&s.truth, "truth", "", "also write what was generated, in the results schema, to `file` (- for stdout)")
 	return func(ctx context.Context, args []string) (plan, error) {
 		if len(args) > 0 {
@@ -307,6 +311,13 @@ func scanCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare 
 		return plan{inputs: inputs(paths), outputs: outputs, work: func() error {
 			m := newMeter(stderr, f.quiet)
 			res, stage, err := scanStage(ctx, paths, s, m)
+			if seed && errors.Is(err, fs.ErrNotExist) {
+				what := "LOG_PATH's default"
+				if f.settings.isSet("LOG_PATH") {
+					what = f.settings.name("LOG_PATH")
+				}
+				return fmt.Errorf("%w (with no FILE and nothing piped in, scan reads %s: give a FILE, or pipe a log in)", err, what)
+			}
 			if err != nil {
 				return err
 			}
@@ -363,7 +374,7 @@ func scanStage(ctx context.Context, paths []string, s *scanSettings, m *meter) (
 	}
 	res := out.New(sr.Totals, sr.Bytes, sr.MalformedAt, s.sections)
 	res.Formats = sr.Formats
-	return res, stageStats{lines: res.Lines, bytes: res.Bytes, took: took, workers: sr.Workers, warnings: sr.Warnings}, nil
+	return res, stageStats{lines: res.Lines, bytes: res.Bytes, took: took, workers: int(p.Workers.Load()), warnings: sr.Warnings}, nil
 }
 
 // knownSize is the bytes paths hold when each is a regular file read as

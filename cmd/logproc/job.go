@@ -18,6 +18,7 @@ func runCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 	g := addGenFlags(f, cfg)
 	f.IntVar(&g.opts.Workers, "gen-workers", cfg.GenWorkers, "goroutines that generate (env CONCURRENT_LOG_TASK)")
 	f.StringVar(&g.path, "log", g.path, "the log `file` to write and scan (env LOG_PATH)")
+	g.pathFlag = "log"
 	s := addScanFlags(f, cfg)
 	// The generator writes slog's keys, and knows every metric's truth.
 	s.opts.Parse = logline.Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time"}
@@ -39,7 +40,7 @@ func runCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 		if err := s.check(f, "workers", true); err != nil {
 			return plan{}, err
 		}
-		outputs := []use{{f.source("log", "LOG_PATH"), g.path}, {f.source("o", "LOG_PATH"), s.output}}
+		outputs := append(g.outputs(f), use{f.source("o", "LOG_PATH"), s.output})
 		return plan{outputs: outputs, work: func() error { return runJob(ctx, f, g, s, stdout, stderr) }}, nil
 	}
 }
