@@ -148,6 +148,11 @@ func execute(ctx context.Context, root *cobra.Command, args []string) error {
 			return usagef("unknown command %q%s; see 'logproc -h'", args[0], hint)
 		}
 	}
+	if len(args) > 1 && args[0] == "completion" && !strings.HasPrefix(args[1], "-") {
+		if c, _, err := root.Find(args[:2]); err != nil || c.Name() == "completion" {
+			return usagef("completion: unknown shell %q (want bash, zsh, fish or powershell)", args[1])
+		}
+	}
 	root.SetArgs(gnuArgs(root, args))
 	return root.ExecuteContext(ctx)
 }

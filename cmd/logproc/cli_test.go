@@ -214,6 +214,7 @@ func TestCompletion(t *testing.T) {
 			}
 		}
 	}
+	wantError(t, logproc(t, dir, nil, "completion", "ksh"), 2, `unknown shell "ksh"`)
 	// Completion of a command's flags, as the shell asks for it.
 	r := logproc(t, dir, nil, "__complete", "scan", "--work")
 	if !strings.Contains(r.stdout, "--workers") {

@@ -151,14 +151,6 @@ func (m *meter) end() {
 	m.done.Wait()
 }
 
-// percent formats done of total as a percentage, or "" when total is unknown.
-func percent(done, total int64) string {
-	if total <= 0 {
-		return ""
-	}
-	return strconv.FormatInt(min(100, done*100/total), 10) + "%"
-}
-
 // count formats n with thousands separators: 1234567 → 1,234,567.
 func count(n int64) string {
 	s := strconv.FormatInt(n, 10)
