@@ -1,15 +1,24 @@
 # logproc: make build | run | test | bench | lint | fuzz
 GO ?= go
 BIN := ./logproc
+SERVER_BIN := ./logproc-server
 
-.PHONY: build run test lint bench fuzz clean
+.PHONY: build core server run test lint bench fuzz clean
 
-build:
+# Both binaries: logproc, and logproc-server, the embedded NATS server that
+# 'logproc serve' and 'consume -embedded' start (found beside logproc).
+build: core server
+
+# logproc alone: no nats-server to compile, so a first build is quick.
+core:
 	$(GO) build -o $(BIN) ./cmd/logproc
+
+server:
+	$(GO) build -o $(SERVER_BIN) ./cmd/logproc-server
 
 # The seed project's whole job on the defaults (.env and the environment
 # apply): generate LOG_PATH, scan it, write LOG_PATH.json, print a summary.
-run: build
+run: core
 	$(BIN) run
 
 # Every test, with the race detector, after the static checks.
@@ -29,7 +38,7 @@ lint:
 # the code: go test -run='^$$' -bench=. -benchmem ./...
 BENCH_BIN := bench/data/bin
 
-bench: build
+bench: core
 	$(GO) build -o $(BENCH_BIN)/compare ./bench/cmd/compare
 	$(GO) build -o $(BENCH_BIN)/floor ./bench/cmd/floor
 	$(GO) build -o $(BENCH_BIN)/naive ./bench/cmd/naive
@@ -48,14 +57,14 @@ bench-forms:
 # (fails on more than 2 % growth),
 # then the test that scan's allocations do not grow with the input.
 .PHONY: bench-baseline perf-gate
-perf-gate: build
+perf-gate: core
 	$(GO) build -o $(BENCH_BIN)/perfgate ./bench/cmd/perfgate
 	$(BENCH_BIN)/perfgate -logproc $(BIN) -baseline bench/perf-baseline.json
 	$(GO) test -count=1 -run '^TestScanAllocs' ./bench/
 
 # Rewrite bench/perf-baseline.json from this tree: a deliberate step, to
 # commit with the change that moved the numbers.
-bench-baseline: build
+bench-baseline: core
 	$(GO) build -o $(BENCH_BIN)/perfgate ./bench/cmd/perfgate
 	$(BENCH_BIN)/perfgate -logproc $(BIN) -baseline bench/perf-baseline.json -write
 
@@ -66,4 +75,4 @@ fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) .ci/fuzz
 
 clean:
-	rm -f $(BIN) *.prof
+	rm -f $(BIN) $(SERVER_BIN) *.prof

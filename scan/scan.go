@@ -95,6 +95,9 @@ type Progress struct {
 	Bytes atomic.Int64
 	// Size is the number of bytes to read, set once every file is mapped.
 	Size atomic.Int64
+	// Workers is how many goroutines parse: Options.Workers, or fewer when
+	// the inputs have fewer pieces to share; set with Size.
+	Workers atomic.Int64
 }
 
 // Position names one line of one file; Line counts from 1.
@@ -182,6 +185,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	}
 	p.Size.Store(size)
 	workers := min(o.Workers, max(pieces, 1))
+	p.Workers.Store(int64(workers))
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

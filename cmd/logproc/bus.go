@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -59,7 +58,7 @@ func addBusFlags(f *commandFlags, cfg Config) *busSettings {
 		TLSCA: cfg.NatsTLSCA, TLSCert: cfg.NatsTLSCert, TLSKey: cfg.NatsTLSKey,
 		Stream: cfg.Stream, Bucket: cfg.Bucket, Replicas: cfg.Replicas,
 		ConnectWait: 5 * time.Second,
-		Name:        "logproc " + f.Name(),
+		Name:        f.name,
 	}}
 	f.StringVar(&s.opts.URLs, "server", s.opts.URLs, "NATS server `URLs`, comma separated (env NATS_URL)")
 	f.StringVar(&s.opts.Creds, "creds", s.opts.Creds, "NATS credentials `file` (env NATS_CREDS)")
@@ -133,55 +132,47 @@ func (s *busSettings) connect(ctx context.Context) (*bus.Bus, error) {
 	return b, err
 }
 
-func runPublish(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("publish", publishUsage, src)
+func publishCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 	s := addBusFlags(f, cfg)
 	var o bus.PublishOptions
 	f.Int64Var(&o.BatchSize, "batch-size", bus.DefaultBatchSize, "`bytes` a batch aims at; lines are never cut")
-	if err := f.parse(args, stdout, stderr); err != nil {
-		return err
+	return func(ctx context.Context, args []string) (plan, error) {
+		if err := s.check(f); err != nil {
+			return plan{}, err
+		}
+		if o.BatchSize < 1 {
+			return plan{}, usagef("-batch-size=%d: must be at least 1", o.BatchSize)
+		}
+		paths, err := inputPaths(args, cfg.LogPath, f.settings.name("LOG_PATH"))
+		if err != nil {
+			return plan{}, err
+		}
+		return plan{inputs: append(inputs(paths), s.inputs()...), work: func() error {
+			b, err := s.connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			if o.BatchSize > b.MaxPayload()/2 {
+				return usagef("-batch-size=%d: the server takes at most %d bytes in a message; want at most half that", o.BatchSize, b.MaxPayload())
+			}
+			began := time.Now()
+			st, err := bus.Publish(ctx, b, paths, o)
+			took := time.Since(began)
+			if err != nil {
+				return err
+			}
+			if !f.quiet {
+				fmt.Fprintf(stderr, "published %s: %s (%s new, %s already in stream %s), %s (%s) in %s: %s batches/s, %s/s\n",
+					plural(int64(st.Files), "file"), plural(int64(st.Batches), "batch"), count(int64(st.Stored)), count(int64(st.Duplicates())), s.opts.Stream,
+					plural(st.Lines, "line"), size(st.Bytes), seconds(took), count(int64(rate(int64(st.Batches), took))), size(int64(rate(st.Bytes, took))))
+			}
+			return nil
+		}}, nil
 	}
-	if err := s.check(f); err != nil {
-		return err
-	}
-	if o.BatchSize < 1 {
-		return usagef("-batch-size=%d: must be at least 1", o.BatchSize)
-	}
-	paths, err := inputPaths(f.Args(), cfg.LogPath, src.name("LOG_PATH"))
-	if err != nil {
-		return err
-	}
-	if err := f.checkPaths(append(inputs(paths), s.inputs()...)); err != nil {
-		return err
-	}
-	stopProfiles, err := f.startProfiles()
-	if err != nil {
-		return err
-	}
-	b, err := s.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	if o.BatchSize > b.MaxPayload()/2 {
-		return usagef("-batch-size=%d: the server takes at most %d bytes in a message; want at most half that", o.BatchSize, b.MaxPayload())
-	}
-	began := time.Now()
-	st, err := bus.Publish(ctx, b, paths, o)
-	took := time.Since(began)
-	if err != nil {
-		return err
-	}
-	if !f.quiet {
-		fmt.Fprintf(stderr, "published %s files: %s batches (%s new, %s already in stream %s), %s lines (%s) in %s: %s batches/s, %s/s\n",
-			count(int64(st.Files)), count(int64(st.Batches)), count(int64(st.Stored)), count(int64(st.Duplicates())), s.opts.Stream,
-			count(st.Lines), size(st.Bytes), seconds(took), count(int64(rate(int64(st.Batches), took))), size(int64(rate(st.Bytes, took))))
-	}
-	return stopProfiles()
 }
 
-func runConsume(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("consume", consumeUsage, src)
+func consumeCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 	s := addBusFlags(f, cfg)
 	o := bus.ConsumeOptions{Workers: cfg.ScanWorkers}
 	f.IntVar(&o.Workers, "workers", o.Workers, "batches counted at once (env CONCURRENT_LOG_READER_TASK)")
@@ -190,85 +181,79 @@ func runConsume(ctx context.Context, cfg Config, src settings, args []string, st
 	f.DurationVar(&o.AckWait, "ack-wait", bus.DefaultAckWait, "`duration` a batch may stay with a consumer that died before another gets it")
 	embedded := f.Bool("embedded", false, "also run a single-node NATS server here, on the -server URL's port, storing in -store")
 	store := f.String("store", cfg.NatsStore, "`dir`ectory where the embedded server stores streams (env LOGPROC_NATS_STORE)")
-	if err := f.parse(args, stdout, stderr); err != nil {
-		return err
-	}
-	if f.NArg() > 0 {
-		return usagef("consume takes no arguments, got %q (see 'logproc consume -h')", f.Arg(0))
-	}
-	if err := s.check(f); err != nil {
-		return err
-	}
-	if err := atLeastOne(f.source("workers", "CONCURRENT_LOG_READER_TASK"), o.Workers); err != nil {
-		return usageError{err}
-	}
-	// What to take and compute, exactly as scan's flags say it.
-	var ss scanSettings
-	if err := metrics.apply(f, &ss); err != nil {
-		return err
-	}
-	o.Scan.Parse, o.Scan.TimeWindow, o.Scan.Since, o.Scan.Until = ss.opts.Parse, ss.opts.TimeWindow, ss.opts.Since, ss.opts.Until
-	o.Sections = ss.sections
-	if o.Idle < 0 {
-		return usagef("-idle=%s: must not be negative", o.Idle)
-	}
-	if o.AckWait < time.Second {
-		return usagef("-ack-wait=%s: must be at least 1s", o.AckWait)
-	}
-	if err := f.checkPaths(s.inputs()); err != nil {
-		return err
-	}
-	stopProfiles, err := f.startProfiles()
-	if err != nil {
-		return err
-	}
-	if *embedded {
-		srv, err := startEmbedded(f, s, *store, stderr)
-		if err != nil {
+	return func(ctx context.Context, args []string) (plan, error) {
+		if len(args) > 0 {
+			return plan{}, usagef("consume takes no arguments, got %q (see 'logproc consume -h')", args[0])
+		}
+		if err := s.check(f); err != nil {
+			return plan{}, err
+		}
+		if err := atLeastOne(f.source("workers", "CONCURRENT_LOG_READER_TASK"), o.Workers); err != nil {
+			return plan{}, usageError{err}
+		}
+		// What to take and compute, exactly as scan's flags say it.
+		var ss scanSettings
+		if err := metrics.apply(f, &ss); err != nil {
+			return plan{}, err
+		}
+		o.Scan.Parse, o.Scan.TimeWindow, o.Scan.Since, o.Scan.Until = ss.opts.Parse, ss.opts.TimeWindow, ss.opts.Since, ss.opts.Until
+		o.Sections = ss.sections
+		if o.Idle < 0 {
+			return plan{}, usagef("-idle=%s: must not be negative", o.Idle)
+		}
+		if o.AckWait < time.Second {
+			return plan{}, usagef("-ack-wait=%s: must be at least 1s", o.AckWait)
+		}
+		return plan{inputs: s.inputs(), work: func() error {
+			if *embedded {
+				srv, err := startEmbedded(ctx, f, s, *store, stderr)
+				if err != nil {
+					return err
+				}
+				defer srv.Shutdown()
+			}
+			b, err := s.connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			if !f.quiet {
+				fmt.Fprintf(stderr, "consuming stream %s into bucket %s with %s…\n", s.opts.Stream, s.opts.Bucket, plural(int64(o.Workers), "worker"))
+			}
+			began := time.Now()
+			st, err := bus.Consume(ctx, b, o)
+			took := time.Since(began)
+			if !f.quiet {
+				verb := "consumed"
+				if ctx.Err() != nil {
+					verb = "interrupted; finished the batches in hand:"
+				}
+				line := fmt.Sprintf("%s %s (%s counted, %s counted before, %s parked, %s retried), %s (%s) in %s",
+					verb, plural(int64(st.Counted+st.Duplicates+st.Parked), "batch"), count(int64(st.Counted)), count(int64(st.Duplicates)),
+					count(int64(st.Parked)), count(int64(st.Retried)), plural(st.Lines, "line"), size(st.Bytes), seconds(took))
+				if st.LastRetry != nil {
+					line += "; last retry: " + st.LastRetry.Error()
+				}
+				fmt.Fprintln(stderr, line)
+			}
 			return err
-		}
-		defer srv.Shutdown()
+		}}, nil
 	}
-	b, err := s.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	if !f.quiet {
-		fmt.Fprintf(stderr, "consuming stream %s into bucket %s with %d workers…\n", s.opts.Stream, s.opts.Bucket, o.Workers)
-	}
-	began := time.Now()
-	st, err := bus.Consume(ctx, b, o)
-	took := time.Since(began)
-	if !f.quiet {
-		verb := "consumed"
-		if ctx.Err() != nil {
-			verb = "interrupted; finished the batches in hand:"
-		}
-		line := fmt.Sprintf("%s %s batches (%s counted, %s counted before, %s parked, %s retried), %s lines (%s) in %s",
-			verb, count(int64(st.Counted+st.Duplicates+st.Parked)), count(int64(st.Counted)), count(int64(st.Duplicates)),
-			count(int64(st.Parked)), count(int64(st.Retried)), count(st.Lines), size(st.Bytes), seconds(took))
-		if st.LastRetry != nil {
-			line += "; last retry: " + st.LastRetry.Error()
-		}
-		fmt.Fprintln(stderr, line)
-	}
-	if err != nil {
-		return err
-	}
-	return stopProfiles()
 }
 
 // startEmbedded starts the embedded server where -server points and
 // makes the connection go there.
-func startEmbedded(f *commandFlags, s *busSettings, store string, stderr io.Writer) (*bus.Server, error) {
+func startEmbedded(ctx context.Context, f *commandFlags, s *busSettings, store string, stderr io.Writer) (*childServer, error) {
 	if store == "" {
 		return nil, usagef("%s is empty: want a directory for the embedded server's streams", f.source("store", "LOGPROC_NATS_STORE"))
 	}
 	if err := os.MkdirAll(store, 0o755); err != nil {
 		return nil, usagef("%s=%q: %v", f.source("store", "LOGPROC_NATS_STORE"), store, unwrapPath(err))
 	}
-	srv, err := bus.StartServer(s.opts.URLs, store)
+	if _, err := findServer(); err != nil {
+		return nil, err // not the URL's fault
+	}
+	srv, err := startServer(ctx, s.opts.URLs, store)
 	if err != nil {
 		return nil, fmt.Errorf("%s=%q: %w", f.source("server", "NATS_URL"), s.opts.URLs, err)
 	}
@@ -279,73 +264,73 @@ func startEmbedded(f *commandFlags, s *busSettings, store string, stderr io.Writ
 	return srv, nil
 }
 
-func runServe(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("serve", serveUsage, src)
+func serveCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 	s := addBusFlags(f, cfg)
 	store := f.String("store", cfg.NatsStore, "`dir`ectory where the server stores streams (env LOGPROC_NATS_STORE)")
-	if err := f.parse(args, stdout, stderr); err != nil {
-		return err
+	return func(ctx context.Context, args []string) (plan, error) {
+		if len(args) > 0 {
+			return plan{}, usagef("serve takes no arguments, got %q (see 'logproc serve -h')", args[0])
+		}
+		if err := s.check(f); err != nil {
+			return plan{}, err
+		}
+		return plan{work: func() error {
+			srv, err := startEmbedded(ctx, f, s, *store, stderr)
+			if err != nil {
+				return err
+			}
+			<-ctx.Done()
+			srv.Shutdown()
+			return ctx.Err()
+		}}, nil
 	}
-	if f.NArg() > 0 {
-		return usagef("serve takes no arguments, got %q (see 'logproc serve -h')", f.Arg(0))
-	}
-	if err := s.check(f); err != nil {
-		return err
-	}
-	srv, err := startEmbedded(f, s, *store, stderr)
-	if err != nil {
-		return err
-	}
-	<-ctx.Done()
-	srv.Shutdown()
-	return ctx.Err()
 }
 
-func runReport(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("report", reportUsage, src)
+func reportCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 	s := addBusFlags(f, cfg)
 	output := resultsPath(cfg.LogPath)
 	f.StringVar(&output, "o", output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
 	wait := f.Duration("wait", 0, "first wait up to this `duration` for every published batch to be counted")
 	var top int
 	addTopFlag(f, &top)
-	if err := f.parse(args, stdout, stderr); err != nil {
-		return err
-	}
-	if f.NArg() > 0 {
-		return usagef("report takes no arguments, got %q (see 'logproc report -h')", f.Arg(0))
-	}
-	if err := checkTop(top); err != nil {
-		return err
-	}
-	if err := s.check(f); err != nil {
-		return err
-	}
-	if output == "" && !f.set["o"] {
-		return noResultsPath(f)
-	}
-	if output != "-" {
-		if err := checkWritableDir(f.source("o", "LOG_PATH"), output); err != nil {
-			return usageError{err}
+	return func(ctx context.Context, args []string) (plan, error) {
+		if len(args) > 0 {
+			return plan{}, usagef("report takes no arguments, got %q (see 'logproc report -h')", args[0])
 		}
+		if err := checkTop(top); err != nil {
+			return plan{}, err
+		}
+		if err := s.check(f); err != nil {
+			return plan{}, err
+		}
+		if output == "" && !f.set["o"] {
+			return plan{}, noResultsPath(f)
+		}
+		if err := checkJSONName(f.source("o", "LOG_PATH"), output); err != nil {
+			return plan{}, err
+		}
+		if output != "-" {
+			if err := checkWritableDir(f.source("o", "LOG_PATH"), output); err != nil {
+				return plan{}, usageError{err}
+			}
+		}
+		if *wait < 0 {
+			return plan{}, usagef("-wait=%s: must not be negative", *wait)
+		}
+		return plan{inputs: s.inputs(), outputs: []use{{f.source("o", "LOG_PATH"), output}}, work: func() error {
+			return report(ctx, f, s, output, *wait, top, stdout, stderr)
+		}}, nil
 	}
-	if *wait < 0 {
-		return usagef("-wait=%s: must not be negative", *wait)
-	}
-	if err := f.checkPaths(s.inputs(), use{f.source("o", "LOG_PATH"), output}); err != nil {
-		return err
-	}
-	stopProfiles, err := f.startProfiles()
-	if err != nil {
-		return err
-	}
+}
+
+func report(ctx context.Context, f *commandFlags, s *busSettings, output string, wait time.Duration, top int, stdout, stderr io.Writer) error {
 	b, err := s.connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	if *wait > 0 {
-		wctx, cancel := context.WithTimeout(ctx, *wait)
+	if wait > 0 {
+		wctx, cancel := context.WithTimeout(ctx, wait)
 		err := bus.Wait(wctx, b, 200*time.Millisecond, nil)
 		cancel()
 		if err != nil && ctx.Err() != nil {
@@ -372,10 +357,10 @@ func runReport(ctx context.Context, cfg Config, src settings, args []string, std
 	summary := fmt.Sprintf("report: %s → %s", statusLine(snap.Status), to)
 	if len(snap.Parked) > 0 {
 		// One line, as every error: the summary, then the first parked batch.
-		return fmt.Errorf("%s; %s batches parked, left out of the results; the first: %s", summary, count(int64(len(snap.Parked))), snap.Parked[0].Reason)
+		return fmt.Errorf("%s; %s parked, left out of the results; the first: %s", summary, plural(int64(len(snap.Parked)), "batch"), snap.Parked[0].Reason)
 	}
-	if *wait > 0 && !snap.Done() {
-		return fmt.Errorf("%s; -wait=%s: not every batch was counted in time", summary, *wait)
+	if wait > 0 && !snap.Done() {
+		return fmt.Errorf("%s; -wait=%s: not every batch was counted in time", summary, wait)
 	}
 	if !f.quiet {
 		fmt.Fprintln(stderr, summary)
@@ -383,14 +368,14 @@ func runReport(ctx context.Context, cfg Config, src settings, args []string, std
 			fmt.Fprintln(stderr, malformedNote(res))
 		}
 	}
-	return stopProfiles()
+	return nil
 }
 
 func statusLine(s bus.Status) string {
-	line := fmt.Sprintf("%s of %s batches counted, %s pending, %s parked (%s files)",
-		count(int64(s.Counted)), count(int64(s.Published)), count(int64(s.Pending)), count(int64(s.Parked)), count(int64(s.Files)))
+	line := fmt.Sprintf("%s of %s counted, %s pending, %s parked (%s)",
+		count(int64(s.Counted)), plural(int64(s.Published), "batch"), count(int64(s.Pending)), count(int64(s.Parked)), plural(int64(s.Files), "file"))
 	if s.Unlisted > 0 {
-		line += ", " + strconv.Itoa(s.Unlisted) + " batches of files still being published"
+		line += ", " + plural(int64(s.Unlisted), "batch") + " of files still being published"
 	}
 	return line
 }

@@ -74,7 +74,7 @@ func TestBusEndToEnd(t *testing.T) {
 	}
 	first, firstErr := background(t, dir, env, "consume", "-embedded", "-ack-wait", "1s", "-workers", "1")
 	r := logproc(t, dir, env, "publish", "-batch-size", "65536", "app.log")
-	if r.code != 0 || !strings.Contains(r.stderr, "published 1 files") {
+	if r.code != 0 || !strings.Contains(r.stderr, "published 1 file:") {
 		t.Fatalf("publish: exit %d: %s\n%s", r.code, r.stderr, firstErr)
 	}
 	second, secondErr := background(t, dir, env, "consume", "-ack-wait", "1s")
@@ -92,7 +92,7 @@ func TestBusEndToEnd(t *testing.T) {
 	if len(want) == 0 || withoutFormats(t, string(got)) != withoutFormats(t, string(want)) {
 		t.Fatalf("report differs from the truth:\n%.400s\nwant\n%.400s", got, want)
 	}
-	if !strings.Contains(r.stderr, "0 pending, 0 parked (1 files)") {
+	if !strings.Contains(r.stderr, "0 pending, 0 parked (1 file)") {
 		t.Errorf("report's summary: %q", r.stderr)
 	}
 
@@ -132,7 +132,7 @@ func TestBusParked(t *testing.T) {
 		t.Fatalf("consume: exit %d: %s", r.code, r.stderr)
 	}
 	r := logproc(t, dir, env, "report", "-o", "r.json")
-	wantError(t, r, 1, "1 batches parked", "blob.bin:1 (offset 0)", "not a log file")
+	wantError(t, r, 1, "1 batch parked", "blob.bin:1 (offset 0)", "not a log file")
 	interrupt(t, srv, srvErr)
 }
 
@@ -149,7 +149,7 @@ func TestBusBadSettings(t *testing.T) {
 		{[]string{"LOGPROC_STREAM=a.b"}, []string{"consume"}, 2, []string{"LOGPROC_STREAM", `"a.b"`}},
 		{nil, []string{"report", "-bucket", "x y"}, 2, []string{"-bucket", `"x y"`}},
 		{[]string{"NATS_CREDS=nope.creds"}, []string{"report"}, 2, []string{"NATS_CREDS", "nope.creds", "no such file"}},
-		{nil, []string{"consume", "-tls-cert", "c.pem"}, 2, []string{"-tls-cert", "NATS_TLS_KEY"}},
+		{nil, []string{"consume", "-tls-cert", "c.pem"}, 2, []string{"-tls-cert", "-tls-key"}},
 		{[]string{"LOGPROC_REPLICAS=9"}, []string{"publish"}, 2, []string{"LOGPROC_REPLICAS=9"}},
 		{nil, []string{"publish", "-batch-size", "0"}, 2, []string{"-batch-size=0"}},
 		{nil, []string{"consume", "-idle", "-1s"}, 2, []string{"-idle"}},

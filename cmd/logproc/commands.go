@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -46,10 +49,11 @@ results against what the generator wrote, and print a summary.
 
 // genSettings are the generator's flags, defaulted from the Config.
 type genSettings struct {
-	opts   gen.Options
-	format string
-	path   string
-	truth  string
+	opts     gen.Options
+	format   string
+	path     string
+	pathFlag string // the flag that names path: gen's -o, run's -log
+	truth    string
 }
 
 func addGenFlags(f *commandFlags, cfg Config) *genSettings {
@@ -84,12 +88,12 @@ func (s *genSettings) check(f *commandFlags, workersFlag string) error {
 		return usageError{err}
 	}
 	if s.path != "-" {
-		if err := checkWritableDir(f.source("o", "LOG_PATH"), s.path); err != nil {
+		if err := checkWritableDir(f.source(s.pathFlag, "LOG_PATH"), s.path); err != nil {
 			return usageError{err}
 		}
 	}
 	if s.truth == "-" && s.path == "-" {
-		return usagef("-truth=-: the log already goes to stdout (%s=-)", f.source("o", "LOG_PATH"))
+		return usagef("-truth=-: the log already goes to stdout (%s=-)", f.source(s.pathFlag, "LOG_PATH"))
 	}
 	if s.truth != "" && s.truth != "-" {
 		if err := checkWritableDir("-truth", s.truth); err != nil {
@@ -101,59 +105,57 @@ func (s *genSettings) check(f *commandFlags, workersFlag string) error {
 
 // outputs are the files gen writes.
 func (s *genSettings) outputs(f *commandFlags) []use {
-	uses := []use{{f.source("o", "LOG_PATH"), s.path}}
+	uses := []use{{f.source(s.pathFlag, "LOG_PATH"), s.path}}
 	if s.truth != "" {
 		uses = append(uses, use{"-truth", s.truth})
 	}
 	return uses
 }
 
-func runGen(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("gen", genUsage, src)
+func genCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 	s := addGenFlags(f, cfg)
 	f.IntVar(&s.opts.Workers, "workers", cfg.GenWorkers, "goroutines that generate (env CONCURRENT_LOG_TASK)")
 	f.StringVar(&s.path, "o", s.path, "the log `file` to write, - for stdout (env LOG_PATH)")
+	s.pathFlag = "o"
 	f.StringVar(&s.truth, "truth", "", "also write what was generated, in the results schema, to `file` (- for stdout)")
-	if err := f.parse(args, stdout, stderr); err != nil {
-		return err
+	return func(ctx context.Context, args []string) (plan, error) {
+		if len(args) > 0 {
+			return plan{}, usagef("gen takes no arguments, got %q (see 'logproc gen -h')", args[0])
+		}
+		if err := s.check(f, "workers"); err != nil {
+			return plan{}, err
+		}
+		return plan{outputs: s.outputs(f), work: func() error {
+			m := newMeter(stderr, f.quiet)
+			stage, err := genStage(ctx, s, m, stdout, nil)
+			if err != nil {
+				return err
+			}
+			if !f.quiet {
+				fmt.Fprintln(stderr, stage.summary("generated", s.opts.Workers, "worker", s.path))
+			}
+			return nil
+		}}, nil
 	}
-	if f.NArg() > 0 {
-		return usagef("gen takes no arguments, got %q (see 'logproc gen -h')", f.Arg(0))
-	}
-	if err := s.check(f, "workers"); err != nil {
-		return err
-	}
-	if err := f.checkPaths(nil, s.outputs(f)...); err != nil {
-		return err
-	}
-	stopProfiles, err := f.startProfiles()
-	if err != nil {
-		return err
-	}
-	m := newMeter(stderr, f.quiet)
-	stage, err := genStage(ctx, s, m, stdout, nil)
-	if err != nil {
-		return err
-	}
-	if !f.quiet {
-		fmt.Fprintln(stderr, stage.summary("generated", s.opts.Workers, "workers", s.path))
-	}
-	return stopProfiles()
 }
 
 // stageStats is what one stage did, for the summary.
 type stageStats struct {
 	lines, bytes int64
 	took         time.Duration
+	workers      int // that actually ran
 	warnings     []string
 }
 
 func (st stageStats) summary(verb string, workers int, what, path string) string {
-	if path == "-" {
+	switch path {
+	case "-":
 		path = "stdout"
+	case "":
+		path = "the summary"
 	}
-	return fmt.Sprintf("%s %s lines (%s) in %s with %d %s: %.2f M lines/s, %s/s → %s",
-		verb, count(st.lines), size(st.bytes), seconds(st.took), workers, what,
+	return fmt.Sprintf("%s %s (%s) in %s with %s: %.2f M lines/s, %s/s → %s",
+		verb, plural(st.lines, "line"), size(st.bytes), seconds(st.took), plural(int64(workers), what),
 		rate(st.lines, st.took)/1e6, size(int64(rate(st.bytes, st.took))), path)
 }
 
@@ -162,10 +164,7 @@ func (st stageStats) summary(verb string, workers int, what, path string) string
 // goes to stdout.
 func genStage(ctx context.Context, s *genSettings, m *meter, stdout io.Writer, truth *out.Result) (stageStats, error) {
 	var done atomic.Int64
-	m.start(func() string {
-		n := done.Load()
-		return fmt.Sprintf("gen: %s %s/%s lines", percent(n, s.opts.Records), count(n), count(s.opts.Records))
-	})
+	m.start(gauge{label: "gen", unit: "lines", total: s.opts.Records, done: done.Load})
 	began := time.Now()
 	var rep gen.Report
 	var err error
@@ -226,7 +225,9 @@ func resultsPath(path string) string {
 	return path + ".json"
 }
 
-func (s *scanSettings) check(f *commandFlags, workersFlag string) error {
+// check validates the scanner's settings. seed says the results go to
+// LOG_PATH.json unless -o says otherwise.
+func (s *scanSettings) check(f *commandFlags, workersFlag string, seed bool) error {
 	if err := atLeastOne(f.source(workersFlag, "CONCURRENT_LOG_READER_TASK"), s.opts.Workers); err != nil {
 		return usageError{err}
 	}
@@ -236,8 +237,17 @@ func (s *scanSettings) check(f *commandFlags, workersFlag string) error {
 	if err := s.limits.apply(f, &s.opts); err != nil {
 		return err
 	}
-	if s.output == "" && !f.set["o"] {
-		return noResultsPath(f)
+	if s.output == "" {
+		switch {
+		case f.set["o"]:
+			return usagef("-o is empty: want a file name, or - for standard output")
+		case seed:
+			return noResultsPath(f)
+		}
+		return nil
+	}
+	if err := checkJSONName(f.source("o", "LOG_PATH"), s.output); err != nil {
+		return err
 	}
 	if s.output != "-" {
 		if err := checkWritableDir(f.source("o", "LOG_PATH"), s.output); err != nil {
@@ -247,68 +257,112 @@ func (s *scanSettings) check(f *commandFlags, workersFlag string) error {
 	return nil
 }
 
-func runScan(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
-	f := newCommandFlags("scan", scanUsage, src)
+// otherFormats are the file name extensions of formats people might
+// expect -o to write; logproc writes JSON only, so it refuses them rather
+// than fill a .csv with JSON.
+var otherFormats = []string{".csv", ".tsv", ".txt", ".yaml", ".yml", ".xml", ".toml", ".md", ".html", ".parquet", ".xlsx"}
+
+// checkJSONName refuses a results file named for another format.
+func checkJSONName(name, path string) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	if slices.Contains(otherFormats, ext) {
+		return usagef("%s=%q: logproc writes the results as JSON only; name the file .json (tables for Miller or a spreadsheet: jq -r, see README)", name, path)
+	}
+	return nil
+}
+
+func scanCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 	s := addScanFlags(f, cfg)
 	f.IntVar(&s.opts.Workers, "workers", cfg.ScanWorkers, "workers that parse (env CONCURRENT_LOG_READER_TASK)")
 	metrics := addMetricFlags(f, cfg)
 	addTopFlag(f, &s.sections.TopUsers)
 	f.BoolVar(&s.opts.NoMmap, "no-mmap", false, "read files instead of mapping them (for mounts where mapping fails)")
-	if err := f.parse(args, stdout, stderr); err != nil {
-		return err
-	}
-	if err := s.check(f, "workers"); err != nil {
-		return err
-	}
-	if err := metrics.apply(f, s); err != nil {
-		return err
-	}
-	if err := checkTop(s.sections.TopUsers); err != nil {
-		return err
-	}
-	paths, err := inputPaths(f.Args(), cfg.LogPath, src.name("LOG_PATH"))
-	if err != nil {
-		return err
-	}
-	if err := f.checkPaths(inputs(paths), use{f.source("o", "LOG_PATH"), s.output}); err != nil {
-		return err
-	}
-	stopProfiles, err := f.startProfiles()
-	if err != nil {
-		return err
-	}
-	m := newMeter(stderr, f.quiet)
-	res, stage, err := scanStage(ctx, paths, s, m)
-	if err != nil {
-		return err
-	}
-	if err := writeResults(ctx, s.output, res, stdout); err != nil {
-		return err
-	}
-	if !f.quiet {
-		if s.output != "-" && isTerminal(stdout) {
-			writeSummary(stdout, res, paths)
+	return func(ctx context.Context, args []string) (plan, error) {
+		seed := len(args) == 0 && !stdinPiped()
+		switch {
+		case f.set["o"]:
+		case seed:
+			// The seed's behaviour: LOG_PATH in, LOG_PATH.json out.
+		case isTerminal(stdout):
+			s.output = "" // the summary only; the hint says how to get the JSON
+		default:
+			s.output = "-"
 		}
-		for _, w := range stage.warnings {
-			fmt.Fprintln(stderr, "warning:", w)
+		if len(args) == 0 && !seed {
+			args = []string{"-"}
 		}
-		fmt.Fprintln(stderr, stage.summary("scanned", s.opts.Workers, "workers", s.output))
-		if res.MalformedLines > 0 {
-			fmt.Fprintln(stderr, malformedNote(res))
+		if err := s.check(f, "workers", seed); err != nil {
+			return plan{}, err
 		}
-		if res.LongLines > 0 {
-			fmt.Fprintf(stderr, "%s lines longer than -max-line %s skipped (long_lines; located with the malformed)\n", count(res.LongLines), s.limits.maxLine)
+		if err := metrics.apply(f, s); err != nil {
+			return plan{}, err
 		}
+		if err := checkTop(s.sections.TopUsers); err != nil {
+			return plan{}, err
+		}
+		paths, err := inputPaths(args, cfg.LogPath, f.settings.name("LOG_PATH"))
+		if err != nil {
+			return plan{}, err
+		}
+		var outputs []use
+		if s.output != "" {
+			outputs = append(outputs, use{f.source("o", "LOG_PATH"), s.output})
+		}
+		return plan{inputs: inputs(paths), outputs: outputs, work: func() error {
+			m := newMeter(stderr, f.quiet)
+			res, stage, err := scanStage(ctx, paths, s, m)
+			if seed && errors.Is(err, fs.ErrNotExist) {
+				what := "LOG_PATH's default"
+				if f.settings.isSet("LOG_PATH") {
+					what = f.settings.name("LOG_PATH")
+				}
+				return fmt.Errorf("%w (with no FILE and nothing piped in, scan reads %s: give a FILE, or pipe a log in)", err, what)
+			}
+			if err != nil {
+				return err
+			}
+			if s.output != "" {
+				if err := writeResults(ctx, s.output, res, stdout); err != nil {
+					return err
+				}
+			}
+			if f.quiet {
+				return nil
+			}
+			summarised := s.output != "-" && isTerminal(stdout)
+			if summarised {
+				writeSummary(stdout, res, paths)
+			}
+			for _, w := range stage.warnings {
+				fmt.Fprintln(stderr, "logproc: warning:", w)
+			}
+			fmt.Fprintln(stderr, stage.summary("scanned", stage.workers, "worker", s.output))
+			if res.MalformedLines > 0 && !summarised {
+				fmt.Fprintln(stderr, malformedNote(res))
+			}
+			if res.LongLines > 0 {
+				fmt.Fprintf(stderr, "logproc: %s longer than -max-line %s skipped (long_lines; located with the malformed)\n", plural(res.LongLines, "line"), s.limits.maxLine)
+			}
+			if s.output == "" {
+				fmt.Fprintln(stderr, "logproc: the results JSON went nowhere: -o FILE writes it to a file, -o - (or a pipe) to stdout")
+			}
+			return nil
+		}}, nil
 	}
-	return stopProfiles()
+}
+
+// stdinPiped reports whether standard input is a pipe, a file or a
+// socket: something to read, as jq and ripgrep take it. A terminal or
+// /dev/null is not.
+func stdinPiped() bool {
+	fi, err := os.Stdin.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice == 0
 }
 
 // scanStage runs the scan stage and builds the results.
 func scanStage(ctx context.Context, paths []string, s *scanSettings, m *meter) (out.Result, stageStats, error) {
 	var p scan.Progress
-	m.start(func() string {
-		return fmt.Sprintf("scan: %s %s lines, %s", percent(p.Bytes.Load(), p.Size.Load()), count(p.Lines.Load()), size(p.Bytes.Load()))
-	})
+	m.start(gauge{label: "scan", unit: "B", total: knownSize(paths), done: p.Bytes.Load})
 	began := time.Now()
 	opts := s.opts
 	opts.ListUsers = true // out writes millions of users from a list far faster than from a map
@@ -320,11 +374,25 @@ func scanStage(ctx context.Context, paths []string, s *scanSettings, m *meter) (
 	}
 	res := out.New(sr.Totals, sr.Bytes, sr.MalformedAt, s.sections)
 	res.Formats = sr.Formats
-	return res, stageStats{lines: res.Lines, bytes: res.Bytes, took: took, warnings: sr.Warnings}, nil
+	return res, stageStats{lines: res.Lines, bytes: res.Bytes, took: took, workers: int(p.Workers.Load()), warnings: sr.Warnings}, nil
+}
+
+// knownSize is the bytes paths hold when each is a regular file read as
+// it is; 0 (unknown: a spinner) when one is a stream or compressed.
+func knownSize(paths []string) int64 {
+	var total int64
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if p == "-" || err != nil || !fi.Mode().IsRegular() || strings.HasSuffix(p, ".gz") {
+			return 0
+		}
+		total += fi.Size()
+	}
+	return total
 }
 
 func malformedNote(r out.Result) string {
-	s := fmt.Sprintf("%s malformed lines (no parsable level), first at", count(r.MalformedLines))
+	s := fmt.Sprintf("logproc: %s (no parsable level), first at", plural(r.MalformedLines, "malformed line"))
 	for i, p := range r.MalformedExamples {
 		if i > 0 {
 			s += ","

@@ -79,6 +79,12 @@ func (s settings) name(env string) string {
 	return env
 }
 
+// isSet reports whether env is set, in the environment or by .env.
+func (s settings) isSet(env string) bool {
+	_, ok := os.LookupEnv(env)
+	return ok
+}
+
 // loadConfig reads .env (if any) and the environment into a Config.
 func loadConfig() (Config, settings) {
 	var st settings

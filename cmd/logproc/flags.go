@@ -2,20 +2,23 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
-	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
 )
 
-// commandFlags is a FlagSet with the flags every command shares.
+// commandFlags is a command's pflag set with the flags every command
+// shares. Flags keep the names the seed and the README use (-o, -n,
+// -workers); the GNU forms (--output, --workers) reach the same flags, see
+// gnuArgs and longNames.
 type commandFlags struct {
-	*flag.FlagSet
-	usage      string
+	*pflag.FlagSet
+	name       string          // "logproc scan", for messages
 	set        map[string]bool // flags given on the command line
 	cpuprofile string
 	memprofile string
@@ -23,69 +26,85 @@ type commandFlags struct {
 	settings   settings // where the Config came from
 }
 
-func newCommandFlags(name, usage string, st settings) *commandFlags {
-	f := &commandFlags{FlagSet: flag.NewFlagSet("logproc "+name, flag.ContinueOnError), usage: usage, settings: st}
+func newCommandFlags(name string, fs *pflag.FlagSet, st settings) *commandFlags {
+	f := &commandFlags{FlagSet: fs, name: "logproc " + name, settings: st}
 	f.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile to `file` (go tool pprof)")
 	f.StringVar(&f.memprofile, "memprofile", "", "write a heap profile to `file` when done (go tool pprof)")
-	f.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
+	f.BoolVar(&f.quiet, "quiet", false, "print nothing but errors, and draw no progress")
+	for _, name := range []string{"cpuprofile", "memprofile", "quiet"} {
+		f.SetAnnotation(name, commonFlag, []string{"true"})
+	}
 	return f
 }
 
-// parse parses args. Help goes to stdout and ends the command with
-// flag.ErrHelp (exit 0), even when the settings could not be read; a bad
-// flag is one line naming it, not a page of usage. Unless -quiet, it says
-// on stderr which settings came from .env.
-func (f *commandFlags) parse(args []string, stdout, stderr io.Writer) error {
-	f.SetOutput(io.Discard)
-	err := f.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		f.SetOutput(stdout)
-		fmt.Fprint(stdout, f.usage)
-		fmt.Fprintln(stdout, "\nFlags:")
-		f.PrintDefaults()
-		return err
-	}
-	if err != nil {
-		return usagef("%s: %v (see '%s -h')", f.Name(), err, f.Name())
-	}
+// commonFlag marks the flags every command has, which help lists apart.
+const commonFlag = "logproc-common"
+
+// markSet records which flags the command line gave, once it is parsed.
+func (f *commandFlags) markSet() {
 	f.set = make(map[string]bool)
-	f.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
-	if len(f.settings.fromFile) > 0 && !f.quiet {
-		fmt.Fprintf(stderr, "logproc: settings from %s: %s\n", envFileName, strings.Join(f.settings.fromFile, ", "))
-	}
-	if f.settings.err != nil {
-		return usageError{f.settings.err}
-	}
-	return nil
+	f.Visit(func(fl *pflag.Flag) { f.set[fl.Name] = true })
 }
 
 // source names where a setting's value came from: the flag when it was
-// given, else its environment variable, or .env.
+// given, else its environment variable (or .env) when that is set, else
+// the flag's default: a message never blames a variable nobody set.
 func (f *commandFlags) source(flagName, env string) string {
-	if f.set[flagName] {
+	if f.set[flagName] || !f.settings.isSet(env) {
 		return "-" + flagName
 	}
 	return f.settings.name(env)
 }
 
-// The whole-number flags read decimal only: the flag package's own take
-// 010 as octal 8, and 0x10 and 1_000, which nobody means on a command line.
+// A one-letter flag (-o, -n) is also its own shorthand, so that -o FILE
+// and -o=FILE parse as they always did.
+func (f *commandFlags) StringVar(p *string, name, value, usage string) {
+	f.FlagSet.StringVarP(p, name, short(name), value, usage)
+}
+
+func (f *commandFlags) String(name, value, usage string) *string {
+	p := new(string)
+	f.StringVar(p, name, value, usage)
+	return p
+}
+
+func (f *commandFlags) Duration(name string, value time.Duration, usage string) *time.Duration {
+	p := new(time.Duration)
+	f.DurationVar(p, name, value, usage)
+	return p
+}
+
+func (f *commandFlags) Bool(name string, value bool, usage string) *bool {
+	p := new(bool)
+	f.BoolVar(p, name, value, usage)
+	return p
+}
+
+func short(name string) string {
+	if len(name) == 1 {
+		return name
+	}
+	return ""
+}
+
+// The whole-number flags read decimal only: 010 is not octal 8, and 0x10
+// and 1_000 are nobody's meaning on a command line.
 func (f *commandFlags) IntVar(p *int, name string, value int, usage string) {
 	*p = value
-	f.Var(decimal[int]{p}, name, usage)
+	f.VarP(decimal[int]{p}, name, short(name), usage)
 }
 
 func (f *commandFlags) Int64Var(p *int64, name string, value int64, usage string) {
 	*p = value
-	f.Var(decimal[int64]{p}, name, usage)
+	f.VarP(decimal[int64]{p}, name, short(name), usage)
 }
 
 func (f *commandFlags) Uint64Var(p *uint64, name string, value uint64, usage string) {
 	*p = value
-	f.Var(decimal[uint64]{p}, name, usage)
+	f.VarP(decimal[uint64]{p}, name, short(name), usage)
 }
 
-// decimal is a flag.Value holding a whole number written in decimal.
+// decimal is a flag value holding a whole number written in decimal.
 type decimal[T int | int64 | uint64] struct{ p *T }
 
 func (d decimal[T]) String() string {
@@ -94,6 +113,8 @@ func (d decimal[T]) String() string {
 	}
 	return fmt.Sprint(*d.p)
 }
+
+func (d decimal[T]) Type() string { return "N" }
 
 func (d decimal[T]) Set(s string) error {
 	switch p := any(d.p).(type) {
@@ -118,9 +139,6 @@ func (d decimal[T]) Set(s string) error {
 	}
 	return nil
 }
-
-// Get makes -h show the default as the flag package shows numbers.
-func (d decimal[T]) Get() any { return *d.p }
 
 // checkPaths refuses outputs, the profiles included, that are inputs or
 // each other (see checkPaths).

@@ -174,7 +174,7 @@ func TestScanWorkersCap(t *testing.T) {
 	r = logproc(t, t.TempDir(), []string{"LOGPROC_MAX_LINE=0x10"}, "scan", "-")
 	wantError(t, r, 2, "LOGPROC_MAX_LINE", "0x10")
 	r = logproc(t, t.TempDir(), nil, "scan", "-max-memory", "16MiB", "-")
-	wantError(t, r, 2, "-max-memory=16MiB", "LOGPROC_MAX_LINE=64MiB")
+	wantError(t, r, 2, "-max-memory=16MiB", "-max-line=64MiB")
 }
 
 // TestScanGzipTrailingGarbage: bytes after the last gzip member are

@@ -13,7 +13,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -53,8 +52,6 @@ func usagef(format string, args ...any) error {
 // signal makes it 130 even when the command finished regardless.
 func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK
 	case ctx.Err() != nil:
 		fmt.Fprintln(stderr, "logproc: interrupted; nothing half-written is left behind")
 		return exitInterrupted
@@ -69,24 +66,6 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	return exitFailure
 }
 
-const mainUsage = `logproc generates and counts log files at the speed of the machine.
-
-Usage:
-  logproc gen  [flags]          write a synthetic log file (slog logfmt or JSON)
-  logproc scan [flags] FILE...  count log files into a results JSON
-  logproc run  [flags]          generate, scan and write results, with a summary
-
-Scale out over NATS JetStream (see README):
-  logproc serve   [flags]          run a single-node NATS server with JetStream
-  logproc publish [flags] FILE...  publish log files as batches of lines
-  logproc consume [flags]          count batches, on any number of machines
-  logproc report  [flags]          merge the counts into a results JSON
-
-Run 'logproc COMMAND -h' for a command's flags. Every setting can also be
-given in the environment or in a .env file in the working directory; flags
-win over the environment, which wins over .env.
-`
-
 // run is the whole program: it parses args, runs one command and returns
 // its error. It writes only to stdout and stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -94,33 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, mainUsage)
 		return usagef("no command given")
 	}
-	cmd, args := args[0], args[1:]
-	switch cmd {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, mainUsage)
-		return nil
-	case "gen", "scan", "run", "publish", "consume", "report", "serve":
-	default:
-		fmt.Fprint(stderr, mainUsage)
-		return usagef("unknown command %q", cmd)
-	}
 	// An error in the settings is returned once the flags are parsed, so
 	// that -h works whatever the environment holds.
 	cfg, src := loadConfig()
-	switch cmd {
-	case "gen":
-		return runGen(ctx, cfg, src, args, stdout, stderr)
-	case "scan":
-		return runScan(ctx, cfg, src, args, stdout, stderr)
-	case "publish":
-		return runPublish(ctx, cfg, src, args, stdout, stderr)
-	case "consume":
-		return runConsume(ctx, cfg, src, args, stdout, stderr)
-	case "report":
-		return runReport(ctx, cfg, src, args, stdout, stderr)
-	case "serve":
-		return runServe(ctx, cfg, src, args, stdout, stderr)
-	default:
-		return runJob(ctx, cfg, src, args, stdout, stderr)
-	}
+	return execute(ctx, newRoot(cfg, src, stdout, stderr), args)
 }

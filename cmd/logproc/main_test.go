@@ -26,7 +26,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "logproc")
-	build := exec.Command("go", "build", "-race", "-o", binary, ".")
+	// logproc-server beside logproc, where serve and consume -embedded
+	// look for it first.
+	build := exec.Command("go", "build", "-race", "-o", dir+"/", ".", "../logproc-server")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		os.RemoveAll(dir)
@@ -132,7 +134,7 @@ func TestScanBadInputs(t *testing.T) {
 		{"unknown input format", []string{"scan", "-input-format", "xml", "x"}, 2, []string{"-input-format", `"xml"`}},
 		{"unknown latency unit", []string{"scan", "-latency-unit", "parsec", "x"}, 2, []string{"-latency-unit", `"parsec"`}},
 		{"bad time key", []string{"scan", "-time-key", "time,,ts", "x"}, 2, []string{"-time-key", `"time,,ts"`}},
-		{"key used twice", []string{"scan", "-action-key", "user", "x"}, 2, []string{"-action-key", "LOGPROC_USER_KEY", `"user"`}},
+		{"key used twice", []string{"scan", "-action-key", "user", "x"}, 2, []string{"-action-key", "-user-key", `"user"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,7 +165,7 @@ func TestBadEnvironment(t *testing.T) {
 		{"LOG_PATH=/proc/nonexistent/dir/logs", []string{"gen"}, []string{"LOG_PATH", "/proc/nonexistent/dir"}},
 		{"LOG_PATH=-", []string{"run"}, []string{"LOG_PATH=-", "needs a file"}},
 		{"LOGPROC_USER_KEY=a b", []string{"scan"}, []string{"LOGPROC_USER_KEY", `"a b"`}},
-		{"LOGPROC_LEVEL_KEY=user", []string{"scan"}, []string{"LOGPROC_LEVEL_KEY", "LOGPROC_USER_KEY", `"user"`}},
+		{"LOGPROC_LEVEL_KEY=user", []string{"scan"}, []string{"LOGPROC_LEVEL_KEY", "-user-key", `"user"`}},
 		{"LOGPROC_METRICS=everything", []string{"scan"}, []string{"LOGPROC_METRICS", `"everything"`}},
 		{"LOGPROC_INPUT_FORMAT=csv", []string{"scan"}, []string{"LOGPROC_INPUT_FORMAT", `"csv"`}},
 		{"LOGPROC_LATENCY_UNIT=h", []string{"scan"}, []string{"LOGPROC_LATENCY_UNIT", `"h"`}},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -162,38 +163,36 @@ func parseTimeFlag(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("not a time (want RFC 3339 like 2026-11-26T08:00:00Z, or 2026-11-26, or 2026-11-26T08:00)")
 }
 
-// checkKeys validates the keys, naming the flag or variable each came
-// from: every name must be a valid key, and no name may serve two fields.
+// keyFlags names the flag and the variable of each field's keys, for
+// the errors of logline.NewParser, which holds the rules.
+var keyFlags = map[string]struct{ flag, env string }{
+	"level":   {"level-key", "LOGPROC_LEVEL_KEY"},
+	"user":    {"user-key", "LOGPROC_USER_KEY"},
+	"action":  {"action-key", "LOGPROC_ACTION_KEY"},
+	"latency": {"latency-key", "LOGPROC_LATENCY_KEY"},
+	"time":    {"time-key", "LOGPROC_TIME_KEY"},
+}
+
+// checkKeys validates the keys with the parser's own rules, naming the
+// flag or variable each came from. An empty level or user key, which the
+// parser would take for its default, is refused: the user emptied it.
 func checkKeys(f *commandFlags, keys logline.Config) error {
-	owner := map[string]string{}
-	for _, k := range []struct {
-		flag, env, list string
-	}{
-		{"level-key", "LOGPROC_LEVEL_KEY", keys.LevelKey},
-		{"user-key", "LOGPROC_USER_KEY", keys.UserKey},
-		{"action-key", "LOGPROC_ACTION_KEY", keys.ActionKey},
-		{"latency-key", "LOGPROC_LATENCY_KEY", keys.LatencyKey},
-		{"time-key", "LOGPROC_TIME_KEY", keys.TimeKey},
-	} {
-		source := f.source(k.flag, k.env)
-		if k.list == "" {
-			if k.flag == "level-key" || k.flag == "user-key" {
-				return usagef("%s=%q: %v", source, k.list, logline.CheckKey(""))
-			}
-			continue
-		}
-		for name := range strings.SplitSeq(k.list, ",") {
-			if err := logline.CheckKey(name); err != nil {
-				return usagef("%s=%q: %v", source, k.list, err)
-			}
-			if other, dup := owner[name]; dup {
-				return usagef("%s and %s both name %q: each field needs keys of its own", other, source, name)
-			}
-			owner[name] = source
-		}
+	source := func(field string) string { return f.source(keyFlags[field].flag, keyFlags[field].env) }
+	if keys.LevelKey == "" {
+		return usagef("%s=\"\": %v", source("level"), logline.CheckKey(""))
 	}
-	if _, err := logline.NewParser(keys); err != nil {
-		return usageError{err} // checked above; kept so that a new rule cannot slip through
+	if keys.UserKey == "" {
+		return usagef("%s=\"\": %v", source("user"), logline.CheckKey(""))
+	}
+	_, err := logline.NewParser(keys)
+	var ke *logline.KeyError
+	switch {
+	case errors.As(err, &ke) && ke.Other != "":
+		return usagef("%s and %s both name %q: each field needs keys of its own", source(ke.Other), source(ke.Field), ke.Key)
+	case errors.As(err, &ke):
+		return usagef("%s=%q: %v", source(ke.Field), ke.Keys, ke.Err)
+	case err != nil:
+		return usageError{err}
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ func writeSummary(w io.Writer, r out.Result, paths []string) {
 	if len(paths) != 1 {
 		files = count(int64(len(paths))) + " files"
 	}
-	fmt.Fprintf(tw, "lines\t%s in %s, %s; %s events\n", count(r.Lines), files, size(r.Bytes), count(events))
+	fmt.Fprintf(tw, "lines\t%s in %s, %s; %s\n", count(r.Lines), files, size(r.Bytes), plural(events, "event"))
 	if tr := r.TimeRange; tr != nil && tr.Events > 0 {
 		first, _ := time.Parse(time.RFC3339Nano, tr.First)
 		last, _ := time.Parse(time.RFC3339Nano, tr.Last)
@@ -42,7 +42,7 @@ func writeSummary(w io.Writer, r out.Result, paths []string) {
 	}
 	fmt.Fprintf(tw, "levels\t%s\n", levelShares(r.LogLevels, events))
 	if r.LinesWithoutLevel > 0 {
-		fmt.Fprintf(tw, "no level\t%s records (%s), counted for users, actions and times\n", count(r.LinesWithoutLevel), share(r.LinesWithoutLevel, r.Lines))
+		fmt.Fprintf(tw, "no level\t%s (%s), counted for users, actions and times\n", plural(r.LinesWithoutLevel, "record"), share(r.LinesWithoutLevel, r.Lines))
 	}
 	users := fmt.Sprintf("%s unique", count(int64(r.UniqueUsers)))
 	if top := r.TopUsers(summaryRows); len(top) > 0 {
@@ -54,7 +54,7 @@ func writeSummary(w io.Writer, r out.Result, paths []string) {
 	}
 	fmt.Fprintf(tw, "users\t%s\n", users)
 	if l := r.Latency; l != nil && l.Count > 0 {
-		fmt.Fprintf(tw, "latency\t%s (%s events)\n", percentiles(l), count(l.Count))
+		fmt.Fprintf(tw, "latency\t%s (%s)\n", percentiles(l), plural(l.Count, "event"))
 	}
 	if len(r.Actions) > 0 {
 		names := slices.Collect(maps.Keys(r.Actions))
@@ -77,16 +77,16 @@ func writeSummary(w io.Writer, r out.Result, paths []string) {
 		}
 	}
 	if r.FilteredLines > 0 {
-		fmt.Fprintf(tw, "filtered\t%s events outside -since/-until\n", count(r.FilteredLines))
+		fmt.Fprintf(tw, "filtered\t%s outside -since/-until\n", plural(r.FilteredLines, "event"))
 	}
 	if r.UnreadableLatencies > 0 || r.UnreadableTimes > 0 {
 		fmt.Fprintf(tw, "unreadable\t%s latencies, %s times\n", count(r.UnreadableLatencies), count(r.UnreadableTimes))
 	}
 	if r.ContinuationLines > 0 {
-		fmt.Fprintf(tw, "continued\t%s lines go on the record before them (stack traces, split records)\n", count(r.ContinuationLines))
+		fmt.Fprintf(tw, "continued\t%s on the record before (stack traces, split records)\n", plural(r.ContinuationLines, "line"))
 	}
 	if r.MalformedLines > 0 {
-		fmt.Fprintf(tw, "malformed\t%s lines (%s), first at %s\n", count(r.MalformedLines), share(r.MalformedLines, r.Lines), positions(r.MalformedExamples))
+		fmt.Fprintf(tw, "malformed\t%s (%s), first at %s\n", plural(r.MalformedLines, "line"), share(r.MalformedLines, r.Lines), positions(r.MalformedExamples))
 	}
 	tw.Flush()
 }

@@ -259,10 +259,10 @@ func NewParser(c Config) (Parser, error) {
 		}
 		for name := range strings.SplitSeq(k.list, ",") {
 			if err := CheckKey(name); err != nil {
-				return Parser{}, fmt.Errorf("%s key %q: %w", k.what, k.list, err)
+				return Parser{}, &KeyError{Field: k.what, Keys: k.list, Key: name, Err: err}
 			}
 			if other, dup := owner[name]; dup {
-				return Parser{}, fmt.Errorf("%q is both a %s key and a %s key: each needs keys of its own", name, other, k.what)
+				return Parser{}, &KeyError{Field: k.what, Keys: k.list, Key: name, Other: other}
 			}
 			owner[name] = k.what
 			if p.nkeys == maxKeys {
@@ -302,6 +302,26 @@ func NewParser(c Config) (Parser, error) {
 		(p.tailLatency || c.LatencyKey == "" && owner["latency_ms"] == "")
 	return p, nil
 }
+
+// A KeyError is a key list of a Config that NewParser refuses, with the
+// field it was for ("level", "user", "action", "latency", "time"), so that
+// a caller can name the setting it came from.
+type KeyError struct {
+	Field string // whose list holds the key
+	Keys  string // the list as given
+	Key   string // the key refused
+	Other string // when the key is also in another field's list: that field
+	Err   error  // why the key itself is refused, when Other is empty
+}
+
+func (e *KeyError) Error() string {
+	if e.Other != "" {
+		return fmt.Sprintf("%q is both a %s key and a %s key: each needs keys of its own", e.Key, e.Other, e.Field)
+	}
+	return fmt.Sprintf("%s key %q: %v", e.Field, e.Keys, e.Err)
+}
+
+func (e *KeyError) Unwrap() error { return e.Err }
 
 // CheckKey reports why name cannot be a key to take: empty, or holding a
 // space, '=', '"' or ',' (which separates alternatives), which logfmt keys

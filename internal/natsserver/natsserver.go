@@ -1,6 +1,7 @@
-//go:build !logproc_noserver
-
-package bus
+// Package natsserver runs an embedded single-node NATS server with
+// JetStream. Only cmd/logproc-server and the bus tests link it: it is most
+// of the bus's build time and size, which gen, scan and run never need.
+package natsserver
 
 import (
 	"fmt"
@@ -18,11 +19,11 @@ type Server struct {
 	s *server.Server
 }
 
-// StartServer starts an embedded single-node server with JetStream, its
+// Start starts an embedded single-node server with JetStream, its
 // streams stored in files under storeDir, listening where the first of
 // urls points (nats://127.0.0.1:4222 by default; port 0 picks a free one).
 // Other processes reach it as they would reach any server.
-func StartServer(urls, storeDir string) (*Server, error) {
+func Start(urls, storeDir string) (*Server, error) {
 	host, port, err := listenAddr(urls)
 	if err != nil {
 		return nil, err
