@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -169,5 +170,46 @@ func TestGenRefusesFullDisk(t *testing.T) {
 	// About 125 KB: fits.
 	if r := logproc(t, dir, nil, "gen", "-n", "1000", "-o", "small/app.log", "-quiet"); r.code != 0 {
 		t.Errorf("gen of 1,000 lines into 1 MiB: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// TestEnvExampleShowsDefaults reads .env.example, which says it shows the
+// defaults: each variable it sets must equal its env-default in Config, so
+// that copying it to .env changes nothing, and each Config variable must
+// be there, set or commented out.
+func TestEnvExampleShowsDefaults(t *testing.T) {
+	b, err := os.ReadFile("../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]string{}
+	mentioned := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		commented := strings.HasPrefix(line, "# ")
+		name, value, ok := strings.Cut(strings.TrimPrefix(line, "# "), "=")
+		if !ok || strings.ContainsAny(name, " :") || name != strings.ToUpper(name) {
+			continue
+		}
+		mentioned[name] = true
+		if !commented {
+			set[name] = value
+		}
+	}
+	typ := reflect.TypeOf(Config{})
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name := f.Tag.Get("env")
+		if name == "" {
+			continue
+		}
+		if !mentioned[name] {
+			t.Errorf(".env.example does not mention %s", name)
+			continue
+		}
+		def, hasDefault := f.Tag.Lookup("env-default")
+		if v, ok := set[name]; ok && (!hasDefault || v != def) {
+			t.Errorf(".env.example sets %s=%s, its default is %q", name, v, def)
+		}
 	}
 }
