@@ -221,25 +221,28 @@ func (t *userTable) len() int { return t.used + len(t.long) }
 // each calls f with every key and its count. The key is valid only during
 // the call.
 func (t *userTable) each(f func(key []byte, count int64)) {
-	var buf [inlineKey]byte
-	t.walk(func(_ uint32, k []uint64) {
-		f(entryKey(buf[:0], k), int64(k[0]>>countShift))
-	})
+	for _, b := range t.keys {
+		b.each(f)
+	}
+	t.eachLong(f)
+}
+
+// eachLong calls f with every key of the map and its count.
+func (t *userTable) eachLong(f func(key []byte, count int64)) {
 	for k, c := range t.long {
 		f([]byte(k), *c)
 	}
 }
 
-// walk calls f with every entry and its reference, in the order the keys
-// came.
-func (t *userTable) walk(f func(ref uint32, k []uint64)) {
-	for j, b := range t.keys {
-		// A block ends where its words are still 0: no entry's first word is.
-		for o := 0; o < keyBlock && b[o] != 0; {
-			size := entrySize(int(b[o] & lengthMask))
-			f(uint32(j<<keyBlockBits|o), b[o:o+size])
-			o += size
-		}
+// each calls f with every key of the block and its count, in the order the
+// keys came. The key is valid only during the call.
+func (b *entryBlock) each(f func(key []byte, count int64)) {
+	var buf [inlineKey]byte
+	// A block ends where its words are still 0: no entry's first word is.
+	for o := 0; o < keyBlock && b[o] != 0; {
+		k := b[o:]
+		f(entryKey(buf[:0], k), int64(k[0]>>countShift))
+		o += entrySize(int(k[0] & lengthMask))
 	}
 }
 

@@ -116,7 +116,7 @@ func TestMergeListManyUsers(t *testing.T) {
 
 // TestUserListerGrows: a lister sized for one user takes thousands.
 func TestUserListerGrows(t *testing.T) {
-	l := newUserLister(1, maphash.MakeSeed())
+	l := newUserLister(1, 1, maphash.MakeSeed())
 	for round := range 3 {
 		for i := range 5000 {
 			name := []byte("u" + strconv.Itoa(i))
