@@ -26,7 +26,6 @@ import (
 
 	"github.com/logproc/logproc/agg"
 	"github.com/logproc/logproc/internal/files"
-	"github.com/logproc/logproc/scan"
 )
 
 // Result is the results file. Keep the fields in alphabetical order of
@@ -131,7 +130,7 @@ func AllSections() Sections { return Sections{Actions: true, Latency: true, Time
 // New builds the result of bytes worth of input counted into t, with the
 // malformed lines found at the given positions, holding the sections s
 // names.
-func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Result {
+func New(t agg.Totals, bytes int64, malformedAt []agg.Position, s Sections) Result {
 	r := Result{
 		BlankLines:        t.Blank,
 		Bytes:             bytes,
