@@ -215,6 +215,42 @@ func (t *userTable) grow() {
 	}
 }
 
+// has reports whether key, not empty, has been counted.
+func (t *userTable) has(key []byte) bool {
+	n := len(key)
+	if n > inlineKey {
+		return t.long[string(key)] != nil
+	}
+	w := wordsOf(key)
+	h := t.hash(&w, n)
+	tag := slotTag(h, n)
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := t.slots[i]
+		if e == 0 {
+			return false
+		}
+		if e&^refMask == tag {
+			ref := uint32(e)
+			if k, _ := entryWords(t.keys[ref>>keyBlockBits][ref&(keyBlock-1):]); k == w {
+				return true
+			}
+		}
+	}
+}
+
+// sample calls f with the keys of about one slot in 1<<bits, chosen by
+// their hash, so that they are a fair sample of the keys.
+func (t *userTable) sample(bits int, f func(key []byte)) {
+	var buf [inlineKey]byte
+	for _, e := range t.slots {
+		if e != 0 && e>>(64-bits) == 0 {
+			ref := uint32(e)
+			f(entryKey(buf[:0], t.keys[ref>>keyBlockBits][ref&(keyBlock-1):]))
+		}
+	}
+}
+
 // len is the number of distinct keys.
 func (t *userTable) len() int { return t.used + len(t.long) }
 

@@ -141,6 +141,36 @@ func (l *userLister) appendList(users []UserCount) []UserCount {
 	return users
 }
 
+// distinctUsers estimates how many distinct users the shards hold
+// together, and the bytes of their names, to size the list: the first
+// shard's, plus, for each other shard, its users times the share of a
+// sample of them that no shard before it holds. The sum of the shards'
+// users counts a user once per shard, twice the truth when each shard saw
+// every user; a list sized so would not fit the memory budget.
+func distinctUsers(shards []*Shard) (users, bytes int) {
+	const sampleBits = 6 // one key in 64
+	for j, s := range shards {
+		t := s.users
+		if j == 0 || t.len() < 1<<(sampleBits+10) {
+			users, bytes = users+t.len(), bytes+t.bytes
+			continue
+		}
+		sampled, fresh := 0, 0
+		t.sample(sampleBits, func(key []byte) {
+			sampled++
+			for _, before := range shards[:j] {
+				if before.users.has(key) {
+					return
+				}
+			}
+			fresh++
+		})
+		users += int(int64(t.len()) * int64(fresh+1) / int64(sampled+1))
+		bytes += int(int64(t.bytes) * int64(fresh+1) / int64(sampled+1))
+	}
+	return users, bytes
+}
+
 // mergeUserList lists the users of shards, stopping within mergeCheck
 // users of ctx's end, when it returns nil. Two goroutines, when there are
 // many users and two CPUs, each gather the users of one half of the hash's
@@ -148,12 +178,7 @@ func (l *userLister) appendList(users []UserCount) []UserCount {
 // two overlap them. Each shard's table is dropped once it is gathered, so
 // that the list grows into its memory.
 func mergeUserList(ctx context.Context, shards []*Shard) []UserCount {
-	// Every user is in one shard at least: the largest shard is the
-	// least the list holds, and the list grows past it if need be.
-	capacity, bytes := 0, 0
-	for _, s := range shards {
-		capacity, bytes = max(capacity, s.users.len()), max(bytes, s.users.bytes)
-	}
+	capacity, bytes := distinctUsers(shards)
 	partBits := 0
 	if capacity >= 1<<16 && runtime.GOMAXPROCS(0) >= 2 {
 		partBits = 1
