@@ -150,7 +150,7 @@ func TestDistinctUsers(t *testing.T) {
 		if got < want*9/10 || got > want*11/10 {
 			t.Errorf("overlap %d: estimate %d, want about %d", overlap, got, want)
 		}
-		if !b.users.has([]byte("user" + strconv.Itoa(n-overlap) + "@example.com")) || b.users.has([]byte("user0@example.org")) {
+		if !b.users.has([]byte("user"+strconv.Itoa(n-overlap)+"@example.com")) || b.users.has([]byte("user0@example.org")) {
 			t.Errorf("overlap %d: has is wrong", overlap)
 		}
 	}
