@@ -129,12 +129,11 @@ func (t *userTable) addLong(key []byte) {
 	for i := h & mask; ; i = (i + 1) & mask {
 		e := t.slots[i]
 		if e&^refMask == tag {
-			k := t.entry(uint32(e))
-			if k[1] == w[0] && k[2] == w[1] && k[3] == w[2] && k[4] == w[3] {
-				if k := t.keys[uint32(e)>>keyBlockBits][uint32(e)&(keyBlock-1):]; k[5] == w[4] && k[6] == w[5] {
-					k[0] += countOne
-					return
-				}
+			ref := uint32(e)
+			k := (*[7]uint64)(t.keys[ref>>keyBlockBits][ref&(keyBlock-1):])
+			if k[1] == w[0] && k[2] == w[1] && k[3] == w[2] && k[4] == w[3] && k[5] == w[4] && k[6] == w[5] {
+				k[0] += countOne
+				return
 			}
 		}
 		if e == 0 {
