@@ -202,8 +202,10 @@ func (t *userTable) grow() {
 	mask := uint64(size - 1)
 	for j, b := range t.keys {
 		for o := 0; o < keyBlock && b[o] != 0; {
-			w, n := entryWords(b[o:])
-			h := t.hash(&w, n)
+			// The words past a short key's belong to the next entry; hash
+			// reads them only for a long key.
+			n := int(b[o] & lengthMask)
+			h := t.hash((*keyWords)(b[o+1:o+7]), n)
 			i := h & mask
 			for t.slots[i] != 0 {
 				i = (i + 1) & mask
@@ -292,10 +294,11 @@ func entryWords(k []uint64) (w keyWords, n int) {
 	return w, n
 }
 
-// entryKey appends the key of entry k to dst.
+// entryKey appends the key of entry k, which reaches past the entry to
+// the block's end, to dst.
 func entryKey(dst []byte, k []uint64) []byte {
-	w, n := entryWords(k)
-	return w.appendKey(dst, n)
+	// appendKey reads the words past a short key's only for a long key.
+	return (*keyWords)(k[1:7]).appendKey(dst, int(k[0]&lengthMask))
 }
 
 // The words of a key of n bytes, 1 to inlineKey: those of the bytes at
