@@ -131,6 +131,13 @@ func AllSections() Sections { return Sections{Actions: true, Latency: true, Time
 // malformed lines found at the given positions, holding the sections s
 // names.
 func New(t agg.Totals, bytes int64, malformedAt []agg.Position, s Sections) Result {
+	r, _ := NewContext(context.Background(), t, bytes, malformedAt, s)
+	return r
+}
+
+// NewContext is New that stops once ctx is done, returning its cause: the
+// entries of millions of users take a second to build.
+func NewContext(ctx context.Context, t agg.Totals, bytes int64, malformedAt []agg.Position, s Sections) (Result, error) {
 	r := Result{
 		BlankLines:        t.Blank,
 		Bytes:             bytes,
@@ -145,7 +152,10 @@ func New(t agg.Totals, bytes int64, malformedAt []agg.Position, s Sections) Resu
 		UniqueUsers:       t.UniqueUsers(),
 	}
 	if t.Users == nil && t.UserList != nil {
-		r.users = listEntries(t.UserList, s.TopUsers)
+		var err error
+		if r.users, err = listEntries(ctx, t.UserList, s.TopUsers); err != nil {
+			return Result{}, err
+		}
 	} else {
 		r.UserActions = topUsers(nonNil(t.Users), s.TopUsers)
 	}
@@ -182,7 +192,7 @@ func New(t agg.Totals, bytes int64, malformedAt []agg.Position, s Sections) Resu
 			}
 		}
 	}
-	return r
+	return r, nil
 }
 
 // noLevel is the level agg counts the records that have none under: out
