@@ -7,16 +7,16 @@ import (
 )
 
 // userTable counts lines per user. It is an open-addressing hash table with
-// linear probing, in two parts: slots of one word each (the hash's high 32
-// bits and a reference) and the entries they refer to, stored in the order
-// the keys first came in blocks of keyBlock words. An entry is a word that
-// holds the count and the key's length, then the key as the words
-// keyWords reads from it (4 for keys of up to 32 bytes, 6 up to inlineKey).
-// A hit reads one slot and one entry, so lookups stay as cheap as with the
-// key inline in its slot, while a user costs 48 bytes of memory where an
-// inline slot of one cache line cost 85 (docs/performance.md): 5M distinct
-// users fit in the memory budget. The blocks never move, so growing the
-// slots copies no key, and a merge can walk the entries in order.
+// linear probing, in two parts: slots of one word each (slotTag and a
+// reference) and the entries they refer to, stored in the order the keys
+// first came, in blocks of keyBlock words. An entry is a word that holds
+// the count (56 bits: more lines than any scan reads) and the key's
+// length, then the key as the words keyWords reads from it (4 for keys of
+// up to 32 bytes, 6 up to inlineKey). A hit reads one slot and one entry,
+// while a user costs a third of what a key inline in a one-cache-line slot
+// cost (docs/performance.md): 5M distinct users fit the memory budget. The
+// blocks never move, so growing the slots copies no key, and a merge can
+// walk the entries in order and drop each block once walked.
 //
 // A lookup loads each word of the key once, hashes the words and compares
 // them with the entry's: no call to a hash function or to memequal. On
