@@ -15,9 +15,9 @@ import (
 // up to 32 bytes, 6 up to inlineKey). A hit reads one slot and one entry,
 // while a user costs 51 to 61 bytes where a key inline in a one-cache-line
 // slot cost 85 to 171 (docs/performance.md): 5M distinct users fit the
-// memory budget. The
-// blocks never move, so growing the slots copies no key, and a merge can
-// walk the entries in order and drop each block once walked.
+// memory budget. The blocks never move, so growing the slots copies no
+// key, and a merge can walk the entries in order and drop each block once
+// walked.
 //
 // A lookup loads each word of the key once, hashes the words and compares
 // them with the entry's: no call to a hash function or to memequal. On
