@@ -177,10 +177,6 @@ func (h *Histogram) Min() int64 {
 // Max is the largest value recorded, or 0 if there is none.
 func (h *Histogram) Max() int64 { return h.max }
 
-// Sum is the exact sum of the values recorded, as the high and low 64 bits
-// of a 128-bit unsigned integer.
-func (h *Histogram) Sum() (hi, lo uint64) { return h.sumHi, h.sumLo }
-
 // Mean is the mean of the values recorded in nanoseconds, or 0 if there is
 // none (0 rather than NaN, which JSON cannot carry).
 func (h *Histogram) Mean() float64 {

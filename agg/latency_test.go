@@ -18,6 +18,10 @@ var testQuantiles = []float64{0.5, 0.9, 0.99, 0.999, 1}
 
 // exactQuantile is the oracle: the nearest-rank quantile of sorted values,
 // with the rank computed as Quantile documents.
+// Sum is the exact sum of the values recorded, as the high and low 64 bits
+// of a 128-bit unsigned integer: what Mean divides, checked exactly.
+func (h *Histogram) Sum() (hi, lo uint64) { return h.sumHi, h.sumLo }
+
 func exactQuantile(sorted []int64, q float64) int64 {
 	rank := int64(math.Ceil(q * float64(len(sorted))))
 	rank = min(max(rank, 1), int64(len(sorted)))

@@ -7,40 +7,76 @@ import (
 )
 
 // userTable counts lines per user. It is an open-addressing hash table with
-// linear probing whose slots are one 64-byte cache line each and hold the
-// key inline with its count, so a hit reads one line of memory where Go's
-// map reads its control word, the slot, and the key's bytes elsewhere on the
-// heap. That matters here: the file streaming through the cache evicts the
-// table between lookups, and Go's map made up a third of scan's time.
+// linear probing, in two parts: slots of one word each (slotTag and a
+// reference) and the entries they refer to, stored in the order the keys
+// first came, in blocks of keyBlock words. An entry is a word that holds
+// the count (56 bits: more lines than any scan reads) and the key's
+// length, then the key as the words keyWords reads from it (4 for keys of
+// up to 32 bytes, 6 up to inlineKey). A hit reads one slot and one entry,
+// while a user costs 51 to 61 bytes where a key inline in a one-cache-line
+// slot cost 85 to 171 (docs/performance.md): 5M distinct users fit the
+// memory budget. The blocks never move, so growing the slots copies no
+// key, and a merge can walk the entries in order and drop each block once
+// walked.
 //
-// A slot holds its key as the words keyWords reads from it, so that a
-// lookup loads each word of the key once, hashes the words and compares
-// them with the slot's: no call to a hash function or to memequal.
+// A lookup loads each word of the key once, hashes the words and compares
+// them with the entry's: no call to a hash function or to memequal.
 //
 // A hit still compares the whole key: an equal hash alone never counts.
 // Keys longer than inlineKey bytes are rare and live in a Go map instead.
 type userTable struct {
-	seed  uint64     // random per table: input cannot be made to collide on purpose
-	slots []userSlot // len is a power of two
-	used  int
+	seed  uint64            // random per table: input cannot be made to collide on purpose
+	slots []uint64          // tag | ref; 0 marks an empty slot. len is a power of two
+	keys  []*entryBlock     // the entries; ref is block<<keyBlockBits | offset
+	fill  int               // words used in the last block
+	used  int               // keys in entries
+	bytes int               // their total length, to size a merge
 	long  map[string]*int64 // a pointer, so a hit does not copy the key
 }
 
-const inlineKey = 48
+const (
+	inlineKey = 48
 
-type userSlot struct {
-	hash  uint32 // the hash's high bits; compared before the key
-	n     uint32 // key length; 0 marks an empty slot
-	count int64
-	words keyWords
-}
+	keyBlockBits = 12
+	keyBlock     = 1 << keyBlockBits // words of entries in a block
+	refMask      = 1<<32 - 1         // a slot's reference, under its tag
+
+	// An entry's first word is count<<countShift | length.
+	countShift = 8
+	countOne   = 1 << countShift
+	lengthMask = countOne - 1
+)
+
+// entryBlock holds entries in its first keyBlock words, and six more, 0,
+// so that the longest entry read or written at any offset lies in the
+// block and is read with no bound checked.
+type entryBlock [keyBlock + 6]uint64
 
 // keyWords are the words that cover a key of 1 to inlineKey bytes, as
 // wordsOf reads them. Keys of equal length are equal when their words are.
 type keyWords [6]uint64
 
 func newUserTable() *userTable {
-	return &userTable{seed: rand.Uint64(), slots: make([]userSlot, 1<<12), long: map[string]*int64{}}
+	return &userTable{
+		seed:  rand.Uint64(),
+		slots: make([]uint64, 1<<12),
+		keys:  []*entryBlock{new(entryBlock)},
+		long:  map[string]*int64{},
+	}
+}
+
+// slotTag is what a slot holds above its reference for a key of n bytes
+// whose hash is h: the hash's high 24 bits, then n. A slot that matches
+// needs no look at the entry's length, and an empty slot, 0, matches no
+// key.
+func slotTag(h uint64, n int) uint64 {
+	return h&^(1<<40-1) | uint64(n)<<32
+}
+
+// entry returns the first five words of the entry at ref: the count word
+// and four key words. An array, so that reading them checks no bound.
+func (t *userTable) entry(ref uint32) *[5]uint64 {
+	return (*[5]uint64)(t.keys[ref>>keyBlockBits][ref&(keyBlock-1):])
 }
 
 // add counts one line for key, which is not empty.
@@ -50,7 +86,8 @@ func (t *userTable) add(key []byte) {
 		t.addLong(key)
 		return
 	}
-	// Up to 32 bytes, the common case, the words stay in registers.
+	// Up to 32 bytes, the common case, the words stay in registers: the
+	// loop calls nothing, so that none of them is spilled.
 	var a, b, c, d uint64
 	if n > 16 {
 		a, b, c, d = le64(key), le64(key[8:]), le64(key[n-16:]), le64(key[n-8:])
@@ -58,75 +95,159 @@ func (t *userTable) add(key []byte) {
 		c, d = shortWords(key)
 	}
 	h := hashKey(a, b, c, d, n, t.seed)
-	tag := uint32(h >> 32)
+	tag := slotTag(h, n)
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.hash == tag && int(s.n) == n && s.words[0] == a && s.words[1] == b && s.words[2] == c && s.words[3] == d {
-			s.count++
-			return
+		e := t.slots[i]
+		if e&^refMask == tag {
+			k := t.entry(uint32(e))
+			if k[1] == a && k[2] == b && k[3] == c && k[4] == d {
+				k[0] += countOne
+				return
+			}
 		}
-		if s.n == 0 {
-			t.insert(s, tag, n, keyWords{a, b, c, d})
+		if e == 0 {
+			t.insert(i, tag, keyWords{a, b, c, d})
 			return
 		}
 	}
 }
 
-// addLong counts a key of more than 32 bytes: in a slot, with six words,
+// addLong counts a key of more than 32 bytes: in an entry, with six words,
 // up to inlineKey bytes, else in the map.
 func (t *userTable) addLong(key []byte) {
 	n := len(key)
 	if n > inlineKey {
-		c := t.long[string(key)]
-		if c == nil {
-			c = new(int64)
-			t.long[string(key)] = c
-		}
-		*c++
+		t.addMap(key)
 		return
 	}
 	w := wordsOf(key)
 	h := t.hash(&w, n)
-	tag := uint32(h >> 32)
+	tag := slotTag(h, n)
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.hash == tag && int(s.n) == n && s.words == w {
-			s.count++
-			return
+		e := t.slots[i]
+		if e&^refMask == tag {
+			ref := uint32(e)
+			k := (*[7]uint64)(t.keys[ref>>keyBlockBits][ref&(keyBlock-1):])
+			if k[1] == w[0] && k[2] == w[1] && k[3] == w[2] && k[4] == w[3] && k[5] == w[4] && k[6] == w[5] {
+				k[0] += countOne
+				return
+			}
 		}
-		if s.n == 0 {
-			t.insert(s, tag, n, w)
+		if e == 0 {
+			t.insert(i, tag, w)
 			return
 		}
 	}
 }
 
-func (t *userTable) insert(s *userSlot, tag uint32, n int, w keyWords) {
-	s.hash, s.n, s.count, s.words = tag, uint32(n), 1, w
+// addMap counts key in the map of keys that have no entry.
+func (t *userTable) addMap(key []byte) {
+	c := t.long[string(key)]
+	if c == nil {
+		c = new(int64)
+		t.long[string(key)] = c
+	}
+	*c++
+}
+
+// entrySize is the length in words of the entry of a key of n bytes.
+func entrySize(n int) int {
+	if n > 32 {
+		return 7
+	}
+	return 5
+}
+
+// insert gives the key of words w, not in the table, a count of 1 in a new
+// entry that slot i, empty, refers to under tag.
+func (t *userTable) insert(i, tag uint64, w keyWords) {
+	n := int(tag >> 32 & lengthMask)
+	size := entrySize(n)
+	last := len(t.keys) - 1
+	if t.fill+size > keyBlock {
+		if len(t.keys) == 1<<(32-keyBlockBits) {
+			// References are 32 bits: past 32 GiB of entries, keys go
+			// in the map, slower but counted all the same.
+			t.addMap(w.appendKey(nil, n))
+			return
+		}
+		t.keys = append(t.keys, new(entryBlock))
+		t.fill, last = 0, last+1
+	}
+	ref := uint32(last<<keyBlockBits | t.fill)
+	k := (*[7]uint64)(t.keys[last][t.fill:])
+	t.fill += size
+	k[0] = countOne | uint64(n)
+	k[1], k[2], k[3], k[4] = w[0], w[1], w[2], w[3]
+	if size == 7 {
+		k[5], k[6] = w[4], w[5]
+	}
+	t.slots[i] = tag | uint64(ref)
+	t.bytes += n
 	if t.used++; t.used*4 > len(t.slots)*3 {
 		t.grow()
 	}
 }
 
-// grow doubles the table when three slots in four are full. A fuller table
-// probes a little longer but is smaller, and a smaller table stays in
-// cache.
+// grow doubles the slots when three in four are full. A fuller table
+// probes a little longer but is smaller, and a smaller table stays in cache.
+// The entries stay where they are: only their references move.
 func (t *userTable) grow() {
-	old := t.slots
-	t.slots = make([]userSlot, 2*len(old))
+	size := 2 * len(t.slots)
+	t.slots = nil // garbage already, should making the new ones need a collection
+	t.slots = make([]uint64, size)
+	mask := uint64(size - 1)
+	for j, b := range t.keys {
+		for o := 0; o < keyBlock && b[o] != 0; {
+			// The words past a short key's belong to the next entry; hash
+			// reads them only for a long key.
+			n := int(b[o] & lengthMask)
+			h := t.hash((*keyWords)(b[o+1:o+7]), n)
+			i := h & mask
+			for t.slots[i] != 0 {
+				i = (i + 1) & mask
+			}
+			t.slots[i] = slotTag(h, n) | uint64(j<<keyBlockBits|o)
+			o += entrySize(n)
+		}
+	}
+}
+
+// has reports whether key, not empty, has been counted.
+func (t *userTable) has(key []byte) bool {
+	n := len(key)
+	if n > inlineKey {
+		return t.long[string(key)] != nil
+	}
+	w := wordsOf(key)
+	h := t.hash(&w, n)
+	tag := slotTag(h, n)
 	mask := uint64(len(t.slots) - 1)
-	for j := range old {
-		s := &old[j]
-		if s.n == 0 {
-			continue
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := t.slots[i]
+		if e == 0 {
+			return false
 		}
-		i := t.hash(&s.words, int(s.n)) & mask
-		for t.slots[i].n != 0 {
-			i = (i + 1) & mask
+		if e&^refMask == tag {
+			ref := uint32(e)
+			if k, _ := entryWords(t.keys[ref>>keyBlockBits][ref&(keyBlock-1):]); k == w {
+				return true
+			}
 		}
-		t.slots[i] = *s
+	}
+}
+
+// sample calls f with the keys of about one slot in 1<<bits, chosen by
+// their hash, so that they are a fair sample of the keys.
+func (t *userTable) sample(bits int, f func(key []byte)) {
+	var buf [inlineKey]byte
+	for _, e := range t.slots {
+		if e != 0 && e>>(64-bits) == 0 {
+			ref := uint32(e)
+			f(entryKey(buf[:0], t.keys[ref>>keyBlockBits][ref&(keyBlock-1):]))
+		}
 	}
 }
 
@@ -136,15 +257,47 @@ func (t *userTable) len() int { return t.used + len(t.long) }
 // each calls f with every key and its count. The key is valid only during
 // the call.
 func (t *userTable) each(f func(key []byte, count int64)) {
-	var buf [inlineKey]byte
-	for i := range t.slots {
-		if s := &t.slots[i]; s.n != 0 {
-			f(s.words.appendKey(buf[:0], int(s.n)), s.count)
-		}
+	for _, b := range t.keys {
+		b.each(f)
 	}
+	t.eachLong(f)
+}
+
+// eachLong calls f with every key of the map and its count.
+func (t *userTable) eachLong(f func(key []byte, count int64)) {
 	for k, c := range t.long {
 		f([]byte(k), *c)
 	}
+}
+
+// each calls f with every key of the block and its count, in the order the
+// keys came. The key is valid only during the call.
+func (b *entryBlock) each(f func(key []byte, count int64)) {
+	var buf [inlineKey]byte
+	// A block ends where its words are still 0: no entry's first word is.
+	for o := 0; o < keyBlock && b[o] != 0; {
+		k := b[o:]
+		f(entryKey(buf[:0], k), int64(k[0]>>countShift))
+		o += entrySize(int(k[0] & lengthMask))
+	}
+}
+
+// entryWords returns the words and the length of the key of the entry
+// that k starts with.
+func entryWords(k []uint64) (w keyWords, n int) {
+	n = int(k[0] & lengthMask)
+	w[0], w[1], w[2], w[3] = k[1], k[2], k[3], k[4]
+	if n > 32 {
+		w[4], w[5] = k[5], k[6]
+	}
+	return w, n
+}
+
+// entryKey appends the key of entry k, which reaches past the entry to
+// the block's end, to dst.
+func entryKey(dst []byte, k []uint64) []byte {
+	// appendKey reads the words past a short key's only for a long key.
+	return (*keyWords)(k[1:7]).appendKey(dst, int(k[0]&lengthMask))
 }
 
 // The words of a key of n bytes, 1 to inlineKey: those of the bytes at

@@ -5,13 +5,21 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unsafe"
 )
 
 func tableCounts(t *userTable) map[string]int64 {
 	m := map[string]int64{}
 	t.each(func(k []byte, c int64) { m[string(k)] += c })
 	return m
+}
+
+// walk calls f with every entry of t.
+func (t *userTable) walk(f func(k []uint64)) {
+	for _, b := range t.keys {
+		for o := 0; o < keyBlock && b[o] != 0; o += entrySize(int(b[o] & lengthMask)) {
+			f(b[o:])
+		}
+	}
 }
 
 func TestUserTable(t *testing.T) {
@@ -51,14 +59,12 @@ func TestUserTableComparesKeys(t *testing.T) {
 	} {
 		tab := newUserTable()
 		tab.add([]byte(pair[0]))
-		for i := range tab.slots {
-			if s := &tab.slots[i]; s.n != 0 {
-				// Make the second key look like the first to every
-				// check but the words.
-				s.words = wordsOf([]byte(pair[1]))
-				break
-			}
-		}
+		// Make the entry hold the second key, which looks like the first
+		// to every check but the words.
+		tab.walk(func(k []uint64) {
+			w := wordsOf([]byte(pair[1]))
+			copy(k[1:], w[:])
+		})
 		tab.add([]byte(pair[0]))
 		got := tableCounts(tab)
 		if got[pair[0]] != 1 || got[pair[1]] != 1 {
@@ -130,9 +136,62 @@ func TestKeyHashSpreads(t *testing.T) {
 	}
 }
 
-func TestUserSlotIsOneCacheLine(t *testing.T) {
-	if size := unsafe.Sizeof(userSlot{}); size != 64 {
-		t.Fatalf("userSlot is %d bytes, want 64", size)
+// TestUserTableMemory: a user of an e-mail address costs at most 72 bytes
+// of table, slots and entries, at any size: 5M users in two shards must
+// fit the memory budget with the merge (the one-cache-line slots took 85
+// to 171 bytes a user).
+func TestUserTableMemory(t *testing.T) {
+	tab := newUserTable()
+	for i := range 300_000 {
+		tab.add([]byte("first.last" + strconv.Itoa(i) + "@example.com"))
+		if i%1000 == 999 {
+			bytes := 8 * cap(tab.slots)
+			for _, b := range tab.keys {
+				bytes += 8 * cap(b)
+			}
+			if perUser := bytes / (i + 1); perUser > 72 && i > 50_000 {
+				t.Fatalf("%d users take %d bytes of table, %d a user, want at most 72", i+1, bytes, perUser)
+			}
+		}
+	}
+}
+
+// TestUserTableBlocks: entries of both sizes across many blocks, and keys
+// past the last reference, which go to the map, are all counted.
+func TestUserTableBlocks(t *testing.T) {
+	tab := newUserTable()
+	want := map[string]int64{}
+	for i := range 40_000 {
+		key := "u" + strconv.Itoa(i*7919%40_000)
+		if i%3 == 0 {
+			key = strings.Repeat("l", 30) + key // 33 to 36 bytes: seven words
+		}
+		tab.add([]byte(key))
+		tab.add([]byte(key))
+		want[key] += 2
+	}
+	if len(tab.keys) < 3 {
+		t.Fatalf("%d blocks, want a test across several", len(tab.keys))
+	}
+	// Use up the references: new keys must go to the map.
+	full := make([]*entryBlock, 1<<(32-keyBlockBits))
+	empty := new(entryBlock)
+	for i := copy(full, tab.keys); i < len(full); i++ {
+		full[i] = empty
+	}
+	tab.keys, tab.fill = full, keyBlock
+	for _, key := range []string{"new", "new", strings.Repeat("n", 40), "u7919"} {
+		tab.add([]byte(key))
+		want[key]++
+	}
+	if len(tab.long) != 2 {
+		t.Fatalf("%d keys in the map, want the 2 new ones", len(tab.long))
+	}
+	if got := tableCounts(tab); !maps.Equal(got, want) {
+		t.Fatalf("table holds %d keys, want %d (or counts differ)", len(got), len(want))
+	}
+	if tab.len() != len(want) {
+		t.Fatalf("len = %d, want %d", tab.len(), len(want))
 	}
 }
 

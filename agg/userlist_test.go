@@ -116,7 +116,7 @@ func TestMergeListManyUsers(t *testing.T) {
 
 // TestUserListerGrows: a lister sized for one user takes thousands.
 func TestUserListerGrows(t *testing.T) {
-	l := newUserLister(1, maphash.MakeSeed())
+	l := newUserLister(1, 1, maphash.MakeSeed())
 	for round := range 3 {
 		for i := range 5000 {
 			name := []byte("u" + strconv.Itoa(i))
@@ -130,6 +130,28 @@ func TestUserListerGrows(t *testing.T) {
 	for _, u := range list {
 		if u.Count != 6 {
 			t.Fatalf("%s counted %d times, want 6", u.Name, u.Count)
+		}
+	}
+}
+
+// TestDistinctUsers: the estimate that sizes the list is near the truth
+// whether the shards hold the same users or different ones: their sum
+// would be twice it in the first case.
+func TestDistinctUsers(t *testing.T) {
+	const n = 200_000
+	for _, overlap := range []int{0, n / 2, n} {
+		a, b := NewShard(), NewShard()
+		for i := range n {
+			a.Count([]byte("INFO"), []byte("user"+strconv.Itoa(i)+"@example.com"))
+			b.Count([]byte("INFO"), []byte("user"+strconv.Itoa(i+n-overlap)+"@example.com"))
+		}
+		want := 2*n - overlap
+		got, _ := distinctUsers([]*Shard{a, b})
+		if got < want*9/10 || got > want*11/10 {
+			t.Errorf("overlap %d: estimate %d, want about %d", overlap, got, want)
+		}
+		if !b.users.has([]byte("user"+strconv.Itoa(n-overlap)+"@example.com")) || b.users.has([]byte("user0@example.org")) {
+			t.Errorf("overlap %d: has is wrong", overlap)
 		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // maxExamples is how many malformed lines a result locates, as in scan.
-const maxExamples = 10
+const maxExamples = agg.MaxExamples
 
 // Status is how far the counting is.
 type Status struct {

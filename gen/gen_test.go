@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/logproc/logproc/agg"
+	"github.com/logproc/logproc/agg/aggtest"
 )
 
 func TestParseFormat(t *testing.T) {
@@ -121,7 +122,7 @@ func TestWriteDeterministic(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("%v, %d workers: the file differs from the batches in order", f, workers)
 			}
-			if want := g.totals([]*tally{tl}); !rep.Totals.Equal(&want) {
+			if want := g.totals([]*tally{tl}); !aggtest.Equal(&rep.Totals, &want) {
 				t.Errorf("%v, %d workers: Totals differ from one worker's", f, workers)
 			}
 		}
@@ -190,7 +191,7 @@ func checkReport(t *testing.T, o Options, rep Report, data []byte) {
 	if lines != o.Records {
 		t.Errorf("%+v: file has %d lines, want %d", o, lines, o.Records)
 	}
-	if want := agg.Merge(shard); !rep.Totals.Equal(&want) {
+	if want := agg.Merge(shard); !aggtest.Equal(&rep.Totals, &want) {
 		t.Errorf("%+v: Totals\n got %v\nwant %v", o, rep.Totals, want)
 	}
 	if n := rep.Totals.Users["ghost@example.com"]; n != 0 {
@@ -494,7 +495,7 @@ func TestWriteStreamEqualsWriteFile(t *testing.T) {
 				if !bytes.Equal(w.buf.Bytes(), want) {
 					t.Errorf("%s: the stream differs from the file (%d bytes, want %d)", name, w.buf.Len(), len(want))
 				}
-				if rep.Lines != wantRep.Lines || rep.Bytes != wantRep.Bytes || !rep.Totals.Equal(&wantRep.Totals) {
+				if rep.Lines != wantRep.Lines || rep.Bytes != wantRep.Bytes || !aggtest.Equal(&rep.Totals, &wantRep.Totals) {
 					t.Errorf("%s: report %+v, want WriteFile's %+v", name, rep, wantRep)
 				}
 				if n := (records + batchLines - 1) / batchLines; int64(w.writes) != n {

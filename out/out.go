@@ -26,7 +26,6 @@ import (
 
 	"github.com/logproc/logproc/agg"
 	"github.com/logproc/logproc/internal/files"
-	"github.com/logproc/logproc/scan"
 )
 
 // Result is the results file. Keep the fields in alphabetical order of
@@ -131,7 +130,14 @@ func AllSections() Sections { return Sections{Actions: true, Latency: true, Time
 // New builds the result of bytes worth of input counted into t, with the
 // malformed lines found at the given positions, holding the sections s
 // names.
-func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Result {
+func New(t agg.Totals, bytes int64, malformedAt []agg.Position, s Sections) Result {
+	r, _ := NewContext(context.Background(), t, bytes, malformedAt, s)
+	return r
+}
+
+// NewContext is New that stops once ctx is done, returning its cause: the
+// entries of millions of users take a second to build.
+func NewContext(ctx context.Context, t agg.Totals, bytes int64, malformedAt []agg.Position, s Sections) (Result, error) {
 	r := Result{
 		BlankLines:        t.Blank,
 		Bytes:             bytes,
@@ -146,7 +152,10 @@ func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Res
 		UniqueUsers:       t.UniqueUsers(),
 	}
 	if t.Users == nil && t.UserList != nil {
-		r.users = listEntries(t.UserList, s.TopUsers)
+		var err error
+		if r.users, err = listEntries(ctx, t.UserList, s.TopUsers); err != nil {
+			return Result{}, err
+		}
 	} else {
 		r.UserActions = topUsers(nonNil(t.Users), s.TopUsers)
 	}
@@ -183,7 +192,7 @@ func New(t agg.Totals, bytes int64, malformedAt []scan.Position, s Sections) Res
 			}
 		}
 	}
-	return r
+	return r, nil
 }
 
 // noLevel is the level agg counts the records that have none under: out

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/logproc/logproc/agg"
-	"github.com/logproc/logproc/scan"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -25,7 +24,7 @@ func sample() Result {
 		Users:     map[string]int64{"zed@example.com": 4, "ann@example.com": 5, "Jane Q. Public <jane@example.com>": 1, "a\uFFFDb": 1},
 		Blank:     2,
 		Malformed: 3,
-	}, 1234, []scan.Position{{File: "logs", Line: 3}, {File: "logs", Line: 9}, {File: "other.log", Line: 1}}, Sections{})
+	}, 1234, []agg.Position{{File: "logs", Line: 3}, {File: "logs", Line: 9}, {File: "other.log", Line: 1}}, Sections{})
 }
 
 // full is a result with every section: actions with and without

@@ -33,7 +33,7 @@ func newEntry(key string, count int64) userEntry {
 
 // listEntries returns the users of list, or the top of them when top is
 // positive, unsorted: encode sorts them.
-func listEntries(list []agg.UserCount, top int) []userEntry {
+func listEntries(ctx context.Context, list []agg.UserCount, top int) ([]userEntry, error) {
 	if top > 0 && len(list) > top {
 		list = slices.Clone(list)
 		slices.SortFunc(list, func(a, b agg.UserCount) int {
@@ -46,10 +46,17 @@ func listEntries(list []agg.UserCount, top int) []userEntry {
 	}
 	users := make([]userEntry, len(list))
 	for i, u := range list {
+		if i%listCheck == 0 && ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		users[i] = newEntry(jsonKey(u.Name), u.Count)
 	}
-	return users
+	return users, nil
 }
+
+// listCheck is how many entries listEntries builds between looks at its
+// context.
+const listCheck = 1 << 14
 
 // mapEntries returns the users of m, unsorted.
 func mapEntries(m map[string]int64) []userEntry {

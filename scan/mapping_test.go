@@ -11,6 +11,7 @@ import (
 	"golang.org/x/exp/mmap"
 
 	"github.com/logproc/logproc/agg"
+	"github.com/logproc/logproc/agg/aggtest"
 	"github.com/logproc/logproc/gen"
 )
 
@@ -83,7 +84,7 @@ func TestInPlaceEqualsWindows(t *testing.T) {
 	for _, window := range []int{4096, DefaultBuffer} {
 		inPlace, inPlaceTally, inPlaceProgress := count(mapped, window)
 		windows, windowsTally, _ := count(nil, window)
-		if !inPlace.Equal(&windows) || inPlaceTally != windowsTally {
+		if !aggtest.Equal(&inPlace, &windows) || inPlaceTally != windowsTally {
 			t.Fatalf("window %d: in place %+v %+v\nthrough windows %+v %+v", window, inPlace, inPlaceTally, windows, windowsTally)
 		}
 		if inPlace.Users["last"] != 1 || inPlace.Users["long"] != 2 || inPlace.Malformed != 1 {

@@ -48,7 +48,7 @@ import (
 const DefaultBuffer = 256 << 10
 
 // maxExamples is how many malformed lines a Result locates.
-const maxExamples = 10
+const maxExamples = agg.MaxExamples
 
 // Options configures a scan.
 type Options struct {
@@ -101,10 +101,7 @@ type Progress struct {
 }
 
 // Position names one line of one file; Line counts from 1.
-type Position struct {
-	File string
-	Line int64
-}
+type Position = agg.Position
 
 // Result is what a scan found.
 type Result struct {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/logproc/logproc/agg"
+	"github.com/logproc/logproc/agg/aggtest"
 	"github.com/logproc/logproc/bench"
 	"github.com/logproc/logproc/gen"
 	"github.com/logproc/logproc/scan"
@@ -51,7 +52,7 @@ var allMetrics = logline.Config{ActionKey: "action", LatencyKey: "latency_ms", T
 func sameAll(t *testing.T, what string, got, want agg.Totals) {
 	t.Helper()
 	sameTotals(t, what, got, want)
-	if !got.Equal(&want) {
+	if !aggtest.Equal(&got, &want) {
 		t.Errorf("%s: metrics differ: %d actions (want %d), %d latencies (want %d), %d timed %d..%d (want %d %d..%d), windows %v (want %v)",
 			what, len(got.Actions), len(want.Actions), got.Latency.Count(), want.Latency.Count(),
 			got.Timed, got.First, got.Last, want.Timed, want.First, want.Last, got.Windows, want.Windows)

@@ -372,7 +372,10 @@ func scanStage(ctx context.Context, paths []string, s *scanSettings, m *meter) (
 	if err != nil {
 		return out.Result{}, stageStats{}, err
 	}
-	res := out.New(sr.Totals, sr.Bytes, sr.MalformedAt, s.sections)
+	res, err := out.NewContext(ctx, sr.Totals, sr.Bytes, sr.MalformedAt, s.sections)
+	if err != nil {
+		return out.Result{}, stageStats{}, err
+	}
 	res.Formats = sr.Formats
 	return res, stageStats{lines: res.Lines, bytes: res.Bytes, took: took, workers: int(p.Workers.Load()), warnings: sr.Warnings}, nil
 }

@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -244,5 +246,120 @@ func TestSignalStdoutBlocked(t *testing.T) {
 			waitUntil(t, "its standard output is full", func() bool { return pipeFull(pr) })
 			wantInterrupted(t, cmd, &stderr, tt.sig, dir)
 		})
+	}
+}
+
+// manyUsers is a log of manyUsersN distinct users, written once for every
+// test that needs one: a merge and a write that take a while.
+var manyUsers struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+const manyUsersN = 1_000_000
+
+func manyUsersLog(t *testing.T) string {
+	t.Helper()
+	manyUsers.once.Do(func() {
+		manyUsers.path = filepath.Join(filepath.Dir(binary), "many-users.log")
+		b := make([]byte, 0, manyUsersN*32)
+		for i := range manyUsersN {
+			b = append(b, "level=INFO user=user"...)
+			b = strconv.AppendInt(b, int64(i), 10)
+			b = append(b, "@example.com\n"...)
+		}
+		manyUsers.err = os.WriteFile(manyUsers.path, b, 0o644)
+	})
+	if manyUsers.err != nil {
+		t.Fatal(manyUsers.err)
+	}
+	return manyUsers.path
+}
+
+// threadsAsleep reports whether every thread of process pid sleeps: none
+// runs or waits for a CPU, so its workers have counted all they were given.
+func threadsAsleep(pid int) bool {
+	stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		// The state follows the command's closing parenthesis.
+		i := bytes.LastIndexByte(b, ')')
+		if err != nil || i < 0 || i+2 >= len(b) || b[i+2] != 'S' {
+			return false
+		}
+	}
+	return len(stats) > 0
+}
+
+// cpuTicks is the CPU time process pid has used, in clock ticks (10 ms).
+func cpuTicks(pid int) int64 {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	fields := strings.Fields(string(b[i+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return utime + stime
+}
+
+// TestSignalScanMerging: a signal while a scan merges a million users ends
+// it within a second, writing nothing. The merge used to ignore signals
+// and exit 0 seconds later. The scan reads a FIFO: once it has counted all
+// that was written (the FIFO is empty and its threads sleep), the FIFO is
+// closed, and once the scan has used 50 ms of CPU since, all of it went to
+// the merge.
+func TestSignalScanMerging(t *testing.T) {
+	data, err := os.ReadFile(manyUsersLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd, stderr := startLogproc(t, dir, "scan", "-o", "r.json", "fifo")
+	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	waitUntil(t, "scan has counted all it read", func() bool { return pipeEmpty(w) && threadsAsleep(pid) })
+	before := cpuTicks(pid)
+	w.Close()
+	waitUntil(t, "scan merges", func() bool { return cpuTicks(pid) >= before+5 })
+	wantInterrupted(t, cmd, stderr, syscall.SIGINT, dir)
+	if _, err := os.Stat(filepath.Join(dir, "r.json")); err == nil {
+		t.Error("an interrupted scan wrote r.json")
+	}
+}
+
+// TestSignalScanWriting: a signal while the results of a million users are
+// written (their temporary file has begun to fill) ends the scan, and
+// leaves neither the results nor the temporary file.
+func TestSignalScanWriting(t *testing.T) {
+	dir := t.TempDir()
+	cmd, stderr := startLogproc(t, dir, "scan", "-o", "r.json", manyUsersLog(t))
+	waitUntil(t, "scan writes its results", func() bool {
+		tmp, _ := filepath.Glob(filepath.Join(dir, ".r.json.tmp-*"))
+		if len(tmp) == 0 {
+			return false
+		}
+		fi, err := os.Stat(tmp[0])
+		return err == nil && fi.Size() > 0
+	})
+	wantInterrupted(t, cmd, stderr, syscall.SIGTERM, dir)
+	if _, err := os.Stat(filepath.Join(dir, "r.json")); err == nil {
+		t.Error("an interrupted scan wrote r.json")
 	}
 }
