@@ -87,6 +87,10 @@ type Options struct {
 	// ListUsers merges the users into Totals.UserList instead of
 	// Totals.Users (agg.MergeList): for a caller that only writes them.
 	ListUsers bool
+	// PartOfFile counts an input that holds no record as malformed lines
+	// and lists it in Result.NotLog instead of refusing it: for a caller
+	// that sees part of a file (the bus), which decides per whole file.
+	PartOfFile bool
 }
 
 // Progress is what a scan has done so far. Workers publish to it once per
@@ -116,6 +120,8 @@ type Result struct {
 	// Warnings are things done that the user should know of, one line
 	// each: trailing garbage ignored after gzip data, say.
 	Warnings []string
+	// NotLog lists the inputs that held no record, with PartOfFile only.
+	NotLog []*NotLogError
 	// Formats counts, per input, the lines read as each form
 	// (logline.Form's name: "cri+json"); blank and malformed lines, which
 	// have none, are left out.
@@ -130,6 +136,21 @@ type Result struct {
 // nothing is counted then. When ctx is cancelled Files returns at once,
 // even if a stream is blocked in Read.
 func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result, error) {
+	return scanInputs(ctx, paths, o, p, "stdin")
+}
+
+// Reader scans what r holds, as one input called name: the name errors,
+// malformed lines and formats carry. r is streamed as standard input is.
+func Reader(ctx context.Context, name string, r io.Reader, o Options) (Result, error) {
+	if r == nil {
+		return Result{}, &FileError{Path: name, Offset: -1, Err: errors.New("no reader")}
+	}
+	o.Stdin = r
+	return scanInputs(ctx, []string{"-"}, o, nil, name)
+}
+
+// scanInputs is Files, with the name "-" goes by.
+func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, stdinName string) (Result, error) {
 	if o.Workers < 1 {
 		return Result{}, fmt.Errorf("scan: workers must be at least 1, got %d", o.Workers)
 	}
@@ -169,10 +190,13 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 		if err != nil {
 			return Result{}, err
 		}
+		if path == "-" {
+			in.path = stdinName
+		}
 		inputs = append(inputs, in)
 		if in.data != nil {
 			if in.split, err = Split(in.data, in.size, rangesPerFile(in.size, o.Workers)); err != nil {
-				return Result{}, fmt.Errorf("%s: %w", path, err)
+				return Result{}, &FileError{Path: path, Offset: -1, Err: err}
 			}
 		}
 		size += in.size
@@ -217,7 +241,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 						return // the producer is done, so inputs are final
 					}
 					if err := wk.do(ctx, j, pool); err != nil {
-						cancel(fmt.Errorf("%s: %w", j.in.path, err))
+						cancel(j.fail(err))
 					}
 				}
 			}
@@ -247,7 +271,10 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	res.Formats = make(map[string]map[string]int64, len(inputs))
 	for _, in := range inputs {
 		if err := in.check(); err != nil {
-			return Result{}, err
+			if !o.PartOfFile {
+				return Result{}, err
+			}
+			res.NotLog = append(res.NotLog, err)
 		}
 		res.MalformedAt = in.locate(res.MalformedAt)
 		res.Warnings = append(res.Warnings, in.warnings...)
@@ -356,7 +383,7 @@ func open(ctx context.Context, path string, stdin io.Reader, noMmap bool) (*inpu
 	switch {
 	case fi.IsDir():
 		f.Close()
-		return nil, fmt.Errorf("%s: is a directory, not a log file", path)
+		return nil, &FileError{Path: path, Offset: -1, Err: errors.New("is a directory, not a log file")}
 	case !fi.Mode().IsRegular():
 		return &input{path: path, stream: f, close: f.Close, statSize: -1}, nil
 	case noMmap || strings.HasSuffix(path, ".gz") || isGzip(f):
@@ -368,7 +395,7 @@ func open(ctx context.Context, path string, stdin io.Reader, noMmap bool) (*inpu
 		return in, nil
 	}
 	if in.data, err = mmap.Open(path); err != nil {
-		return nil, fmt.Errorf("%s: cannot map: %w", path, err)
+		return nil, &FileError{Path: path, Offset: -1, Err: fmt.Errorf("cannot map: %w", err)}
 	}
 	in.mapped = mappedBytes(in.data)
 	return in, nil
@@ -396,7 +423,7 @@ func produce(ctx context.Context, inputs []*input, window, maxLine int, pool *bu
 	for _, in := range inputs {
 		if in.stream != nil {
 			if err := in.chunks(ctx, window, maxLine, pool, send); err != nil {
-				return fmt.Errorf("%s: %w", in.path, err)
+				return &FileError{Path: in.path, Offset: in.streamed, Err: err}
 			}
 			continue
 		}
@@ -412,7 +439,7 @@ func produce(ctx context.Context, inputs []*input, window, maxLine int, pool *bu
 // check rejects a file that has bytes but not one record: that is not a
 // log (a binary file, most likely), and counting it as a pile of malformed
 // lines would hide the mistake. The message says what its first line held.
-func (in *input) check() error {
+func (in *input) check() *NotLogError {
 	var events, malformed, long int64
 	var first []byte
 	for _, r := range in.ranges {
@@ -427,6 +454,15 @@ func (in *input) check() error {
 		return &NotLogError{Path: in.path, Malformed: malformed, Long: long, Seen: logline.Describe(first)}
 	}
 	return nil
+}
+
+// fail names the input, and the offset of the range, that err is about.
+func (j *job) fail(err error) error {
+	off := int64(-1)
+	if j.chunk == nil && !j.long {
+		off = j.r.Start
+	}
+	return &FileError{Path: j.in.path, Offset: off, Err: err}
 }
 
 // forms adds up the lines of each form over the input's ranges.
