@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -19,8 +20,11 @@ const publishUsage = `Usage: logproc publish [flags] [FILE...]
 
 Cuts log files into batches of whole lines and publishes them to a NATS
 JetStream work-queue stream, for 'logproc consume' processes to count. With
-no FILE it publishes LOG_PATH. Each batch's message ID comes from the file's
-content and the batch's offset: publishing a file again stores nothing twice.
+no FILE it publishes LOG_PATH. A file is known by the hash of its content:
+publishing it again, from any path, sends nothing; a file that grew sends
+what it gained; a publish that failed is finished by running it again. A
+last line with no newline yet is held back (a growing log is writing it)
+unless -final says the file is whole.
 `
 
 const consumeUsage = `Usage: logproc consume [flags]
@@ -39,6 +43,13 @@ Merges the counts of every batch counted so far into the results JSON scan
 writes, and says on stderr how many batches are counted, pending and parked.
 It may run while consumers work; -wait waits until every published batch
 is counted first.
+`
+
+const resetUsage = `Usage: logproc reset [flags]
+
+Deletes a job: the stream of batches (and its consumer) and the bucket of
+counts that -stream and -bucket name, so that the next publish starts over.
+A stream or bucket that logproc did not make is left alone.
 `
 
 const serveUsage = `Usage: logproc serve [flags]
@@ -107,7 +118,7 @@ func (s *busSettings) check(f *commandFlags) error {
 		}
 	}
 	if err := o.Check(); err != nil {
-		return usagef("%s=%q: %v", f.source("server", "NATS_URL"), o.URLs, err)
+		return usagef("%s=%q: %v", f.source("server", "NATS_URL"), bus.Redact(o.URLs), err)
 	}
 	return nil
 }
@@ -138,6 +149,7 @@ func runPublish(ctx context.Context, cfg Config, src settings, args []string, st
 	s := addBusFlags(f, cfg)
 	var o bus.PublishOptions
 	f.Int64Var(&o.BatchSize, "batch-size", bus.DefaultBatchSize, "`bytes` a batch aims at; lines are never cut")
+	f.BoolVar(&o.Final, "final", false, "publish a last line with no newline too: the file is whole and will not grow")
 	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
 	}
@@ -173,9 +185,10 @@ func runPublish(ctx context.Context, cfg Config, src settings, args []string, st
 		return err
 	}
 	if !f.quiet {
-		fmt.Fprintf(stderr, "published %s files: %s batches (%s new, %s already in stream %s), %s lines (%s) in %s: %s batches/s, %s/s\n",
+		fmt.Fprintf(stderr, "published %s files: %s batches (%s new, %s already in stream %s), %s lines (%s) in %s: %s batches/s, %s/s; %s published before, %s held back (a last line with no newline)\n",
 			count(int64(st.Files)), count(int64(st.Batches)), count(int64(st.Stored)), count(int64(st.Duplicates())), s.opts.Stream,
-			count(st.Lines), size(st.Bytes), seconds(took), count(int64(rate(int64(st.Batches), took))), size(int64(rate(st.Bytes, took))))
+			count(st.Lines), size(st.Bytes), seconds(took), count(int64(rate(int64(st.Batches), took))), size(int64(rate(st.Bytes, took))),
+			size(st.Known), size(st.HeldBack))
 	}
 	return stopProfiles()
 }
@@ -253,10 +266,10 @@ func runConsume(ctx context.Context, cfg Config, src settings, args []string, st
 		}
 		fmt.Fprintln(stderr, line)
 	}
-	if err != nil {
-		return err
+	if perr := stopProfiles(); err == nil {
+		err = perr
 	}
-	return stopProfiles()
+	return err
 }
 
 // startEmbedded starts the embedded server where -server points and
@@ -292,13 +305,47 @@ func runServe(ctx context.Context, cfg Config, src settings, args []string, stdo
 	if err := s.check(f); err != nil {
 		return err
 	}
+	stopProfiles, err := f.startProfiles()
+	if err != nil {
+		return err
+	}
 	srv, err := startEmbedded(f, s, *store, stderr)
 	if err != nil {
+		stopProfiles()
 		return err
 	}
 	<-ctx.Done()
 	srv.Shutdown()
+	if err := stopProfiles(); err != nil {
+		return err
+	}
 	return ctx.Err()
+}
+
+func runReset(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
+	f := newCommandFlags("reset", resetUsage, src)
+	s := addBusFlags(f, cfg)
+	if err := f.parse(args, stdout, stderr); err != nil {
+		return err
+	}
+	if f.NArg() > 0 {
+		return usagef("reset takes no arguments, got %q (see 'logproc reset -h')", f.Arg(0))
+	}
+	if err := s.check(f); err != nil {
+		return err
+	}
+	deleted, err := bus.Reset(ctx, s.opts)
+	if err != nil {
+		return err
+	}
+	if !f.quiet {
+		if len(deleted) == 0 {
+			fmt.Fprintf(stderr, "reset: no stream %s or bucket %s to delete\n", s.opts.Stream, s.opts.Bucket)
+		} else {
+			fmt.Fprintf(stderr, "reset: deleted %s\n", strings.Join(deleted, " and "))
+		}
+	}
+	return nil
 }
 
 func runReport(ctx context.Context, cfg Config, src settings, args []string, stdout, stderr io.Writer) error {
@@ -339,25 +386,37 @@ func runReport(ctx context.Context, cfg Config, src settings, args []string, std
 	if err != nil {
 		return err
 	}
+	// A cluster electing a leader answers with errors for a while: within
+	// -wait, connecting and reading are tried again.
+	began := time.Now()
+	s.opts.ConnectWait = max(s.opts.ConnectWait, *wait)
 	b, err := s.connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
+	var waitErr error
 	if *wait > 0 {
-		wctx, cancel := context.WithTimeout(ctx, *wait)
-		err := bus.Wait(wctx, b, 200*time.Millisecond, nil)
+		wctx, cancel := context.WithDeadline(ctx, began.Add(*wait))
+		waitErr = bus.Wait(wctx, b, 200*time.Millisecond, nil)
 		cancel()
-		if err != nil && ctx.Err() != nil {
+		if waitErr != nil && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return err
+		var we *bus.WaitError
+		if waitErr != nil && !errors.As(waitErr, &we) {
+			return waitErr
 		}
 	}
-	snap, err := bus.Report(ctx, b)
+	rctx, cancel := context.WithTimeout(ctx, max(10*time.Second, time.Until(began.Add(*wait))))
+	snap, err := bus.Retry(rctx, func(ctx context.Context) (bus.Snapshot, error) { return bus.Report(ctx, b) })
+	cancel()
 	if err != nil {
 		return err
+	}
+	if len(snap.NotLog) > 0 && snap.Done() {
+		// As scan: a file with no record at all is not a log.
+		return snap.NotLog[0]
 	}
 	sections := snap.Sections
 	sections.TopUsers = top
@@ -375,7 +434,10 @@ func runReport(ctx context.Context, cfg Config, src settings, args []string, std
 		return fmt.Errorf("%s; %s batches parked, left out of the results; the first: %s", summary, count(int64(len(snap.Parked))), snap.Parked[0].Reason)
 	}
 	if *wait > 0 && !snap.Done() {
-		return fmt.Errorf("%s; -wait=%s: not every batch was counted in time", summary, *wait)
+		if waitErr == nil {
+			waitErr = errors.New("not every batch was counted in time")
+		}
+		return fmt.Errorf("%s; -wait=%s: %v", summary, *wait, waitErr)
 	}
 	if !f.quiet {
 		fmt.Fprintln(stderr, summary)
@@ -389,8 +451,11 @@ func runReport(ctx context.Context, cfg Config, src settings, args []string, std
 func statusLine(s bus.Status) string {
 	line := fmt.Sprintf("%s of %s batches counted, %s pending, %s parked (%s files)",
 		count(int64(s.Counted)), count(int64(s.Published)), count(int64(s.Pending)), count(int64(s.Parked)), count(int64(s.Files)))
+	if s.Unfinished > 0 {
+		line += ", " + strconv.Itoa(s.Unfinished) + " file segments still being published (or to publish again)"
+	}
 	if s.Unlisted > 0 {
-		line += ", " + strconv.Itoa(s.Unlisted) + " batches of files still being published"
+		line += ", " + strconv.Itoa(s.Unlisted) + " records no manifest lists, left out"
 	}
 	return line
 }

@@ -81,6 +81,7 @@ Scale out over NATS JetStream (see README):
   logproc publish [flags] FILE...  publish log files as batches of lines
   logproc consume [flags]          count batches, on any number of machines
   logproc report  [flags]          merge the counts into a results JSON
+  logproc reset   [flags]          delete a job's stream and bucket, to start over
 
 Run 'logproc COMMAND -h' for a command's flags. Every setting can also be
 given in the environment or in a .env file in the working directory; flags
@@ -99,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, mainUsage)
 		return nil
-	case "gen", "scan", "run", "publish", "consume", "report", "serve":
+	case "gen", "scan", "run", "publish", "consume", "report", "serve", "reset":
 	default:
 		fmt.Fprint(stderr, mainUsage)
 		return usagef("unknown command %q", cmd)
@@ -120,6 +121,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runReport(ctx, cfg, src, args, stdout, stderr)
 	case "serve":
 		return runServe(ctx, cfg, src, args, stdout, stderr)
+	case "reset":
+		return runReset(ctx, cfg, src, args, stdout, stderr)
 	default:
 		return runJob(ctx, cfg, src, args, stdout, stderr)
 	}
