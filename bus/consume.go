@@ -66,6 +66,10 @@ type ConsumeOptions struct {
 	// afterWrite, when set, runs after a batch's record is written and
 	// before its acknowledgement: tests kill a consumer there.
 	afterWrite func(batch)
+	// beforeCount, when set, runs before a batch is counted, and
+	// frozen stops InProgress: tests pause a consumer as SIGSTOP does.
+	beforeCount func(batch)
+	frozen      bool
 }
 
 // ConsumeStats is what Consume did.
@@ -128,7 +132,10 @@ func Consume(ctx context.Context, b *Bus, o ConsumeOptions) (ConsumeStats, error
 	start := func() {
 		for w := range o.Workers {
 			wg.Go(func() {
-				c := counter{b: b, opts: o.Scan, sections: o.Sections, afterWrite: o.afterWrite, stats: &stats[w], work: work, ackWait: ackWait}
+				c := counter{b: b, opts: o.Scan, sections: o.Sections, afterWrite: o.afterWrite, beforeCount: o.beforeCount, stats: &stats[w], work: work, ackWait: ackWait}
+				if o.frozen {
+					c.ackWait = 0
+				}
 				for m := range msgs {
 					c.handle(m)
 				}
@@ -287,13 +294,14 @@ func (b *Bus) consumer(ctx context.Context, ackWait time.Duration) (jetstream.Co
 
 // counter is one worker's state.
 type counter struct {
-	b          *Bus
-	opts       scan.Options
-	sections   out.Sections
-	afterWrite func(batch)
-	stats      *ConsumeStats
-	work       context.Context
-	ackWait    time.Duration
+	b           *Bus
+	opts        scan.Options
+	sections    out.Sections
+	afterWrite  func(batch)
+	beforeCount func(batch)
+	stats       *ConsumeStats
+	work        context.Context
+	ackWait     time.Duration // 0: no InProgress
 }
 
 // handle counts one batch and acknowledges it once its record is stored.
@@ -326,6 +334,9 @@ func (c *counter) handle(m jetstream.Msg) {
 	if err != nil {
 		c.park(ctx, m, bt, err.Error())
 		return
+	}
+	if c.beforeCount != nil {
+		c.beforeCount(bt)
 	}
 	o := c.opts
 	// One worker, a small window: scan allocates it, and its stream

@@ -126,12 +126,11 @@ func (b *Bus) manifests(ctx context.Context) (map[string]manifest, error) {
 	}
 	defer w.Stop()
 	known := map[string]manifest{}
+	next := watchEntries(ctx, w, "bucket "+b.opts.Bucket)
 	for {
-		var e jetstream.KeyValueEntry
-		select {
-		case e = <-w.Updates():
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		e, err := next()
+		if err != nil {
+			return nil, err
 		}
 		if e == nil {
 			return known, nil // every value there was when the watch began has come

@@ -97,12 +97,11 @@ func Report(ctx context.Context, b *Bus) (Snapshot, error) {
 	files := map[string]*fileTally{}
 	var totals agg.Totals
 	seen := map[string]bool{}
+	next := watchEntries(ctx, w, "bucket "+b.opts.Bucket)
 	for {
-		var e jetstream.KeyValueEntry
-		select {
-		case e = <-w.Updates():
-		case <-ctx.Done():
-			return snap, ctx.Err()
+		e, err := next()
+		if err != nil {
+			return snap, err
 		}
 		if e == nil {
 			break // every value there was when the watch began has come
@@ -265,6 +264,35 @@ func Progress(ctx context.Context, b *Bus) (Status, error) {
 	return s, nil
 }
 
+// pollTimeout bounds one poll of Wait: a poll sent to a server that went
+// down mid-way is given up and sent again.
+const pollTimeout = 10 * time.Second
+
+// stallTimeout is how long a bucket watch may send nothing before it is
+// taken for lost: one whose server went down never says it is done.
+const stallTimeout = 5 * time.Second
+
+// watchEntries returns the function that gives a watch's next entry, nil
+// once every value there was when it began has come, or an error if ctx
+// ends or nothing comes for stallTimeout.
+func watchEntries(ctx context.Context, w jetstream.KeyWatcher, what string) func() (jetstream.KeyValueEntry, error) {
+	t := time.NewTimer(stallTimeout)
+	return func() (jetstream.KeyValueEntry, error) {
+		t.Reset(stallTimeout)
+		select {
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil, fmt.Errorf("%s: the watch ended early", what)
+			}
+			return e, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+			return nil, fmt.Errorf("%s: nothing came for %s (a server down?)", what, stallTimeout)
+		}
+	}
+}
+
 // WaitError is Wait giving up: the status it saw last, and the last error
 // that kept it from seeing one, if any.
 type WaitError struct {
@@ -296,7 +324,9 @@ func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status
 	var last Status
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		s, err := Progress(ctx, b)
+		pctx, cancel := context.WithTimeout(ctx, pollTimeout)
+		s, err := Progress(pctx, b)
+		cancel()
 		switch {
 		case err == nil:
 			last, lastErr, attempt = s, nil, 0
