@@ -93,3 +93,37 @@ func TestConsumeSIGINTServerGone(t *testing.T) {
 	}
 	exitsWithin(t, cons, consErr, time.Second)
 }
+
+// TestBusReset (issue 16, item 11): reset deletes the job, so the same
+// flow in the same directory counts the new log alone; a second reset
+// finds nothing to delete.
+func TestBusReset(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"NATS_URL=" + freeURL(t), "LOGPROC_NATS_STORE=" + filepath.Join(dir, "nats-data")}
+	srv, srvErr := started(t, dir, env, "NATS server with JetStream on", "serve")
+	for i, seed := range []string{"1", "2"} {
+		if r := logproc(t, dir, env, "gen", "-n", "20000", "-seed", seed, "-o", "app.log", "-truth", "truth.json"); r.code != 0 {
+			t.Fatalf("gen: %s", r.stderr)
+		}
+		if r := logproc(t, dir, env, "publish", "app.log"); r.code != 0 {
+			t.Fatalf("publish: %s", r.stderr)
+		}
+		if r := logproc(t, dir, env, "consume", "-idle", "500ms"); r.code != 0 {
+			t.Fatalf("consume: %s", r.stderr)
+		}
+		r := logproc(t, dir, env, "report", "-wait", "20s", "-o", "got.json")
+		got, _ := os.ReadFile(filepath.Join(dir, "got.json"))
+		want, _ := os.ReadFile(filepath.Join(dir, "truth.json"))
+		if r.code != 0 || len(want) == 0 || withoutFormats(t, string(got)) != withoutFormats(t, string(want)) {
+			t.Fatalf("run %d: report (exit %d, %s) differs from the truth", i+1, r.code, r.stderr)
+		}
+		r = logproc(t, dir, env, "reset")
+		if r.code != 0 || !strings.Contains(r.stderr, "deleted stream LOGPROC and bucket logproc") {
+			t.Fatalf("reset: exit %d: %s", r.code, r.stderr)
+		}
+	}
+	if r := logproc(t, dir, env, "reset"); r.code != 0 || !strings.Contains(r.stderr, "no stream LOGPROC or bucket logproc") {
+		t.Errorf("reset of nothing: exit %d: %s", r.code, r.stderr)
+	}
+	exitsWithin(t, srv, srvErr, 10*time.Second)
+}
