@@ -233,10 +233,11 @@ func waitWrites(t *testing.T, writes *atomic.Int64, n int64) {
 // the consumer goes down mid-run; the consumers pull again from the new
 // leader and the counts are exact.
 func TestClusterConsumerLeaderKilled(t *testing.T) {
+	t.Parallel() // most of a cluster test is waiting: elections, heartbeats
 	c := startCluster(t)
-	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 30000, Seed: 21})
+	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 15000, Seed: 21})
 	b := c.connect(t, "test")
-	st := publish(t, b, 16<<10, path)
+	st := publish(t, b, 8<<10, path)
 	var writes atomic.Int64
 	cs := clusterConsumers(t, c, 3, clusterOptions, slowly(&writes))
 	waitWrites(t, &writes, int64(st.Batches)/4)
@@ -251,10 +252,11 @@ func TestClusterConsumerLeaderKilled(t *testing.T) {
 
 // TestClusterStreamLeaderKilled: the same with the stream's leader.
 func TestClusterStreamLeaderKilled(t *testing.T) {
+	t.Parallel() // most of a cluster test is waiting: elections, heartbeats
 	c := startCluster(t)
-	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 30000, Seed: 22})
+	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 15000, Seed: 22})
 	b := c.connect(t, "test")
-	st := publish(t, b, 16<<10, path)
+	st := publish(t, b, 8<<10, path)
 	var writes atomic.Int64
 	cs := clusterConsumers(t, c, 3, clusterOptions, slowly(&writes))
 	waitWrites(t, &writes, int64(st.Batches)/4)
@@ -270,12 +272,13 @@ func TestClusterStreamLeaderKilled(t *testing.T) {
 // TestClusterConsumersStartTogether (item 2): three consumers start at
 // once on a job that does not exist yet; each counts its share.
 func TestClusterConsumersStartTogether(t *testing.T) {
+	t.Parallel() // most of a cluster test is waiting: elections, heartbeats
 	c := startCluster(t)
-	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 30000, Seed: 23})
+	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 15000, Seed: 23})
 	var writes atomic.Int64
 	cs := clusterConsumers(t, c, 3, clusterOptions, slowly(&writes))
 	b := c.connect(t, "test")
-	publish(t, b, 16<<10, path)
+	publish(t, b, 8<<10, path)
 	snap := waitClusterDone(t, b)
 	if got, want := marshalSnapshot(t, snap), wantScan(t, path); !bytes.Equal(got, want) {
 		t.Fatal("report differs from scan")
@@ -291,10 +294,11 @@ func TestClusterConsumersStartTogether(t *testing.T) {
 // TestClusterNodeRestart: a server goes down and comes back with its
 // store, mid-run.
 func TestClusterNodeRestart(t *testing.T) {
+	t.Parallel() // most of a cluster test is waiting: elections, heartbeats
 	c := startCluster(t)
-	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 30000, Seed: 24})
+	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 15000, Seed: 24})
 	b := c.connect(t, "test")
-	st := publish(t, b, 16<<10, path)
+	st := publish(t, b, 8<<10, path)
 	var writes atomic.Int64
 	cs := clusterConsumers(t, c, 3, clusterOptions, slowly(&writes))
 	waitWrites(t, &writes, int64(st.Batches)/4)
@@ -313,10 +317,11 @@ func TestClusterNodeRestart(t *testing.T) {
 // ack wait with a batch in hand; its batch goes to another, and when it
 // wakes its work is found done: counted once.
 func TestClusterConsumerPaused(t *testing.T) {
+	t.Parallel() // most of a cluster test is waiting: elections, heartbeats
 	c := startCluster(t)
-	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 20000, Seed: 25})
+	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 10000, Seed: 25})
 	b := c.connect(t, "test")
-	st := publish(t, b, 16<<10, path)
+	st := publish(t, b, 8<<10, path)
 	var paused atomic.Bool
 	cs := clusterConsumers(t, c, 2, clusterOptions, func(i int) ConsumeOptions {
 		o := clusterOptions

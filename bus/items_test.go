@@ -175,9 +175,10 @@ func TestFailedPublish(t *testing.T) {
 			if n, _ := b.pending(context.Background()); n > 3 {
 				cancel()
 			}
+			time.Sleep(time.Millisecond) // a poll, with the publish as its deadline
 		}
 	}()
-	path2 := genFile(t, dir, "b.log", gen.Options{Records: 40000, Seed: 14})
+	path2 := genFile(t, dir, "b.log", gen.Options{Records: 20000, Seed: 14})
 	_, err = Publish(ctx, b, []string{path2}, PublishOptions{BatchSize: 4 << 10})
 	cancel()
 	if !errors.Is(err, context.Canceled) {
@@ -280,5 +281,59 @@ func TestRedact(t *testing.T) {
 	err = (&Options{URLs: "nats://lp:wrong@h:1\x7f", Stream: "S", Bucket: "b", Replicas: 1}).Check()
 	if err == nil || strings.Contains(err.Error(), "wrong") {
 		t.Errorf("Check: %v; want an error with no password", err)
+	}
+}
+
+// A file published with -final cannot grow on: its last line was counted
+// as it was; a publish of it grown is refused, naming the way out.
+func TestFinalFileGrown(t *testing.T) {
+	ts := startTestServer(t)
+	path := filepath.Join(t.TempDir(), "a.log")
+	if err := os.WriteFile(path, []byte("level=INFO user=a\nlevel=WARN user=b"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := ts.connect(t, "test")
+	st, err := Publish(context.Background(), b, []string{path}, PublishOptions{Final: true})
+	if err != nil || st.Lines != 2 || st.HeldBack != 0 {
+		t.Fatalf("publish -final: %+v, %v; want 2 lines sent", st, err)
+	}
+	if again := publish(t, b, 0, path); again.Batches != 0 || again.Known != 35 {
+		t.Fatalf("publish of the same bytes without -final: %+v, want nothing sent", again)
+	}
+	if err := os.WriteFile(path, []byte("level=INFO user=a\nlevel=WARN user=bc\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Publish(context.Background(), b, []string{path}, PublishOptions{})
+	if err == nil || !strings.Contains(err.Error(), "-final") || !strings.Contains(err.Error(), "logproc reset") {
+		t.Fatalf("publish of a grown -final file: %v, want it refused", err)
+	}
+}
+
+// Two publishes of the same file at once, with different batch sizes,
+// agree on one cutting: counted once.
+func TestConcurrentPublish(t *testing.T) {
+	ts := startTestServer(t)
+	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 20000, Seed: 16})
+	b1, b2 := ts.connect(t, "p1"), ts.connect(t, "p2")
+	errs := make(chan error, 2)
+	for _, p := range []struct {
+		b    *Bus
+		size int64
+	}{{b1, 8 << 10}, {b2, 20 << 10}} {
+		go func() {
+			_, err := Publish(context.Background(), p.b, []string{path}, PublishOptions{BatchSize: p.size})
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap := countAll(t, ts, b1)
+	sameAsScan(t, snap, path)
+	manifests, err := b1.manifests(context.Background())
+	if err != nil || len(manifests) != 1 {
+		t.Fatalf("%d manifests (%v), want one segment", len(manifests), err)
 	}
 }

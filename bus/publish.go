@@ -140,7 +140,7 @@ func (p *filePublisher) publish() error {
 	if p.o.Final && sv.size > sv.end {
 		to, hash = sv.size, sv.sizeHash
 	}
-	p.st.Known += min(from, to)
+	p.st.Known += from
 	p.st.HeldBack += sv.size - max(to, from)
 	if to <= from {
 		return nil // nothing new
