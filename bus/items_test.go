@@ -38,7 +38,7 @@ func sameAsScan(t *testing.T, snap Snapshot, paths ...string) {
 // report stays the file's.
 func TestRepublishOtherBatchSize(t *testing.T) {
 	ts := startTestServer(t)
-	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 20000, Seed: 10})
+	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 10000, Seed: 10})
 	b := ts.connect(t, "test")
 	first := publish(t, b, 32<<10, path)
 	again := publish(t, b, 7<<10, path)
@@ -63,7 +63,7 @@ func TestRepublishOtherBatchSize(t *testing.T) {
 func TestGrowingFile(t *testing.T) {
 	ts := startTestServer(t)
 	dir := t.TempDir()
-	whole := genFile(t, dir, "whole.log", gen.Options{Records: 30000, Seed: 11})
+	whole := genFile(t, dir, "whole.log", gen.Options{Records: 10000, Seed: 11})
 	data, err := os.ReadFile(whole)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestGrowingFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := ts.connect(t, "test")
-	first := publish(t, b, 16<<10, path)
+	first := publish(t, b, 8<<10, path)
 	lastNL := int64(bytes.LastIndexByte(data[:cutAt], '\n') + 1)
 	if first.Bytes != lastNL || first.HeldBack != int64(cutAt)-lastNL {
 		t.Fatalf("first publish %+v; want %d bytes sent, %d held back", first, lastNL, int64(cutAt)-lastNL)
@@ -85,15 +85,15 @@ func TestGrowingFile(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	second := publish(t, b, 16<<10, path)
+	second := publish(t, b, 8<<10, path)
 	if second.Known != lastNL || second.Bytes != int64(len(data))-lastNL {
 		t.Fatalf("second publish %+v; want %d bytes known and %d sent", second, lastNL, int64(len(data))-lastNL)
 	}
 	snap := waitDone(t, b)
 	c.stop()
 	sameAsScan(t, snap, whole)
-	if snap.Files != 1 || snap.Result.Totals.Lines() != 30000 {
-		t.Fatalf("status %s, %d lines; want one file of 30000 lines", snap.Status, snap.Result.Totals.Lines())
+	if snap.Files != 1 || snap.Result.Totals.Lines() != 10000 {
+		t.Fatalf("status %s, %d lines; want one file of 10000 lines", snap.Status, snap.Result.Totals.Lines())
 	}
 	// A copy of the whole log, under another name, is known whole.
 	if again := publish(t, b, 64<<10, whole); again.Batches != 0 || again.Known != int64(len(data)) {
@@ -106,7 +106,7 @@ func TestGrowingFile(t *testing.T) {
 func TestEditedFile(t *testing.T) {
 	ts := startTestServer(t)
 	dir := t.TempDir()
-	path := genFile(t, dir, "a.log", gen.Options{Records: 20000, Seed: 12})
+	path := genFile(t, dir, "a.log", gen.Options{Records: 8000, Seed: 12})
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestEditedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := ts.connect(t, "test")
-	publish(t, b, 32<<10, path)
+	publish(t, b, 16<<10, path)
 	countAll(t, ts, b)
 	// Two edits far from both ends, the size unchanged: INFO becomes WARN.
 	for _, at := range []int{len(data) / 3, len(data) / 2} {
@@ -126,7 +126,7 @@ func TestEditedFile(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if st := publish(t, b, 32<<10, path); st.Known != 0 || st.Bytes != int64(len(data)) {
+	if st := publish(t, b, 16<<10, path); st.Known != 0 || st.Bytes != int64(len(data)) {
 		t.Fatalf("publish of the edited file: %+v, want it all sent", st)
 	}
 	snap := countAll(t, ts, b)
@@ -170,22 +170,20 @@ func TestFailedPublish(t *testing.T) {
 
 	// A publish cancelled after its manifest and some batches.
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for ctx.Err() == nil {
-			if n, _ := b.pending(context.Background()); n > 3 {
-				cancel()
-			}
-			time.Sleep(time.Millisecond) // a poll, with the publish as its deadline
+	sent := 0
+	cutShort := func() {
+		if sent++; sent == 20 {
+			cancel()
 		}
-	}()
-	path2 := genFile(t, dir, "b.log", gen.Options{Records: 20000, Seed: 14})
-	_, err = Publish(ctx, b, []string{path2}, PublishOptions{BatchSize: 4 << 10})
+	}
+	path2 := genFile(t, dir, "b.log", gen.Options{Records: 8000, Seed: 14})
+	_, err = Publish(ctx, b, []string{path2}, PublishOptions{BatchSize: 4 << 10, afterBatch: cutShort})
 	cancel()
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled publish: %v", err)
 	}
 	c := startConsumers(t, ts, 2, testOptions, nil)
-	wctx, wcancel := context.WithTimeout(context.Background(), 2*time.Second)
+	wctx, wcancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
 	err = Wait(wctx, b, 20*time.Millisecond, nil)
 	wcancel()
 	var we *WaitError

@@ -40,6 +40,10 @@ type PublishOptions struct {
 	// that line is held back, as the line a growing log is writing, and
 	// the next publish continues from the line's start.
 	Final bool
+
+	// afterBatch, when set, runs after each batch is sent: tests cut a
+	// publish short there.
+	afterBatch func()
 }
 
 // PublishStats is what Publish did.
@@ -223,6 +227,9 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 		p.st.Lines += n
 		p.st.Batches++
 		p.st.Bytes += r.Len()
+		if p.o.afterBatch != nil {
+			p.o.afterBatch()
+		}
 	}
 	if err := pub.flush(); err != nil {
 		return fmt.Errorf("%s: %w (publish again to finish)", p.path, err)
