@@ -93,8 +93,11 @@ func (c *testCluster) start(i int) {
 		c.t.Fatal(err)
 	}
 	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		c.t.Fatalf("server %s not ready", o.ServerName)
+	// A restarted server recovers its store before it listens: under
+	// -race on a busy machine that took more than 10 s once.
+	if !s.ReadyForConnections(60 * time.Second) {
+		s.Shutdown()
+		c.t.Fatalf("server %s not ready after 60 s", o.ServerName)
 	}
 	c.servers[i] = s
 }

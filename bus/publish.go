@@ -15,11 +15,16 @@ import (
 	"github.com/logproc/logproc/scan"
 )
 
-// DefaultBatchSize is the size publish aims at for a batch: big enough that
-// a batch's fixed costs (a message, a scan, a key-value write) are small
-// next to parsing it, well under the 1 MiB a NATS server takes in one
-// message by default.
-const DefaultBatchSize = 512 << 10
+// DefaultBatchSize is the size publish aims at for a batch where the
+// server takes messages of twice that (the embedded one does): big enough
+// that a batch's fixed costs (a message, a scan, a key-value write) are
+// small next to parsing it. On a server with a smaller max_payload (1 MB
+// by default), a batch is half of it.
+const DefaultBatchSize = 4 << 20
+
+// BatchSizeFor is the batch size publish uses when none is given, for a
+// server that takes messages of up to maxPayload bytes.
+func BatchSizeFor(maxPayload int64) int64 { return min(DefaultBatchSize, maxPayload/2) }
 
 // headerRoom is what a batch's headers take at most, besides the file name.
 const headerRoom = 512
@@ -31,7 +36,8 @@ const inflight = 16
 
 // PublishOptions say how to cut files into batches.
 type PublishOptions struct {
-	// BatchSize is the size a batch aims at; 0 means DefaultBatchSize. A
+	// BatchSize is the size a batch aims at; 0 means BatchSizeFor the
+	// server. A
 	// batch is longer by up to one line, since lines are never cut. It
 	// cuts the bytes published for the first time only: what was
 	// published before keeps the cutting its manifest records.
@@ -73,7 +79,7 @@ func (s PublishStats) Duplicates() int { return s.Batches - s.Stored }
 // regular files: a stream or a .gz file has no offsets to name batches by.
 func Publish(ctx context.Context, b *Bus, paths []string, o PublishOptions) (PublishStats, error) {
 	if o.BatchSize <= 0 {
-		o.BatchSize = DefaultBatchSize
+		o.BatchSize = BatchSizeFor(b.MaxPayload())
 	}
 	known, err := b.manifests(ctx)
 	if err != nil {

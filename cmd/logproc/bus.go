@@ -148,7 +148,7 @@ func runPublish(ctx context.Context, cfg Config, src settings, args []string, st
 	f := newCommandFlags("publish", publishUsage, src)
 	s := addBusFlags(f, cfg)
 	var o bus.PublishOptions
-	f.Int64Var(&o.BatchSize, "batch-size", bus.DefaultBatchSize, "`bytes` a batch aims at; lines are never cut")
+	f.Int64Var(&o.BatchSize, "batch-size", bus.DefaultBatchSize, "`bytes` a batch aims at, at most half the server's max_payload (the default is cut to that); lines are never cut")
 	f.BoolVar(&o.Final, "final", false, "publish a last line with no newline too: the file is whole and will not grow")
 	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
@@ -175,6 +175,9 @@ func runPublish(ctx context.Context, cfg Config, src settings, args []string, st
 		return err
 	}
 	defer b.Close()
+	if !f.set["batch-size"] {
+		o.BatchSize = bus.BatchSizeFor(b.MaxPayload()) // the default, where the server takes it
+	}
 	if o.BatchSize > b.MaxPayload()/2 {
 		return usagef("-batch-size=%d: the server takes at most %d bytes in a message; want at most half that", o.BatchSize, b.MaxPayload())
 	}
