@@ -115,8 +115,8 @@ func BenchmarkScanFiles(b *testing.B) {
 
 // BenchmarkEndToEnd times what a user waits for: from the start of
 // publish to an exact report, with two consumers of one worker each
-// already pulling, against an in-process server on loopback. Compare its
-// MB/s with BenchmarkScanFiles'.
+// already pulling, against an in-process server on loopback, by value and
+// by reference. Compare its MB/s with BenchmarkScanFiles'.
 func BenchmarkEndToEnd(b *testing.B) {
 	ts := startTestServer(b)
 	path := genFile(b, b.TempDir(), "bench.log", gen.Options{Records: benchRecords, Users: 10000, Seed: 9})
@@ -125,8 +125,16 @@ func BenchmarkEndToEnd(b *testing.B) {
 		b.Fatal(err)
 	}
 	want := wantScan(b, path)
-	for _, batch := range []int64{512 << 10, 4 << 20} {
-		b.Run("batch="+strconv.FormatInt(batch>>10, 10)+"KiB", func(b *testing.B) {
+	for _, run := range []struct {
+		batch int64
+		ref   bool
+	}{{512 << 10, false}, {4 << 20, false}, {32 << 20, true}} {
+		batch := run.batch
+		mode := "value"
+		if run.ref {
+			mode = "reference"
+		}
+		b.Run("by="+mode+"/batch="+strconv.FormatInt(batch>>10, 10)+"KiB", func(b *testing.B) {
 			b.SetBytes(fi.Size())
 			for i := range b.N {
 				b.StopTimer()
@@ -139,7 +147,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 					wg.Go(func() { Consume(ctx, c, withMetrics(ConsumeOptions{Workers: 1})) })
 				}
 				b.StartTimer()
-				if _, err := Publish(context.Background(), pub, []string{path}, PublishOptions{BatchSize: batch}); err != nil {
+				if _, err := Publish(context.Background(), pub, []string{path}, PublishOptions{BatchSize: batch, ByReference: run.ref}); err != nil {
 					b.Fatal(err)
 				}
 				if err := Wait(context.Background(), pub, 5*time.Millisecond, nil); err != nil {

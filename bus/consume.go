@@ -3,8 +3,12 @@ package bus
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -343,7 +347,16 @@ func (c *counter) handle(m jetstream.Msg) {
 	// chunks, per call. PartOfFile: a batch with no record is counted as
 	// malformed lines, and report decides whether its file is a log.
 	o.Workers, o.Buffer, o.PartOfFile = 1, batchWindow, true
-	res, err := scan.Reader(ctx, bt.File, bytes.NewReader(m.Data()), o)
+	var res scan.Result
+	if bt.Ref != "" {
+		var reason string
+		if res, reason, err = countRef(ctx, &bt, o); reason != "" {
+			c.park(ctx, m, bt, fmt.Sprintf("%s:%d (offset %d): %s", bt.File, bt.Line, bt.Offset, reason))
+			return
+		}
+	} else {
+		res, err = scan.Reader(ctx, bt.File, bytes.NewReader(m.Data()), o)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			c.retry(m, err)
@@ -442,4 +455,30 @@ func (c *counter) retry(m jetstream.Msg, err error) {
 		n = int(meta.NumDelivered) - 1
 	}
 	m.NakWithDelay(backoff(n))
+}
+
+// countRef counts a batch sent by reference, in place in its file's
+// mapping, once the bytes there are found to be those published: a file
+// changed since (rotated, rewritten) is parked with the reason, never
+// counted.
+func countRef(ctx context.Context, bt *batch, o scan.Options) (scan.Result, string, error) {
+	f, err := os.Open(bt.Ref)
+	if err != nil {
+		return scan.Result{}, fmt.Sprintf("sent by reference, and this consumer cannot read it: %v", err), nil
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, io.NewSectionReader(f, bt.Offset, bt.Length))
+	f.Close()
+	switch {
+	case err != nil:
+		return scan.Result{}, "", fmt.Errorf("read %s: %w", bt.Ref, err)
+	case n != bt.Length:
+		return scan.Result{}, fmt.Sprintf("sent by reference, and %s is shorter now (%d of %d bytes there)", bt.Ref, n, bt.Length), nil
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != bt.Sum {
+		return scan.Result{}, fmt.Sprintf("sent by reference, and %s has other bytes there now (SHA-256 %.12s…, published %.12s…): the file changed since it was published", bt.Ref, got, bt.Sum), nil
+	}
+	o.Buffer = 0 // mapped: scan's own window
+	res, err := scan.Section(ctx, bt.Ref, bt.File, bt.Offset, bt.Length, o)
+	return res, "", err
 }

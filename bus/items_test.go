@@ -155,14 +155,14 @@ func TestFailedPublish(t *testing.T) {
 	path := genFile(t, dir, "a.log", gen.Options{Records: 5000, Seed: 13})
 	data, _ := os.ReadFile(path)
 	long := filepath.Join(dir, "long.log")
-	big := append(append(append([]byte{}, data...), "level=INFO user=x msg="...), bytes.Repeat([]byte("y"), 3<<20)...)
+	big := append(append(append([]byte{}, data...), "level=INFO user=x msg="...), bytes.Repeat([]byte("y"), 9<<20)...)
 	if err := os.WriteFile(long, append(big, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	b := ts.connect(t, "test")
 	_, err := Publish(context.Background(), b, []string{long}, PublishOptions{BatchSize: 32 << 10})
 	if err == nil || !strings.Contains(err.Error(), long) || !strings.Contains(err.Error(), "nothing of the file's bytes") {
-		t.Fatalf("publish of a 3 MB line: %v", err)
+		t.Fatalf("publish of a 9 MB line (the server takes 8 MB): %v", err)
 	}
 	if p, err := Progress(context.Background(), b); err != nil || p != (Status{}) {
 		t.Fatalf("after the refused publish: %+v, %v; want nothing published", p, err)

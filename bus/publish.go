@@ -3,10 +3,12 @@ package bus
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -21,6 +23,11 @@ import (
 // small next to parsing it. On a server with a smaller max_payload (1 MB
 // by default), a batch is half of it.
 const DefaultBatchSize = 4 << 20
+
+// DefaultRefBatchSize is the batch size by reference: no bytes pass
+// through the server, so a batch may be big; a record's size grows with
+// its users, not with its bytes.
+const DefaultRefBatchSize = 32 << 20
 
 // BatchSizeFor is the batch size publish uses when none is given, for a
 // server that takes messages of up to maxPayload bytes.
@@ -46,6 +53,11 @@ type PublishOptions struct {
 	// that line is held back, as the line a growing log is writing, and
 	// the next publish continues from the line's start.
 	Final bool
+	// ByReference sends no bytes: each batch names its file (by absolute
+	// path), offset, length and SHA-256, and consumers read it from the
+	// file, which they must reach at the same path (a shared mount).
+	// Segments published before keep the mode they were published in.
+	ByReference bool
 
 	// afterBatch, when set, runs after each batch is sent: tests cut a
 	// publish short there.
@@ -80,6 +92,9 @@ func (s PublishStats) Duplicates() int { return s.Batches - s.Stored }
 func Publish(ctx context.Context, b *Bus, paths []string, o PublishOptions) (PublishStats, error) {
 	if o.BatchSize <= 0 {
 		o.BatchSize = BatchSizeFor(b.MaxPayload())
+		if o.ByReference {
+			o.BatchSize = DefaultRefBatchSize
+		}
 	}
 	known, err := b.manifests(ctx)
 	if err != nil {
@@ -156,7 +171,7 @@ func (p *filePublisher) publish() error {
 		return nil // nothing new
 	}
 	m := manifest{File: p.path, From: from, To: to, Hash: hexHash(hash), Parent: parent, Grid: p.o.BatchSize,
-		FirstLine: line, Final: to == sv.size && sv.size > sv.end, Run: p.run, Index: p.index}
+		FirstLine: line, Final: to == sv.size && sv.size > sv.end, Run: p.run, Index: p.index, Ref: p.o.ByReference}
 	return p.segment(segmentID(hash, from), m, true)
 }
 
@@ -187,7 +202,7 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 		return fmt.Errorf("%s: %w", p.path, err)
 	}
 	for _, r := range ranges {
-		if r.Len() > p.limit {
+		if r.Len() > p.limit && !m.Ref {
 			return fmt.Errorf("%s: the batch at offset %d is %d bytes (a line longer than -batch-size?) and the server takes at most %d in a message; nothing of the file's bytes from offset %d was published", p.path, r.Start, r.Len(), p.b.MaxPayload(), m.From)
 		}
 	}
@@ -217,6 +232,12 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 			return fmt.Errorf("%s: record segment %s in bucket %s: %w", p.path, id, p.b.opts.Bucket, err)
 		}
 	}
+	abs := ""
+	if m.Ref {
+		if abs, err = filepath.Abs(p.path); err != nil {
+			return fmt.Errorf("%s: %w", p.path, err)
+		}
+	}
 	pub := publisher{b: p.b, ctx: p.ctx}
 	line := m.FirstLine
 	for i, r := range ranges {
@@ -225,10 +246,18 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 			return fmt.Errorf("%s: read %d bytes at offset %d: %w", p.path, len(data), r.Start, err)
 		}
 		bt := batch{ID: batchID(id, i), File: m.File, Offset: r.Start, Line: line, Run: m.Run, Index: m.Index}
-		if err := pub.send(&nats.Msg{Subject: p.b.subject, Header: bt.header(), Data: data}, bt.ID); err != nil {
+		msg := &nats.Msg{Subject: p.b.subject, Data: data}
+		if m.Ref {
+			sum := sha256.Sum256(data)
+			bt.Ref, bt.Length, bt.Sum = abs, r.Len(), hexHash(sum)
+			msg.Data = nil
+		}
+		msg.Header = bt.header()
+		if err := pub.send(msg, bt.ID); err != nil {
 			return fmt.Errorf("%s: publish the batch at offset %d: %w (publish again to finish)", p.path, r.Start, err)
 		}
 		n := int64(countLines(data))
+		data = nil
 		line += n
 		p.st.Lines += n
 		p.st.Batches++

@@ -25,6 +25,11 @@ const (
 	hdrOffset = "Logproc-Offset" // byte offset of the batch in the file
 	hdrLine   = "Logproc-Line"   // 1-based number of the batch's first line
 	hdrOrder  = "Logproc-Order"  // "run.index": publish run (Unix ns) and file index in it
+	// A batch sent by reference has no bytes: where to read them, how
+	// many, and the SHA-256 they must have.
+	hdrRef    = "Logproc-Ref" // absolute path, URL-escaped
+	hdrLength = "Logproc-Length"
+	hdrSum    = "Logproc-Sum"
 )
 
 // Keys in the bucket: a batch's record, a published segment's manifest.
@@ -43,6 +48,10 @@ type batch struct {
 	// time, files by their place on the command line, then Offset.
 	Run   int64 `json:"run"`
 	Index int   `json:"index"`
+	// Ref, Length and Sum are set for a batch sent by reference.
+	Ref    string `json:"ref,omitempty"`
+	Length int64  `json:"length,omitempty"`
+	Sum    string `json:"sum,omitempty"`
 }
 
 func (b *batch) header() nats.Header {
@@ -51,6 +60,11 @@ func (b *batch) header() nats.Header {
 	h.Set(hdrOffset, strconv.FormatInt(b.Offset, 10))
 	h.Set(hdrLine, strconv.FormatInt(b.Line, 10))
 	h.Set(hdrOrder, strconv.FormatInt(b.Run, 10)+"."+strconv.Itoa(b.Index))
+	if b.Ref != "" {
+		h.Set(hdrRef, url.PathEscape(b.Ref))
+		h.Set(hdrLength, strconv.FormatInt(b.Length, 10))
+		h.Set(hdrSum, b.Sum)
+	}
 	return h
 }
 
@@ -77,6 +91,17 @@ func batchOf(h nats.Header) (batch, error) {
 	}
 	if b.Index, err = strconv.Atoi(index); err != nil {
 		return b, fmt.Errorf("header %s=%q: want run.index", hdrOrder, h.Get(hdrOrder))
+	}
+	if ref := h.Get(hdrRef); ref != "" {
+		if b.Ref, err = url.PathUnescape(ref); err != nil {
+			return b, fmt.Errorf("header %s=%q: want a path", hdrRef, ref)
+		}
+		if b.Length, err = strconv.ParseInt(h.Get(hdrLength), 10, 64); err != nil || b.Length < 1 {
+			return b, fmt.Errorf("header %s=%q: want a length", hdrLength, h.Get(hdrLength))
+		}
+		if b.Sum = h.Get(hdrSum); len(b.Sum) != 64 {
+			return b, fmt.Errorf("header %s=%q: want a SHA-256 in hex", hdrSum, b.Sum)
+		}
 	}
 	return b, nil
 }
@@ -198,6 +223,9 @@ type manifest struct {
 	Final bool `json:"final,omitempty"`
 	// Complete is set once every batch is in the stream.
 	Complete bool `json:"complete"`
+	// Ref is set when the batches are sent by reference: consumers read
+	// the bytes from the file itself.
+	Ref bool `json:"ref,omitempty"`
 	// Run and Index are the publish that made it, to order malformed lines.
 	Run   int64 `json:"run"`
 	Index int   `json:"index"`

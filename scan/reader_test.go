@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -72,5 +73,48 @@ func TestFileError(t *testing.T) {
 	_, err = Reader(context.Background(), "nil", nil, Options{Workers: 1})
 	if !errors.As(err, &fe) || fe.Path != "nil" {
 		t.Errorf("Reader(nil): %v, want a *FileError", err)
+	}
+}
+
+// TestSection: a section of a file, scanned in place, counts what the
+// same bytes count on their own, with lines numbered from its start;
+// a section past the end is an error naming the file.
+func TestSection(t *testing.T) {
+	var data []byte
+	for i := range 3000 {
+		switch {
+		case i%101 == 3:
+			data = append(data, "garbage line\n"...)
+		default:
+			data = append(data, "level=INFO user=u"+strconv.Itoa(i%17)+" msg=x\n"...)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "a.log")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	off := int64(bytes.IndexByte(data[len(data)/3:], '\n') + len(data)/3 + 1)
+	end := int64(bytes.IndexByte(data[2*len(data)/3:], '\n') + 2*len(data)/3 + 1)
+	for _, workers := range []int{1, 3} {
+		got, err := Section(context.Background(), path, "part", off, end-off, Options{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Reader(context.Background(), "part", bytes.NewReader(data[off:end]), Options{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Formats, got.Formats = nil, nil
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("workers %d: Section:\n%+v\nReader of the same bytes:\n%+v", workers, got, want)
+		}
+		if got.Bytes != end-off || got.Totals.Malformed == 0 || got.MalformedAt[0].File != "part" {
+			t.Fatalf("workers %d: %d bytes, %d malformed at %v", workers, got.Bytes, got.Totals.Malformed, got.MalformedAt)
+		}
+	}
+	_, err := Section(context.Background(), path, "part", int64(len(data))-10, 20, Options{Workers: 1})
+	var fe *FileError
+	if !errors.As(err, &fe) || fe.Path != path || !strings.Contains(err.Error(), "the file has") {
+		t.Fatalf("section past the end: %v", err)
 	}
 }

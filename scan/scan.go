@@ -136,7 +136,7 @@ type Result struct {
 // nothing is counted then. When ctx is cancelled Files returns at once,
 // even if a stream is blocked in Read.
 func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result, error) {
-	return scanInputs(ctx, paths, o, p, "stdin")
+	return scanInputs(ctx, paths, o, p, "stdin", nil)
 }
 
 // Reader scans what r holds, as one input called name: the name errors,
@@ -146,11 +146,29 @@ func Reader(ctx context.Context, name string, r io.Reader, o Options) (Result, e
 		return Result{}, &FileError{Path: name, Offset: -1, Err: errors.New("no reader")}
 	}
 	o.Stdin = r
-	return scanInputs(ctx, []string{"-"}, o, nil, name)
+	return scanInputs(ctx, []string{"-"}, o, nil, name, nil)
+}
+
+// section is the part of one file Section scans.
+type section struct {
+	name   string
+	off, n int64
+}
+
+// Section scans the bytes [off, off+n) of the regular file at path,
+// mapped and parsed in place as Files does a file, as one input called
+// name: line numbers count from the section's first line, so off should
+// be where a line starts. For a caller that counts part of a file (the
+// bus, by reference).
+func Section(ctx context.Context, path, name string, off, n int64, o Options) (Result, error) {
+	if o.NoMmap {
+		return Result{}, &FileError{Path: path, Offset: off, Err: errors.New("a section is read from the file's mapping, and NoMmap is set")}
+	}
+	return scanInputs(ctx, []string{path}, o, nil, "stdin", &section{name: name, off: off, n: n})
 }
 
 // scanInputs is Files, with the name "-" goes by.
-func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, stdinName string) (Result, error) {
+func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, stdinName string, sec *section) (Result, error) {
 	if o.Workers < 1 {
 		return Result{}, fmt.Errorf("scan: workers must be at least 1, got %d", o.Workers)
 	}
@@ -194,7 +212,11 @@ func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, std
 			in.path = stdinName
 		}
 		inputs = append(inputs, in)
-		if in.data != nil {
+		if sec != nil {
+			if err := in.narrow(sec, o.Workers); err != nil {
+				return Result{}, &FileError{Path: path, Offset: sec.off, Err: err}
+			}
+		} else if in.data != nil {
 			if in.split, err = Split(in.data, in.size, rangesPerFile(in.size, o.Workers)); err != nil {
 				return Result{}, &FileError{Path: path, Offset: -1, Err: err}
 			}
@@ -399,6 +421,30 @@ func open(ctx context.Context, path string, stdin io.Reader, noMmap bool) (*inpu
 	}
 	in.mapped = mappedBytes(in.data)
 	return in, nil
+}
+
+// narrow makes a mapped input the section sec of it, split for workers.
+func (in *input) narrow(sec *section, workers int) error {
+	if sec.off < 0 || sec.n < 0 || sec.off+sec.n > in.size {
+		return fmt.Errorf("section of %d bytes at offset %d: the file has %d", sec.n, sec.off, in.size)
+	}
+	if in.data == nil && sec.n > 0 {
+		return errors.New("a section is read from the file's mapping, and this file is not mapped (gzip data, or not a regular file)")
+	}
+	in.path, in.size = sec.name, sec.n
+	if sec.n == 0 {
+		return nil
+	}
+	split, err := Split(io.NewSectionReader(in.data, sec.off, sec.n), sec.n, rangesPerFile(sec.n, workers))
+	if err != nil {
+		return err
+	}
+	for i := range split {
+		split[i].Start += sec.off
+		split[i].End += sec.off
+	}
+	in.split = split
+	return nil
 }
 
 // isGzip reports whether the regular file f starts with gzip's magic bytes.

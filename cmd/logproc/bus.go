@@ -150,6 +150,7 @@ func runPublish(ctx context.Context, cfg Config, src settings, args []string, st
 	var o bus.PublishOptions
 	f.Int64Var(&o.BatchSize, "batch-size", bus.DefaultBatchSize, "`bytes` a batch aims at, at most half the server's max_payload (the default is cut to that); lines are never cut")
 	f.BoolVar(&o.Final, "final", false, "publish a last line with no newline too: the file is whole and will not grow")
+	f.BoolVar(&o.ByReference, "by-reference", false, "send each batch's place and hash, not its bytes: consumers read the files at the same absolute paths (a shared mount)")
 	if err := f.parse(args, stdout, stderr); err != nil {
 		return err
 	}
@@ -176,9 +177,9 @@ func runPublish(ctx context.Context, cfg Config, src settings, args []string, st
 	}
 	defer b.Close()
 	if !f.set["batch-size"] {
-		o.BatchSize = bus.BatchSizeFor(b.MaxPayload()) // the default, where the server takes it
+		o.BatchSize = 0 // bus picks the default for the server and the mode
 	}
-	if o.BatchSize > b.MaxPayload()/2 {
+	if o.BatchSize > b.MaxPayload()/2 && !o.ByReference {
 		return usagef("-batch-size=%d: the server takes at most %d bytes in a message; want at most half that", o.BatchSize, b.MaxPayload())
 	}
 	began := time.Now()
