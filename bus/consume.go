@@ -33,6 +33,9 @@ const (
 	pullHeartbeat = 1 * time.Second
 )
 
+// stallWait is how long a pull may bring nothing before it is made again.
+const stallWait = 2 * pullExpiry
+
 // drainWait bounds how long a consumer told to stop waits for batches
 // delivered before, and then for the writes of those it holds: a consumer
 // ends within about a second of SIGINT, even with its server gone.
@@ -213,10 +216,14 @@ func (p *puller) run(ctx context.Context, ready func(time.Duration)) error {
 			continue
 		}
 		for {
-			nctx, cancel := ctx, context.CancelFunc(func() {})
-			if p.o.Idle > 0 {
-				nctx, cancel = context.WithDeadline(ctx, last.Add(p.o.Idle))
+			// A pull that brings nothing for stallWait is made again: an
+			// iterator has been seen to wait for ever, without an error,
+			// after its server restarted.
+			deadline := time.Now().Add(stallWait)
+			if p.o.Idle > 0 && last.Add(p.o.Idle).Before(deadline) {
+				deadline = last.Add(p.o.Idle)
 			}
+			nctx, cancel := context.WithDeadline(ctx, deadline)
 			m, err := it.Next(jetstream.NextContext(nctx))
 			cancel()
 			if err == nil {
@@ -231,13 +238,18 @@ func (p *puller) run(ctx context.Context, ready func(time.Duration)) error {
 			case p.o.Idle > 0 && time.Since(last) >= p.o.Idle && lastErr == nil:
 				it.Stop()
 				return nil
+			case errors.Is(err, context.DeadlineExceeded) && lastErr == nil:
+				it.Stop()
+				attempt = -1 // pull again at once
 			case fatal(err):
 				it.Stop()
 				return fmt.Errorf("consumer %s on stream %s: %w", consumerName, p.b.opts.Stream, err)
 			}
-			it.Stop()
-			p.again(err)
-			lastErr = err
+			if attempt >= 0 {
+				it.Stop()
+				p.again(err)
+				lastErr = err
+			}
 			break
 		}
 	}

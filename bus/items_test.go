@@ -183,7 +183,15 @@ func TestFailedPublish(t *testing.T) {
 		t.Fatalf("cancelled publish: %v", err)
 	}
 	c := startConsumers(t, ts, 2, testOptions, nil)
-	wctx, wcancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	// Once what was sent is counted, Wait can only give up, and says why.
+	deadline := time.Now().Add(30 * time.Second)
+	for n, err := b.pending(context.Background()); n > 0 || err != nil; n, err = b.pending(context.Background()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d batches still pending after 30 s (%v)", n, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	err = Wait(wctx, b, 20*time.Millisecond, nil)
 	wcancel()
 	var we *WaitError

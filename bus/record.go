@@ -194,7 +194,7 @@ func unmarshalRecord(b []byte) (record, error) {
 		return r, err
 	}
 	if r.V != recordVersion {
-		return r, fmt.Errorf("record version %d; this logproc reads version %d", r.V, recordVersion)
+		return r, fmt.Errorf("record version %d; this logproc reads version %d ('logproc reset' starts the job over)", r.V, recordVersion)
 	}
 	return r, nil
 }
@@ -242,7 +242,7 @@ func unmarshalManifest(b []byte) (manifest, error) {
 		return m, err
 	}
 	if m.V != recordVersion {
-		return m, fmt.Errorf("manifest version %d; this logproc reads version %d", m.V, recordVersion)
+		return m, fmt.Errorf("manifest version %d; this logproc reads version %d ('logproc reset' starts the job over)", m.V, recordVersion)
 	}
 	return m, nil
 }
