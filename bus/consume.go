@@ -205,7 +205,7 @@ func (p *puller) run(ctx context.Context, ready func(time.Duration)) error {
 			continue
 		}
 		ready(cons.CachedInfo().Config.AckWait)
-		it, err := cons.Messages(jetstream.PullMaxMessages(2*p.o.Workers),
+		it, err := cons.Messages(jetstream.PullMaxMessages(4*p.o.Workers),
 			jetstream.PullExpiry(pullExpiry), jetstream.PullHeartbeat(pullHeartbeat))
 		if err != nil {
 			if fatal(err) {
