@@ -241,13 +241,19 @@ func TestEndToEnd(t *testing.T) {
 	if got := marshalSnapshot(t, snap); !bytes.Equal(got, want) {
 		t.Fatalf("report differs from scan:\n%s\nwant\n%s", got, want)
 	}
-	if snap.Published != st.Batches || snap.Counted != st.Batches || snap.Pending != 0 || len(snap.Parked) != 0 || snap.Files != 3 {
+	// Pending is not asked here: the last record is written before its
+	// batch is acknowledged, so done can come a moment before the ack.
+	if snap.Published != st.Batches || snap.Counted != st.Batches || len(snap.Parked) != 0 || snap.Files != 3 {
 		t.Errorf("status %+v, published %d batches", snap.Status, st.Batches)
 	}
 	if !bytes.Contains(want, []byte(`"malformed_lines": 31`)) {
 		t.Errorf("the test file has no malformed lines to locate:\n%s", want)
 	}
 	c.stop()
+	// Stopped consumers have acknowledged every batch they counted.
+	if n, err := b.pending(context.Background()); n != 0 || err != nil {
+		t.Errorf("%d batches left in the stream after the consumers stopped (%v)", n, err)
+	}
 	total := c.total()
 	if total.Counted != st.Batches || total.Duplicates != 0 || total.Parked != 0 {
 		t.Errorf("consumers: %+v, want %d counted", total, st.Batches)

@@ -189,7 +189,7 @@ func waitClusterDone(t *testing.T, b *Bus) Snapshot {
 	if err := Wait(ctx, b, 50*time.Millisecond, nil); err != nil {
 		t.Fatalf("wait: %v", err)
 	}
-	snap, err := Retry(ctx, func(ctx context.Context) (Snapshot, error) { return Report(ctx, b) })
+	snap, err := Retry(ctx, time.Now().Add(30*time.Second), func(ctx context.Context) (Snapshot, error) { return Report(ctx, b) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package bus
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -351,20 +350,19 @@ func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status
 	}
 }
 
-// Retry runs f until it works, ctx ends or an error is not transient
-// (see fatal), with back-off: report's reading rides out an election.
-func Retry[T any](ctx context.Context, f func(context.Context) (T, error)) (T, error) {
+// Retry runs f until it works, an error is not transient (see fatal),
+// ctx ends, or an attempt fails after until; each attempt runs under ctx
+// alone, so a long one is not cut short. Report's reading rides out an
+// election this way.
+func Retry[T any](ctx context.Context, until time.Time, f func(context.Context) (T, error)) (T, error) {
 	for attempt := 0; ; attempt++ {
 		v, err := f(ctx)
-		if err == nil || fatal(err) || ctx.Err() != nil {
-			if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-				err = fmt.Errorf("%w (%v)", err, ctx.Err())
-			}
+		if err == nil || fatal(err) || ctx.Err() != nil || time.Now().After(until) {
 			return v, err
 		}
 		select {
 		case <-ctx.Done():
-			return v, fmt.Errorf("%w (%v)", err, ctx.Err())
+			return v, err
 		case <-time.After(backoff(attempt)):
 		}
 	}

@@ -412,9 +412,11 @@ func runReport(ctx context.Context, cfg Config, src settings, args []string, std
 			return waitErr
 		}
 	}
-	rctx, cancel := context.WithTimeout(ctx, max(10*time.Second, time.Until(began.Add(*wait))))
-	snap, err := bus.Retry(rctx, func(ctx context.Context) (bus.Snapshot, error) { return bus.Report(ctx, b) })
-	cancel()
+	until := time.Now().Add(10 * time.Second)
+	if u := began.Add(*wait); u.After(until) {
+		until = u
+	}
+	snap, err := bus.Retry(ctx, until, func(ctx context.Context) (bus.Snapshot, error) { return bus.Report(ctx, b) })
 	if err != nil {
 		return err
 	}
