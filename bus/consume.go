@@ -328,7 +328,7 @@ func (c *counter) handle(m jetstream.Msg) {
 	// consumer is told to stop, for a while, so its work is not lost.
 	ctx, cancel := context.WithTimeout(c.work, opTimeout)
 	defer cancel()
-	if c.ackWait > 0 {
+	if c.ackWait >= 30*time.Millisecond { // NewTicker takes no zero
 		// A long batch (a slow machine, a big batch) is not handed to
 		// another consumer while this one counts it.
 		stop := make(chan struct{})
