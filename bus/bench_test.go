@@ -17,8 +17,8 @@ import (
 // benchRecords sizes the benchmark's file: 500,000 lines, about 61 MB.
 const benchRecords = 500_000
 
-// BenchmarkConsume counts one generated file through the bus with 1 and 2
-// consumers (one worker each, on connections of their own) against an
+// BenchmarkConsume counts one generated file through the bus, in batches
+// of 512 KiB and 4 MiB, with 1 and 2 consumers (one worker each, on connections of their own) against an
 // in-process server on loopback, from the first pull to the last record
 // written. Publishing each round's batches into a fresh stream and bucket
 // is not timed. BenchmarkScanFiles counts the same file locally, the
@@ -31,8 +31,12 @@ func BenchmarkConsume(b *testing.B) {
 		b.Fatal(err)
 	}
 	want := wantScan(b, path)
-	for _, consumers := range []int{1, 2} {
-		b.Run("consumers="+strconv.Itoa(consumers), func(b *testing.B) {
+	for _, run := range []struct {
+		batch     int64
+		consumers int
+	}{{512 << 10, 1}, {512 << 10, 2}, {4 << 20, 1}, {4 << 20, 2}} {
+		consumers := run.consumers
+		b.Run("batch="+strconv.FormatInt(run.batch>>10, 10)+"KiB/consumers="+strconv.Itoa(consumers), func(b *testing.B) {
 			b.SetBytes(fi.Size())
 			b.ReportAllocs()
 			var batches int
@@ -41,7 +45,7 @@ func BenchmarkConsume(b *testing.B) {
 				b.StopTimer()
 				name := "B" + strconv.Itoa(consumers) + "_" + strconv.Itoa(i)
 				pub := ts.connectTo(b, "publish", name, name)
-				st, err := Publish(context.Background(), pub, []string{path}, PublishOptions{})
+				st, err := Publish(context.Background(), pub, []string{path}, PublishOptions{BatchSize: run.batch})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -105,6 +109,64 @@ func BenchmarkScanFiles(b *testing.B) {
 				}
 			}
 			b.ReportMetric(benchRecords/(time.Since(began).Seconds()/float64(b.N)), "lines/s")
+		})
+	}
+}
+
+// BenchmarkEndToEnd times what a user waits for: from the start of
+// publish to an exact report, with two consumers of one worker each
+// already pulling, against an in-process server on loopback, by value and
+// by reference. Compare its MB/s with BenchmarkScanFiles'.
+func BenchmarkEndToEnd(b *testing.B) {
+	ts := startTestServer(b)
+	path := genFile(b, b.TempDir(), "bench.log", gen.Options{Records: benchRecords, Users: 10000, Seed: 9})
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	want := wantScan(b, path)
+	for _, run := range []struct {
+		batch int64
+		ref   bool
+	}{{512 << 10, false}, {4 << 20, false}, {32 << 20, true}} {
+		batch := run.batch
+		mode := "value"
+		if run.ref {
+			mode = "reference"
+		}
+		b.Run("by="+mode+"/batch="+strconv.FormatInt(batch>>10, 10)+"KiB", func(b *testing.B) {
+			b.SetBytes(fi.Size())
+			for i := range b.N {
+				b.StopTimer()
+				name := "E" + strconv.FormatInt(batch>>10, 10) + "_" + strconv.Itoa(i)
+				pub := ts.connectTo(b, "publish", name, name)
+				ctx, cancel := context.WithCancel(context.Background())
+				var wg sync.WaitGroup
+				for range 2 {
+					c := ts.connectTo(b, "consume", name, name)
+					wg.Go(func() { Consume(ctx, c, withMetrics(ConsumeOptions{Workers: 1})) })
+				}
+				b.StartTimer()
+				if _, err := Publish(context.Background(), pub, []string{path}, PublishOptions{BatchSize: batch, ByReference: run.ref}); err != nil {
+					b.Fatal(err)
+				}
+				if err := Wait(context.Background(), pub, 5*time.Millisecond, nil); err != nil {
+					b.Fatal(err)
+				}
+				snap, err := Report(context.Background(), pub)
+				b.StopTimer()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if got := marshalSnapshot(b, snap); !bytes.Equal(got, want) {
+					b.Fatalf("the bus counted otherwise than scan:\n%.300s\nwant\n%.300s", got, want)
+				}
+				cancel()
+				wg.Wait()
+				pub.js.DeleteStream(context.Background(), name)
+				pub.js.DeleteKeyValue(context.Background(), name)
+				b.StartTimer()
+			}
 		})
 	}
 }

@@ -1,27 +1,31 @@
 // Package bus spreads a scan over many processes and machines through NATS
 // JetStream, with the same counts as one scan of the same files.
 //
-// Publish cuts each file with scan.Split into newline-aligned batches and
-// publishes them to a work-queue stream. Every batch carries a message ID
-// derived from the file's content and the batch's offset, so JetStream's
-// duplicate window drops a batch published twice.
+// Publish reads each file once to hash it: the bytes published before (by
+// this path or any other, found by the hash of the file's prefix) are not
+// published again, and the new ones form a segment. Its manifest, which
+// lists its batches, is written first, then the batches: newline-aligned
+// cuts on a grid from the segment's start, each with a message ID made of
+// the segment's ID and its index, so the same bytes always make the same
+// IDs whatever -batch-size and path a later publish uses.
 //
 // Consume runs anywhere, in any number of processes: they share one durable
-// pull consumer. A batch is parsed by scan.Files itself (one worker, the
-// batch as its standard input): the same parser and counters as a local
-// scan. Its partial result is written to a key-value bucket with a
-// create-only write keyed by the batch ID, and only then acknowledged:
+// pull consumer, made by Connect. A batch is parsed by scan.Reader: the
+// same parser and counters as a local scan. Its partial result is written
+// to a key-value bucket with a create-only write keyed by the batch ID,
+// and only then acknowledged:
 //
-//	stream ──▶ consumer ──scan.Files──▶ kv.Create("b.<id>", partial) ──▶ ack
+//	stream ──▶ consumer ──scan.Reader──▶ kv.Create("b.<id>", partial) ──▶ ack
 //
 // Delivery is at least once (a consumer that dies before its ack has the
 // batch delivered again), counting is exactly once: the second write of a
 // batch finds its key and only acknowledges. A batch that cannot be counted
-// at all (no line has a level: not a log) is parked as a record of its own
-// under the same key and terminated, never retried.
+// at all is parked as a record of its own under the same key and
+// terminated, never retried.
 //
-// Report folds every partial with agg.Totals.Add into the results of a
-// scan, at any time: what is not counted yet shows as pending.
+// Report folds the partial of every batch a manifest lists, by ID, with
+// agg.Totals.Add into the results of a scan, at any time: what is not
+// counted yet shows as pending. See docs/distributed.md.
 package bus
 
 import (
@@ -48,6 +52,9 @@ const (
 	// A re-run of publish within it stores nothing twice; after it, the
 	// batch is stored again but counted once all the same (kv.Create).
 	dedupWindow = 24 * time.Hour
+	// description starts what logproc writes in the streams it makes:
+	// Reset deletes only those.
+	description = "logproc: "
 )
 
 // Options say where the server is and what to call things there.
@@ -78,7 +85,7 @@ func (o *Options) Check() error {
 	}
 	for _, u := range strings.Split(o.URLs, ",") {
 		if _, err := url.Parse(strings.TrimSpace(u)); err != nil {
-			return fmt.Errorf("server URL %q: %v", u, err)
+			return fmt.Errorf("server URL %q: cannot parse it", Redact(u))
 		}
 	}
 	if !ValidName(o.Stream) {
@@ -110,7 +117,38 @@ func ValidName(s string) bool {
 	return true
 }
 
-// Bus is a connection to JetStream with the stream and the bucket ready.
+// Redact hides the passwords and tokens in server URLs, comma separated,
+// so that no message shows them: nats://lp:secret@host becomes
+// nats://lp:xxxxx@host, nats://token@host nats://xxxxx@host.
+func Redact(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, u := range parts {
+		scheme, rest, ok := strings.Cut(u, "://")
+		if !ok {
+			scheme, rest = "", u
+		}
+		at := strings.LastIndex(rest, "@")
+		if slash := strings.IndexAny(rest, "/?#"); slash >= 0 && slash < at {
+			at = strings.LastIndex(rest[:slash], "@")
+		}
+		if at < 0 {
+			continue
+		}
+		user, _, hasPass := strings.Cut(rest[:at], ":")
+		hidden := "xxxxx"
+		if hasPass {
+			hidden = user + ":xxxxx"
+		}
+		if ok {
+			scheme += "://"
+		}
+		parts[i] = scheme + hidden + rest[at:]
+	}
+	return strings.Join(parts, ",")
+}
+
+// Bus is a connection to JetStream with the stream, the bucket and the
+// consumer ready.
 type Bus struct {
 	nc      *nats.Conn
 	js      jetstream.JetStream
@@ -120,12 +158,9 @@ type Bus struct {
 	opts    Options
 }
 
-// Connect connects to the server and creates the stream and the bucket if
-// they do not exist yet (every command may be the first to run).
-func Connect(ctx context.Context, o Options) (*Bus, error) {
-	if err := o.Check(); err != nil {
-		return nil, err
-	}
+// dial connects to the server, trying for up to o.ConnectWait while it
+// refuses connections.
+func dial(ctx context.Context, o Options) (*nats.Conn, error) {
 	nopts := []nats.Option{
 		nats.Name(o.Name),
 		nats.MaxReconnects(-1),
@@ -143,15 +178,14 @@ func Connect(ctx context.Context, o Options) (*Bus, error) {
 	if o.TLSCert != "" {
 		nopts = append(nopts, nats.ClientCert(o.TLSCert, o.TLSKey))
 	}
-	var nc *nats.Conn
 	deadline := time.Now().Add(o.ConnectWait)
 	for {
-		var err error
-		if nc, err = nats.Connect(o.URLs, nopts...); err == nil {
-			break
+		nc, err := nats.Connect(o.URLs, nopts...)
+		if err == nil {
+			return nc, nil
 		}
 		if !errors.Is(err, nats.ErrNoServers) || time.Now().After(deadline) {
-			return nil, fmt.Errorf("connect to %s: %w", o.URLs, err)
+			return nil, fmt.Errorf("connect to %s: %w", Redact(o.URLs), err)
 		}
 		select {
 		case <-ctx.Done():
@@ -159,12 +193,40 @@ func Connect(ctx context.Context, o Options) (*Bus, error) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	b := &Bus{nc: nc, subject: o.Stream + ".batches", opts: o}
-	if err := b.setup(ctx); err != nil {
-		nc.Close()
+}
+
+// Connect connects to the server and creates the stream, the bucket and
+// the consumer if they do not exist yet (every command may be the first to
+// run); existing ones are checked, and refused if their settings would
+// lose or miscount batches. In a cluster electing a leader, it tries again
+// for up to o.ConnectWait.
+func Connect(ctx context.Context, o Options) (*Bus, error) {
+	if err := o.Check(); err != nil {
 		return nil, err
 	}
-	return b, nil
+	nc, err := dial(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bus{nc: nc, subject: o.Stream + ".batches", opts: o}
+	deadline := time.Now().Add(o.ConnectWait)
+	for attempt := 0; ; attempt++ {
+		err := b.setup(ctx)
+		if err == nil {
+			return b, nil
+		}
+		var mm *MismatchError
+		if errors.As(err, &mm) || ctx.Err() != nil || time.Now().After(deadline) {
+			nc.Close()
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			nc.Close()
+			return nil, err
+		case <-time.After(backoff(attempt)):
+		}
+	}
 }
 
 func (b *Bus) setup(ctx context.Context) error {
@@ -176,12 +238,13 @@ func (b *Bus) setup(ctx context.Context) error {
 		jetstream.WithPublishAsyncTimeout(10*time.Second)); err != nil {
 		return err
 	}
-	// An existing stream and bucket are used as they are: updating them
-	// every time a process starts is not needed, and nats-server v2.15.2
-	// has a data race between a stream update and a consumer create.
+	// An existing stream and bucket are checked, not updated: updating
+	// them every time a process starts is not needed, and nats-server
+	// v2.15.2 has a data race between a stream update and a consumer
+	// create.
 	scfg := jetstream.StreamConfig{
 		Name:        b.opts.Stream,
-		Description: "logproc: batches of log lines to count",
+		Description: description + "batches of log lines to count",
 		Subjects:    []string{b.subject},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
@@ -196,9 +259,12 @@ func (b *Bus) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("stream %s on %s: %w", b.opts.Stream, b.nc.ConnectedUrlRedacted(), err)
 	}
+	if err := b.checkStream(&b.stream.CachedInfo().Config); err != nil {
+		return err
+	}
 	kcfg := jetstream.KeyValueConfig{
 		Bucket:      b.opts.Bucket,
-		Description: "logproc: the partial result of each counted batch",
+		Description: description + "the partial result of each counted batch",
 		Storage:     jetstream.FileStorage,
 		Replicas:    b.opts.Replicas,
 	}
@@ -209,6 +275,27 @@ func (b *Bus) setup(ctx context.Context) error {
 	}
 	if err != nil {
 		return fmt.Errorf("bucket %s on %s: %w", b.opts.Bucket, b.nc.ConnectedUrlRedacted(), err)
+	}
+	ks, err := b.kv.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("bucket %s on %s: %w", b.opts.Bucket, b.nc.ConnectedUrlRedacted(), err)
+	}
+	if kbs, ok := ks.(*jetstream.KeyValueBucketStatus); ok {
+		if err := b.checkBucket(&kbs.StreamInfo().Config); err != nil {
+			return err
+		}
+	}
+	// The consumer is made here, once, by whichever command comes first,
+	// so that consumers starting together never race to make it.
+	_, err = b.js.Consumer(ctx, b.opts.Stream, consumerName)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		_, err = b.js.CreateConsumer(ctx, b.opts.Stream, consumerConfig(DefaultAckWait))
+		if errors.Is(err, jetstream.ErrConsumerExists) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("consumer %s on stream %s on %s: %w", consumerName, b.opts.Stream, b.nc.ConnectedUrlRedacted(), err)
 	}
 	return nil
 }

@@ -228,7 +228,11 @@ func TestEndToEnd(t *testing.T) {
 	paths := []string{j, m, a} // not in name order: malformed lines keep the order given
 	b := ts.connect(t, "test")
 	c := startConsumers(t, ts, 3, withMetrics(ConsumeOptions{Workers: 2}), nil)
-	st := publish(t, b, 64<<10, paths...)
+	// Final: m.log's last line has no newline, and scan counts it.
+	st, err := Publish(context.Background(), b, paths, PublishOptions{BatchSize: 64 << 10, Final: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if st.Files != 3 || st.Stored != st.Batches || st.Batches < 30 {
 		t.Fatalf("publish: %+v", st)
 	}
@@ -237,13 +241,19 @@ func TestEndToEnd(t *testing.T) {
 	if got := marshalSnapshot(t, snap); !bytes.Equal(got, want) {
 		t.Fatalf("report differs from scan:\n%s\nwant\n%s", got, want)
 	}
-	if snap.Published != st.Batches || snap.Counted != st.Batches || snap.Pending != 0 || len(snap.Parked) != 0 || snap.Files != 3 {
+	// Pending is not asked here: the last record is written before its
+	// batch is acknowledged, so done can come a moment before the ack.
+	if snap.Published != st.Batches || snap.Counted != st.Batches || len(snap.Parked) != 0 || snap.Files != 3 {
 		t.Errorf("status %+v, published %d batches", snap.Status, st.Batches)
 	}
 	if !bytes.Contains(want, []byte(`"malformed_lines": 31`)) {
 		t.Errorf("the test file has no malformed lines to locate:\n%s", want)
 	}
 	c.stop()
+	// Stopped consumers have acknowledged every batch they counted.
+	if n, err := b.pending(context.Background()); n != 0 || err != nil {
+		t.Errorf("%d batches left in the stream after the consumers stopped (%v)", n, err)
+	}
 	total := c.total()
 	if total.Counted != st.Batches || total.Duplicates != 0 || total.Parked != 0 {
 		t.Errorf("consumers: %+v, want %d counted", total, st.Batches)
@@ -286,17 +296,16 @@ func TestRecordRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got Snapshot
+	var got scan.Result
 	var line int64 = 1
 	for _, r := range ranges {
 		part := data[r.Start:r.End]
-		res, err := scan.Files(context.Background(), []string{"-"}, scanAll(scan.Options{Workers: 1, Stdin: bytes.NewReader(part)}), nil)
+		res, err := scan.Reader(context.Background(), path, bytes.NewReader(part), scanAll(scan.Options{Workers: 1}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		bt := batch{File: path, Line: line, Offset: r.Start}
-		res.MalformedAt = locate(res.MalformedAt, &bt)
-		rec := record{Batch: bt, Result: res, Sections: out.AllSections()}
+		rec := record{Batch: bt, Result: resultOf(&res, &bt), Sections: out.AllSections()}
 		enc, err := rec.marshal()
 		if err != nil {
 			t.Fatal(err)
@@ -308,16 +317,21 @@ func TestRecordRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(dec, rec) {
 			t.Fatalf("record changed in a round trip:\n%+v\nwant\n%+v", dec, rec)
 		}
-		if err := got.Result.Totals.Add(&dec.Result.Totals); err != nil {
+		if err := got.Totals.Add(&dec.Result.Totals); err != nil {
 			t.Fatal(err)
 		}
-		got.Result.Bytes += dec.Result.Bytes
-		got.Result.MalformedAt = append(got.Result.MalformedAt, dec.Result.MalformedAt...)
+		got.Bytes += dec.Result.Bytes
+		for _, p := range dec.Result.MalformedAt {
+			got.MalformedAt = append(got.MalformedAt, scan.Position{File: p.File, Line: p.Line})
+		}
 		line += int64(bytes.Count(part, []byte{'\n'}))
 	}
 	want.Formats = nil // the bus names no formats: its batches are not files
-	if !reflect.DeepEqual(got.Result, want) {
-		t.Fatalf("merged partials differ from one scan:\n%+v\nwant\n%+v", got.Result, want)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("merged partials differ from one scan:\n%+v\nwant\n%+v", got, want)
+	}
+	if _, err := unmarshalRecord([]byte(`{"v":2,"batch":{}}`)); err == nil || !strings.Contains(err.Error(), "version 2") {
+		t.Errorf("a record of version 2: %v, want refused", err)
 	}
 }
 
@@ -399,8 +413,8 @@ func TestDuplicatePublish(t *testing.T) {
 	b := ts.connect(t, "test")
 	first := publish(t, b, 32<<10, path)
 	again := publish(t, b, 32<<10, path)
-	if again.Stored != 0 || again.Duplicates() != first.Batches || first.Stored != first.Batches {
-		t.Fatalf("first publish %+v, second %+v; want the second to store nothing", first, again)
+	if again.Stored != 0 || again.Batches != 0 || again.Known != first.Bytes || first.Stored != first.Batches {
+		t.Fatalf("first publish %+v, second %+v; want the second to send nothing", first, again)
 	}
 	if n, err := b.pending(context.Background()); err != nil || n != first.Batches {
 		t.Fatalf("stream holds %d batches (%v), want %d", n, err, first.Batches)
@@ -427,29 +441,33 @@ func TestDuplicatePublish(t *testing.T) {
 	}
 }
 
-// TestPoisonBatch: a batch with no line that has a level is parked and
-// reported, not retried for ever, and the rest is counted; so is a
-// message that publish did not send.
-func TestPoisonBatch(t *testing.T) {
+// TestLevelLessBatches (issue 16, item 8): batches with no record (a
+// panic trace inside a good log) count their lines as malformed, as scan
+// does, and are not parked; a file with no record at all is reported as
+// not a log, as scan refuses it; a message publish did not send is parked.
+func TestLevelLessBatches(t *testing.T) {
 	ts := startTestServer(t)
 	dir := t.TempDir()
 	var data []byte
 	for i := range 600 {
 		data = append(data, "level=INFO user=u"+strconv.Itoa(i%7)+"\n"...)
 	}
-	good := len(data)
 	for range 2000 {
 		data = append(data, "\x00\x01binary junk with no level at all\n"...)
 	}
 	for range 600 {
 		data = append(data, "level=ERROR user=v\n"...)
 	}
-	path := filepath.Join(dir, "poison.log")
+	path := filepath.Join(dir, "trace.log")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	junk := filepath.Join(dir, "junk.txt")
+	if err := os.WriteFile(junk, bytes.Repeat([]byte("just some text\n"), 3000), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	b := ts.connect(t, "test")
-	st := publish(t, b, 8<<10, path)
+	st := publish(t, b, 8<<10, path, junk)
 	if err := b.nc.Publish(b.subject, []byte("level=INFO user=x\n")); err != nil { // no headers
 		t.Fatal(err)
 	}
@@ -457,22 +475,30 @@ func TestPoisonBatch(t *testing.T) {
 	c := startConsumers(t, ts, 3, testOptions, nil)
 	snap := waitDone(t, b)
 	c.stop()
-	if len(snap.Parked) < 2 || snap.Counted+len(snap.Parked) != st.Batches {
-		t.Fatalf("status %s with %d parked; want some of the %d batches parked", snap.Status, len(snap.Parked), st.Batches)
+	if len(snap.Parked) != 0 || snap.Counted != st.Batches {
+		t.Fatalf("status %s with %d parked; want all %d batches counted", snap.Status, len(snap.Parked), st.Batches)
 	}
-	for _, p := range snap.Parked {
-		if p.File != path || p.Offset < int64(good)-8<<10 || !strings.Contains(p.Reason, "no log record") || !strings.Contains(p.Reason, path+":"+strconv.FormatInt(p.Line, 10)) {
-			t.Errorf("parked %+v", p)
-		}
+	if total := c.total(); total.Parked != 1 {
+		t.Errorf("consumers parked %d messages, want the foreign one", total.Parked)
 	}
-	if total := c.total(); total.Parked != len(snap.Parked)+1 {
-		t.Errorf("consumers parked %d batches, want %d and the foreign message", total.Parked, len(snap.Parked))
+	// The truth, tallied from what was written: 1,200 events, 2,000 junk
+	// lines in trace.log and 3,000 in junk.txt.
+	if snap.Result.Totals.Levels["INFO"] != 600 || snap.Result.Totals.Levels["ERROR"] != 600 || snap.Result.Totals.Malformed != 5000 {
+		t.Errorf("levels %v, malformed %d; want 600 INFO, 600 ERROR and 5000 malformed", snap.Result.Totals.Levels, snap.Result.Totals.Malformed)
 	}
-	if snap.Result.Totals.Levels["INFO"] != 600 || snap.Result.Totals.Levels["ERROR"] != 600 {
-		t.Errorf("levels %v, want 600 INFO and 600 ERROR", snap.Result.Totals.Levels)
+	if len(snap.NotLog) != 1 || snap.NotLog[0].Path != junk || snap.NotLog[0].Malformed != 3000 || !errors.Is(snap.NotLog[0], scan.ErrNotLog) {
+		t.Errorf("not a log: %+v, want %s with 3000 lines", snap.NotLog, junk)
+	}
+	// scan of trace.log alone counts the same.
+	want, err := scan.Files(context.Background(), []string{path}, scanAll(scan.Options{Workers: 1}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Totals.Malformed != 2000 {
+		t.Errorf("scan counts %d malformed lines in %s, want 2000", want.Totals.Malformed, path)
 	}
 	if n, _ := b.pending(context.Background()); n != 0 {
-		t.Errorf("%d batches left in the stream; parked ones should be gone", n)
+		t.Errorf("%d batches left in the stream", n)
 	}
 }
 
@@ -482,7 +508,8 @@ func TestPublishErrors(t *testing.T) {
 	b := ts.connect(t, "test")
 	dir := t.TempDir()
 	long := filepath.Join(dir, "long.log")
-	if err := os.WriteFile(long, append(bytes.Repeat([]byte("x"), 2<<20), '\n'), 0o644); err != nil {
+	// Longer than the embedded server's 8 MB max_payload.
+	if err := os.WriteFile(long, append(bytes.Repeat([]byte("x"), 9<<20), '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -603,7 +630,9 @@ func TestServerRestartDuringPublish(t *testing.T) {
 	if err != nil {
 		t.Fatalf("publish: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// A safety net, not a speed target: under -race on a loaded machine
+	// counting the 589 batches has taken more than 20 s.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := Wait(ctx, b, 20*time.Millisecond, nil); err != nil {
 		// Seen once in some fifty runs, before consume checked that a key
@@ -638,7 +667,8 @@ func TestStatusDone(t *testing.T) {
 		{Status{Published: 5, Counted: 5, Pending: 1}, true},
 		{Status{Published: 5, Counted: 4, Parked: 1}, true},
 		{Status{Published: 5, Counted: 4}, false},
-		{Status{Published: 5, Counted: 5, Unlisted: 2}, false},
+		{Status{Published: 5, Counted: 5, Unlisted: 2}, true},
+		{Status{Published: 5, Counted: 3, Unfinished: 1}, false},
 		{Status{}, true},
 	} {
 		if got := tt.s.Done(); got != tt.done {

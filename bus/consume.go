@@ -3,9 +3,12 @@ package bus
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
+	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -18,17 +21,29 @@ import (
 
 // DefaultAckWait is how long a batch may stay with a consumer that does
 // not acknowledge it (a process killed mid-batch) before the server hands
-// it to another.
-const DefaultAckWait = 30 * time.Second
+// it to another. It is short: a consumer counting a batch for longer
+// tells the server it is still at it (InProgress) every third of it.
+const DefaultAckWait = 3 * time.Second
 
-// drainWait bounds how long a draining consumer waits for the batches
-// delivered to it before it was told to stop.
-const drainWait = time.Second
+// Pull settings: a pull request lives pullExpiry, and the server sends a
+// heartbeat every pullHeartbeat while it waits; two missed heartbeats (a
+// leader gone, a route cut) make the consumer pull again, within seconds.
+const (
+	pullExpiry    = 5 * time.Second
+	pullHeartbeat = 1 * time.Second
+)
 
-// batchWindow is the scan window for a batch: scan.Files allocates one
-// per call, and streams a batch in chunks of that size, so it is smaller
-// than scan's default (256 KiB): 64 KiB cut allocations per batch by
-// BENCH and kept the same speed.
+// stallWait is how long a pull may bring nothing before it is made again.
+const stallWait = 2 * pullExpiry
+
+// drainWait bounds how long a consumer told to stop waits for batches
+// delivered before, and then for the writes of those it holds: a consumer
+// ends within about a second of SIGINT, even with its server gone.
+const drainWait = 400 * time.Millisecond
+
+// batchWindow is the scan window for a batch: scan allocates one per
+// call, and streams a batch in chunks of that size, so it is smaller than
+// scan's default.
 const batchWindow = 64 << 10
 
 // opTimeout bounds one key-value write, acknowledgement or Nak; past it,
@@ -37,8 +52,8 @@ const opTimeout = 5 * time.Second
 
 // ConsumeOptions say how to count batches.
 type ConsumeOptions struct {
-	// Workers is how many batches are counted at once, each by one
-	// scan.Files worker; at least 1.
+	// Workers is how many batches are counted at once, each by one scan
+	// worker; at least 1.
 	Workers int
 	// Scan holds what to take from a line and what to compute (Parse,
 	// TimeWindow, Since, Until); Workers, Stdin and Buffer are set for
@@ -50,14 +65,18 @@ type ConsumeOptions struct {
 	// Idle makes Consume return once no batch has come for that long; 0
 	// means run until ctx ends.
 	Idle time.Duration
-	// AckWait is the consumer's acknowledgement wait; 0 means
-	// DefaultAckWait. It is the consumer's setting, shared by every
-	// process: the last to start sets it.
+	// AckWait, when set, is the consumer's acknowledgement wait: the
+	// consumer is updated if it has another. It is the consumer's
+	// setting, shared by every process. 0 keeps the consumer's.
 	AckWait time.Duration
 
 	// afterWrite, when set, runs after a batch's record is written and
 	// before its acknowledgement: tests kill a consumer there.
 	afterWrite func(batch)
+	// beforeCount, when set, runs before a batch is counted, and
+	// frozen stops InProgress: tests pause a consumer as SIGSTOP does.
+	beforeCount func(batch)
+	frozen      bool
 }
 
 // ConsumeStats is what Consume did.
@@ -66,9 +85,10 @@ type ConsumeStats struct {
 	Duplicates int // batches someone had counted already: acknowledged only
 	Parked     int // batches that could not be counted
 	Retried    int // batches handed back after an error, to try later
+	Pulls      int // pulls started again after an error (a leader change, say)
 	Lines      int64
 	Bytes      int64
-	// LastRetry is the error behind the last retry.
+	// LastRetry is the error behind the last retry or pull again.
 	LastRetry error
 }
 
@@ -77,6 +97,7 @@ func (s *ConsumeStats) add(t ConsumeStats) {
 	s.Duplicates += t.Duplicates
 	s.Parked += t.Parked
 	s.Retried += t.Retried
+	s.Pulls += t.Pulls
 	s.Lines += t.Lines
 	s.Bytes += t.Bytes
 	if t.LastRetry != nil {
@@ -85,90 +106,186 @@ func (s *ConsumeStats) add(t ConsumeStats) {
 }
 
 // Consume counts batches until ctx ends (or, with Idle, until none comes).
-// When ctx ends it stops pulling, finishes the batches it holds and
-// returns ctx's error with what it did: no batch is left half done, and
-// any that was would be delivered again anyway.
+// A lost heartbeat, a leader change, a timeout or a restarted server only
+// make it pull again, after a back-off. When ctx ends it stops pulling,
+// finishes the batches it holds (for up to drainWait) and returns ctx's
+// error with what it did: a batch left unfinished is delivered again.
 func Consume(ctx context.Context, b *Bus, o ConsumeOptions) (ConsumeStats, error) {
 	if o.Workers < 1 {
 		return ConsumeStats{}, fmt.Errorf("consume: workers must be at least 1, got %d", o.Workers)
 	}
-	if o.AckWait <= 0 {
-		o.AckWait = DefaultAckWait
-	}
-	cons, err := b.consumer(ctx, o.AckWait)
-	if err != nil {
-		return ConsumeStats{}, fmt.Errorf("consumer %s on stream %s: %w", consumerName, b.opts.Stream, err)
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(4 * o.Workers))
-	if err != nil {
-		return ConsumeStats{}, fmt.Errorf("consumer %s on stream %s: %w", consumerName, b.opts.Stream, err)
-	}
-	defer it.Stop()
+	// work is what the batches in hand are finished under: it outlives
+	// ctx by drainWait.
+	work, stopWork := context.WithCancel(context.Background())
+	defer stopWork()
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-work.Done():
+			return
+		}
+		select {
+		case <-time.After(2 * drainWait):
+			stopWork()
+		case <-work.Done():
+		}
+	}()
 
 	msgs := make(chan jetstream.Msg)
-	stats := make([]ConsumeStats, o.Workers)
+	stats := make([]ConsumeStats, o.Workers+1) // the last is the puller's
+	ackWait := o.AckWait
 	var wg sync.WaitGroup
-	for w := range stats {
-		wg.Go(func() {
-			c := counter{b: b, opts: o.Scan, sections: o.Sections, afterWrite: o.afterWrite, stats: &stats[w]}
-			for m := range msgs {
-				c.handle(m)
-			}
-		})
-	}
-	var nextErr error
-	draining := false
-	for {
-		var m jetstream.Msg
-		var err error
-		if draining {
-			// Take what was delivered before the drain; a batch that
-			// comes later goes back to the stream after the ack wait.
-			if m, err = it.Next(jetstream.NextMaxWait(drainWait)); err != nil {
-				break
-			}
-		} else {
-			nctx, cancel := ctx, context.CancelFunc(func() {})
-			if o.Idle > 0 {
-				nctx, cancel = context.WithTimeout(ctx, o.Idle)
-			}
-			m, err = it.Next(jetstream.NextContext(nctx))
-			cancel()
-			switch {
-			case err == nil:
-			case ctx.Err() != nil: // SIGINT: stop pulling, finish what is here
-				draining = true
-				it.Drain()
-				continue
-			case errors.Is(err, context.DeadlineExceeded): // idle
-				break
-			case errors.Is(err, jetstream.ErrMsgIteratorClosed) && !errors.Is(err, jetstream.ErrConnectionClosed):
-			default:
-				nextErr = fmt.Errorf("consumer %s on stream %s: %w", consumerName, b.opts.Stream, err)
-			}
-			if err != nil {
-				break
-			}
+	var once sync.Once
+	start := func() {
+		for w := range o.Workers {
+			wg.Go(func() {
+				c := counter{b: b, opts: o.Scan, sections: o.Sections, afterWrite: o.afterWrite, beforeCount: o.beforeCount, stats: &stats[w], work: work, ackWait: ackWait}
+				if o.frozen {
+					c.ackWait = 0
+				}
+				for m := range msgs {
+					c.handle(m)
+				}
+			})
 		}
-		msgs <- m
 	}
+	p := puller{b: b, o: o, stats: &stats[o.Workers], msgs: msgs}
+	err := p.run(ctx, func(aw time.Duration) { once.Do(func() { ackWait = aw; start() }) })
+	once.Do(start) // so that wg.Wait has what to wait for
 	close(msgs)
 	wg.Wait()
-	b.nc.Flush() // the last Naks and Terms
+	b.nc.FlushTimeout(drainWait) // the last Naks and Terms
 	var total ConsumeStats
 	for _, s := range stats {
 		total.add(s)
 	}
-	if nextErr != nil {
-		return total, nextErr
+	if err != nil {
+		return total, err
 	}
 	return total, ctx.Err()
 }
 
-// consumer returns the durable consumer, creating it if need be, and
-// updating it only when its ack wait is not the one asked for.
-func (b *Bus) consumer(ctx context.Context, ackWait time.Duration) (jetstream.Consumer, error) {
-	cfg := jetstream.ConsumerConfig{
+// puller pulls batches and hands them to the workers.
+type puller struct {
+	b     *Bus
+	o     ConsumeOptions
+	stats *ConsumeStats
+	msgs  chan<- jetstream.Msg
+}
+
+// run pulls until ctx ends, the consumer is idle, or an error that pulling
+// again cannot mend. ready is called once the consumer is known, with its
+// ack wait.
+func (p *puller) run(ctx context.Context, ready func(time.Duration)) error {
+	last := time.Now() // the last batch, or the start
+	var lastErr error  // since last
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(backoff(attempt - 1)):
+			}
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if p.o.Idle > 0 && time.Since(last) >= p.o.Idle && lastErr != nil {
+			return fmt.Errorf("consumer %s on stream %s: no batch for %s; the last error: %w", consumerName, p.b.opts.Stream, p.o.Idle, lastErr)
+		}
+		cctx, cancel := context.WithTimeout(ctx, opTimeout)
+		cons, err := p.b.consumer(cctx, p.o.AckWait)
+		cancel()
+		if err != nil {
+			if fatal(err) {
+				return fmt.Errorf("consumer %s on stream %s: %w", consumerName, p.b.opts.Stream, err)
+			}
+			p.again(err)
+			lastErr = err
+			continue
+		}
+		ready(cons.CachedInfo().Config.AckWait)
+		it, err := cons.Messages(jetstream.PullMaxMessages(4*p.o.Workers),
+			jetstream.PullExpiry(pullExpiry), jetstream.PullHeartbeat(pullHeartbeat))
+		if err != nil {
+			if fatal(err) {
+				return fmt.Errorf("consumer %s on stream %s: %w", consumerName, p.b.opts.Stream, err)
+			}
+			p.again(err)
+			lastErr = err
+			continue
+		}
+		for {
+			// A pull that brings nothing for stallWait is made again: an
+			// iterator has been seen to wait for ever, without an error,
+			// after its server restarted.
+			deadline := time.Now().Add(stallWait)
+			if p.o.Idle > 0 && last.Add(p.o.Idle).Before(deadline) {
+				deadline = last.Add(p.o.Idle)
+			}
+			nctx, cancel := context.WithDeadline(ctx, deadline)
+			m, err := it.Next(jetstream.NextContext(nctx))
+			cancel()
+			if err == nil {
+				attempt, last, lastErr = 0, time.Now(), nil
+				p.msgs <- m
+				continue
+			}
+			switch {
+			case ctx.Err() != nil: // SIGINT: stop pulling, finish what is here
+				p.drain(it)
+				return nil
+			case p.o.Idle > 0 && time.Since(last) >= p.o.Idle && lastErr == nil:
+				it.Stop()
+				return nil
+			case errors.Is(err, context.DeadlineExceeded) && lastErr == nil:
+				it.Stop()
+				attempt = -1 // pull again at once
+			case fatal(err):
+				it.Stop()
+				return fmt.Errorf("consumer %s on stream %s: %w", consumerName, p.b.opts.Stream, err)
+			}
+			if attempt >= 0 {
+				it.Stop()
+				p.again(err)
+				lastErr = err
+			}
+			break
+		}
+	}
+}
+
+// drain takes what was delivered before the stop; a batch that comes
+// later goes back to the stream after the ack wait.
+func (p *puller) drain(it jetstream.MessagesContext) {
+	it.Drain()
+	deadline := time.Now().Add(drainWait)
+	for time.Now().Before(deadline) {
+		m, err := it.Next(jetstream.NextMaxWait(time.Until(deadline)))
+		if err != nil {
+			return
+		}
+		p.msgs <- m
+	}
+	it.Stop()
+}
+
+func (p *puller) again(err error) {
+	p.stats.Pulls++
+	p.stats.LastRetry = err
+}
+
+// fatal tells the errors pulling again cannot mend: the connection closed
+// by this process, the stream or consumer deleted (a reset job).
+func fatal(err error) bool {
+	return errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, jetstream.ErrConnectionClosed) ||
+		errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) ||
+		errors.Is(err, jetstream.ErrStreamNotFound)
+}
+
+// consumerConfig is the durable consumer every process pulls from.
+func consumerConfig(ackWait time.Duration) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
 		Durable:       consumerName,
 		Description:   "logproc consume: every process pulls from this one",
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -176,61 +293,97 @@ func (b *Bus) consumer(ctx context.Context, ackWait time.Duration) (jetstream.Co
 		MaxDeliver:    -1, // errors are retried with back-off; poison is parked, not redelivered
 		MaxAckPending: 1000,
 	}
+}
+
+// consumer returns the durable consumer Connect made, updating it only
+// when an ack wait is asked for and it has another.
+func (b *Bus) consumer(ctx context.Context, ackWait time.Duration) (jetstream.Consumer, error) {
 	cons, err := b.js.Consumer(ctx, b.opts.Stream, consumerName)
-	switch {
-	case errors.Is(err, jetstream.ErrConsumerNotFound):
-		cons, err = b.js.CreateConsumer(ctx, b.opts.Stream, cfg)
-		if errors.Is(err, jetstream.ErrConsumerExists) {
-			return b.js.Consumer(ctx, b.opts.Stream, consumerName)
-		}
-		return cons, err
-	case err != nil:
+	if err != nil {
 		return nil, err
-	case cons.CachedInfo().Config.AckWait != ackWait:
-		return b.js.UpdateConsumer(ctx, b.opts.Stream, cfg)
+	}
+	if ackWait > 0 && cons.CachedInfo().Config.AckWait != ackWait {
+		return b.js.UpdateConsumer(ctx, b.opts.Stream, consumerConfig(ackWait))
 	}
 	return cons, nil
 }
 
 // counter is one worker's state.
 type counter struct {
-	b          *Bus
-	opts       scan.Options
-	sections   out.Sections
-	afterWrite func(batch)
-	stats      *ConsumeStats
+	b           *Bus
+	opts        scan.Options
+	sections    out.Sections
+	afterWrite  func(batch)
+	beforeCount func(batch)
+	stats       *ConsumeStats
+	work        context.Context
+	ackWait     time.Duration // 0: no InProgress
 }
 
 // handle counts one batch and acknowledges it once its record is stored.
 // It never returns an error: what fails is retried (Nak with a delay) or,
 // when trying again cannot help, parked.
 func (c *counter) handle(m jetstream.Msg) {
-	// Not ctx: a batch taken is finished even when the consumer is told
-	// to stop, so that its work is not thrown away.
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	// Not the consumer's ctx: a batch taken is finished even when the
+	// consumer is told to stop, for a while, so its work is not lost.
+	ctx, cancel := context.WithTimeout(c.work, opTimeout)
 	defer cancel()
+	if c.ackWait >= 30*time.Millisecond { // NewTicker takes no zero
+		// A long batch (a slow machine, a big batch) is not handed to
+		// another consumer while this one counts it.
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			t := time.NewTicker(c.ackWait / 3)
+			defer t.Stop()
+			for {
+				select {
+				case <-t.C:
+					m.InProgress()
+				case <-stop:
+					return
+				}
+			}
+		}()
+	}
 	bt, err := batchOf(m.Headers())
 	if err != nil {
 		c.park(ctx, m, bt, err.Error())
 		return
 	}
+	if c.beforeCount != nil {
+		c.beforeCount(bt)
+	}
 	o := c.opts
-	// A small window: scan allocates it, and its stream chunks, per call.
-	o.Workers, o.Stdin, o.Buffer = 1, bytes.NewReader(m.Data()), batchWindow
-	res, err := scan.Files(ctx, []string{"-"}, o, nil)
+	// One worker, a small window: scan allocates it, and its stream
+	// chunks, per call. PartOfFile: a batch with no record is counted as
+	// malformed lines, and report decides whether its file is a log.
+	o.Workers, o.Buffer, o.PartOfFile = 1, batchWindow, true
+	var res scan.Result
+	if bt.Ref != "" {
+		var reason string
+		if res, reason, err = countRef(ctx, &bt, o); reason != "" {
+			c.park(ctx, m, bt, fmt.Sprintf("%s:%d (offset %d): %s", bt.File, bt.Line, bt.Offset, reason))
+			return
+		}
+	} else {
+		res, err = scan.Reader(ctx, bt.File, bytes.NewReader(m.Data()), o)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			c.retry(m, err)
 			return
 		}
-		// scan.Files refuses a batch with bytes but no line with a level:
-		// the same batch fails the same way every time.
-		reason := fmt.Sprintf("%s:%d (offset %d): %s", bt.File, bt.Line, bt.Offset, strings.TrimPrefix(err.Error(), "stdin: "))
-		c.park(ctx, m, bt, reason)
+		// What is left (a time window too wide, say) fails the same
+		// way every time.
+		c.park(ctx, m, bt, fmt.Sprintf("%s:%d (offset %d): %v", bt.File, bt.Line, bt.Offset, err))
 		return
 	}
-	res.MalformedAt = locate(res.MalformedAt, &bt)
-	rec := record{Batch: bt, Result: res, Sections: c.sections}
+	rec := record{Batch: bt, Result: resultOf(&res, &bt), Sections: c.sections}
+	if len(res.NotLog) > 0 {
+		nl := res.NotLog[0]
+		rec.NoRecord = &noRecord{Malformed: nl.Malformed, Long: nl.Long, Seen: nl.Seen}
+	}
 	if !c.store(ctx, m, &rec) {
 		return
 	}
@@ -314,4 +467,30 @@ func (c *counter) retry(m jetstream.Msg, err error) {
 		n = int(meta.NumDelivered) - 1
 	}
 	m.NakWithDelay(backoff(n))
+}
+
+// countRef counts a batch sent by reference, in place in its file's
+// mapping, once the bytes there are found to be those published: a file
+// changed since (rotated, rewritten) is parked with the reason, never
+// counted.
+func countRef(ctx context.Context, bt *batch, o scan.Options) (scan.Result, string, error) {
+	f, err := os.Open(bt.Ref)
+	if err != nil {
+		return scan.Result{}, fmt.Sprintf("sent by reference, and this consumer cannot read it: %v", err), nil
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, io.NewSectionReader(f, bt.Offset, bt.Length))
+	f.Close()
+	switch {
+	case err != nil:
+		return scan.Result{}, "", fmt.Errorf("read %s: %w", bt.Ref, err)
+	case n != bt.Length:
+		return scan.Result{}, fmt.Sprintf("sent by reference, and %s is shorter now (%d of %d bytes there)", bt.Ref, n, bt.Length), nil
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != bt.Sum {
+		return scan.Result{}, fmt.Sprintf("sent by reference, and %s has other bytes there now (SHA-256 %.12s…, published %.12s…): the file changed since it was published", bt.Ref, got, bt.Sum), nil
+	}
+	o.Buffer = 0 // mapped: scan's own window
+	res, err := scan.Section(ctx, bt.Ref, bt.File, bt.Offset, bt.Length, o)
+	return res, "", err
 }

@@ -4,26 +4,34 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
-	json "github.com/goccy/go-json"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/logproc/logproc/scan"
 )
 
-// DefaultBatchSize is the size publish aims at for a batch: big enough that
-// a batch's fixed costs (a message, a scan.Files call, a key-value write)
-// are small next to parsing it, well under the 1 MiB a NATS server takes
-// in one message by default.
-const DefaultBatchSize = 512 << 10
+// DefaultBatchSize is the size publish aims at for a batch where the
+// server takes messages of twice that (the embedded one does): big enough
+// that a batch's fixed costs (a message, a scan, a key-value write) are
+// small next to parsing it. On a server with a smaller max_payload (1 MB
+// by default), a batch is half of it.
+const DefaultBatchSize = 4 << 20
+
+// DefaultRefBatchSize is the batch size by reference: no bytes pass
+// through the server, so a batch may be big; a record's size grows with
+// its users, not with its bytes.
+const DefaultRefBatchSize = 32 << 20
+
+// BatchSizeFor is the batch size publish uses when none is given, for a
+// server that takes messages of up to maxPayload bytes.
+func BatchSizeFor(maxPayload int64) int64 { return min(DefaultBatchSize, maxPayload/2) }
 
 // headerRoom is what a batch's headers take at most, besides the file name.
 const headerRoom = 512
@@ -35,36 +43,68 @@ const inflight = 16
 
 // PublishOptions say how to cut files into batches.
 type PublishOptions struct {
-	// BatchSize is the size a batch aims at; 0 means DefaultBatchSize. A
-	// batch is longer by up to one line, since lines are never cut.
+	// BatchSize is the size a batch aims at; 0 means BatchSizeFor the
+	// server. A
+	// batch is longer by up to one line, since lines are never cut. It
+	// cuts the bytes published for the first time only: what was
+	// published before keeps the cutting its manifest records.
 	BatchSize int64
+	// Final publishes a last line that has no newline too. Without it
+	// that line is held back, as the line a growing log is writing, and
+	// the next publish continues from the line's start.
+	Final bool
+	// ByReference sends no bytes: each batch names its file (by absolute
+	// path), offset, length and SHA-256, and consumers read it from the
+	// file, which they must reach at the same path (a shared mount).
+	// Segments published before keep the mode they were published in.
+	ByReference bool
+
+	// afterBatch, when set, runs after each batch is sent: tests cut a
+	// publish short there.
+	afterBatch func()
 }
 
 // PublishStats is what Publish did.
 type PublishStats struct {
 	Files   int
-	Batches int   // batches of the files
+	Batches int   // batches sent
 	Stored  int   // of them, new to the stream
-	Bytes   int64 // in all batches
-	Lines   int64
+	Bytes   int64 // in all batches sent
+	Lines   int64 // in all batches sent
+	// Known is the bytes of the files published before, by this path or
+	// another with the same content: not sent again.
+	Known int64
+	// HeldBack is the bytes of last lines with no newline, not sent.
+	HeldBack int64
 }
 
 // Duplicates is the number of batches the stream already had.
 func (s PublishStats) Duplicates() int { return s.Batches - s.Stored }
 
-// Publish cuts each file into newline-aligned batches with scan.Split and
-// publishes them, in order, then records each file's manifest. A batch
-// already in the stream (a re-run) is dropped by JetStream's duplicate
-// window. Files must be regular files: a stream or a .gz file has no
-// offsets to name its batches by.
+// Publish publishes each file's bytes not published before, as a segment:
+// its manifest first, then its batches, in order. A file's identity is a
+// hash of its content: a copy is counted once, a grown file continues
+// where its last publish ended, an edited one is a new file. A segment
+// whose publish did not finish (an error, SIGINT) is published again,
+// whole, by the next publish of the file; JetStream's duplicate window and
+// the consumers' create-only records drop what came twice. Files must be
+// regular files: a stream or a .gz file has no offsets to name batches by.
 func Publish(ctx context.Context, b *Bus, paths []string, o PublishOptions) (PublishStats, error) {
 	if o.BatchSize <= 0 {
-		o.BatchSize = DefaultBatchSize
+		o.BatchSize = BatchSizeFor(b.MaxPayload())
+		if o.ByReference {
+			o.BatchSize = DefaultRefBatchSize
+		}
+	}
+	known, err := b.manifests(ctx)
+	if err != nil {
+		return PublishStats{}, err
 	}
 	run := time.Now().UnixNano()
 	var st PublishStats
 	for i, path := range paths {
-		if err := publishFile(ctx, b, path, batch{File: path, Run: run, Index: i}, o.BatchSize, &st); err != nil {
+		p := filePublisher{b: b, ctx: ctx, path: path, known: known, o: o, run: run, index: i, st: &st}
+		if err := p.publish(); err != nil {
 			return st, err
 		}
 		st.Files++
@@ -72,114 +112,222 @@ func Publish(ctx context.Context, b *Bus, paths []string, o PublishOptions) (Pub
 	return st, nil
 }
 
-func publishFile(ctx context.Context, b *Bus, path string, tmpl batch, target int64, st *PublishStats) error {
-	f, err := os.Open(path)
+// filePublisher publishes one file.
+type filePublisher struct {
+	b     *Bus
+	ctx   context.Context
+	path  string
+	f     *os.File
+	known map[string]manifest
+	o     PublishOptions
+	run   int64
+	index int
+	st    *PublishStats
+	limit int64 // the longest batch the server takes
+}
+
+func (p *filePublisher) publish() error {
+	f, err := os.Open(p.path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	p.f = f
 	fi, err := f.Stat()
 	if err != nil {
 		return err
 	}
 	switch {
 	case fi.IsDir():
-		return fmt.Errorf("%s: is a directory, not a log file", path)
+		return fmt.Errorf("%s: is a directory, not a log file", p.path)
 	case !fi.Mode().IsRegular():
-		return fmt.Errorf("%s: not a regular file; publish names batches by file offset, so it reads regular files only (no pipes or standard input)", path)
+		return fmt.Errorf("%s: not a regular file; publish names batches by file offset, so it reads regular files only (no pipes or standard input)", p.path)
 	}
-	size := fi.Size()
-	fp, err := fingerprint(f, size)
+	p.limit = p.b.MaxPayload() - headerRoom - int64(len(p.path))*3
+	sv, err := surveyFile(p.ctx, f, fi.Size(), p.known)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", p.path, err)
 	}
-	ranges, err := scan.Split(f, size, int((size+target-1)/target))
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	limit := b.MaxPayload() - headerRoom - int64(len(path))*3
-	p := publisher{b: b, ctx: ctx}
-	line := int64(1)
-	for _, r := range ranges {
-		if r.Len() > limit {
-			return fmt.Errorf("%s: the batch at offset %d is %d bytes (a line longer than -batch-size?); the server takes at most %d in a message", path, r.Start, r.Len(), b.MaxPayload())
+	from, parent, line := int64(0), "", int64(1)
+	if sv.match != "" {
+		m := p.known[sv.match]
+		if m.Final && sv.size > m.To {
+			return fmt.Errorf("%s: its first %d bytes were published with their unterminated last line (publish -final), and it has grown since; 'logproc reset' starts the job over", p.path, m.To)
 		}
-		data := make([]byte, r.Len()) // the message keeps it until acknowledged
-		if _, err := f.ReadAt(data, r.Start); err != nil && !(errors.Is(err, io.EOF) && r.End == size) {
-			return fmt.Errorf("%s: read %d bytes at offset %d: %w", path, len(data), r.Start, err)
+		from, parent, line = m.To, sv.match, sv.linesAtMatch+1
+		// Segments of the chain whose publish did not finish go again
+		// first: their batches are in this file's bytes, which match.
+		if err := p.repair(sv.match); err != nil {
+			return err
 		}
-		bt := tmpl
-		bt.ID, bt.Offset, bt.Line = batchID(fp, r), r.Start, line
-		if err := p.send(&nats.Msg{Subject: b.subject, Header: bt.header(), Data: data}, bt.ID); err != nil {
-			return fmt.Errorf("%s: publish the batch at offset %d: %w", path, r.Start, err)
+	}
+	to, hash := sv.end, sv.endHash
+	if p.o.Final && sv.size > sv.end {
+		to, hash = sv.size, sv.sizeHash
+	}
+	p.st.Known += from
+	p.st.HeldBack += sv.size - max(to, from)
+	if to <= from {
+		return nil // nothing new
+	}
+	m := manifest{File: p.path, From: from, To: to, Hash: hexHash(hash), Parent: parent, Grid: p.o.BatchSize,
+		FirstLine: line, Final: to == sv.size && sv.size > sv.end, Run: p.run, Index: p.index, Ref: p.o.ByReference}
+	return p.segment(segmentID(hash, from), m, true)
+}
+
+// repair publishes again every segment of the chain ending in id that
+// is not complete.
+func (p *filePublisher) repair(id string) error {
+	for seen := 0; id != "" && seen < 1<<20; seen++ {
+		m, ok := p.known[id]
+		if !ok {
+			return fmt.Errorf("%s: segment %s is not in bucket %s, though a later one names it: the bucket was changed by hand; 'logproc reset' starts the job over", p.path, id, p.b.opts.Bucket)
 		}
-		line += int64(bytes.Count(data, []byte{'\n'}))
-		st.Batches++
-		st.Bytes += r.Len()
-	}
-	if err := p.flush(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	st.Stored += p.stored
-	if size > 0 && !endsWithNewline(f, size) {
-		line++
-	}
-	st.Lines += line - 1
-	m, err := json.Marshal(manifest{File: path, Size: size, Batches: len(ranges)})
-	if err != nil {
-		return err
-	}
-	if _, err := b.kv.Put(ctx, filePrefix+fileID(fp), m); err != nil {
-		return fmt.Errorf("%s: record the file in bucket %s: %w", path, b.opts.Bucket, err)
+		if !m.Complete {
+			if err := p.segment(id, m, false); err != nil {
+				return err
+			}
+		}
+		id = m.Parent
 	}
 	return nil
 }
 
-func endsWithNewline(f io.ReaderAt, size int64) bool {
-	var c [1]byte
-	_, err := f.ReadAt(c[:], size-1)
-	return err == nil && c[0] == '\n'
-}
-
-// fingerprint identifies a file by its content: its size and its first and
-// last 64 KiB. The same log published from another path or another machine
-// (a copy, a mount, an archive) gets the same batch IDs and is counted
-// once; a path with new content (a rotated log) gets new ones. Path and
-// mtime would do neither. Reading 128 KiB costs nothing next to
-// publishing the file; hashing all of it would cost a second pass.
-func fingerprint(f io.ReaderAt, size int64) ([32]byte, error) {
-	const edge = 64 << 10
-	h := sha256.New()
-	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], uint64(size))
-	h.Write(n[:])
-	for _, off := range []int64{0, max(0, size-edge)} {
-		buf := make([]byte, min(edge, size))
-		if _, err := f.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
-			return [32]byte{}, err
-		}
-		h.Write(buf)
+// segment cuts a segment into batches, checks every batch fits a message,
+// records its manifest (when new and no one was first), publishes the
+// batches and marks the manifest complete.
+func (p *filePublisher) segment(id string, m manifest, create bool) error {
+	ranges, err := cut(p.f, m.From, m.To, m.Grid)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.path, err)
 	}
-	var fp [32]byte
-	h.Sum(fp[:0])
-	return fp, nil
+	for _, r := range ranges {
+		if r.Len() > p.limit && !m.Ref {
+			return fmt.Errorf("%s: the batch at offset %d is %d bytes (a line longer than -batch-size?) and the server takes at most %d in a message; nothing of the file's bytes from offset %d was published", p.path, r.Start, r.Len(), p.b.MaxPayload(), m.From)
+		}
+	}
+	m.Batches = len(ranges)
+	if create {
+		val, err := m.marshal()
+		if err != nil {
+			return err
+		}
+		_, err = p.b.kv.Create(p.ctx, filePrefix+id, val)
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			// Another publish of the same bytes was first: its cutting
+			// names the batches.
+			e, gerr := p.b.kv.Get(p.ctx, filePrefix+id)
+			if gerr != nil {
+				return fmt.Errorf("%s: read segment %s from bucket %s: %w", p.path, id, p.b.opts.Bucket, gerr)
+			}
+			if m, err = unmarshalManifest(e.Value()); err != nil {
+				return fmt.Errorf("%s: bucket %s: key %s%s: %w", p.path, p.b.opts.Bucket, filePrefix, id, err)
+			}
+			if m.Complete {
+				return nil
+			}
+			return p.segment(id, m, false)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: record segment %s in bucket %s: %w", p.path, id, p.b.opts.Bucket, err)
+		}
+	}
+	abs := ""
+	if m.Ref {
+		if abs, err = filepath.Abs(p.path); err != nil {
+			return fmt.Errorf("%s: %w", p.path, err)
+		}
+	}
+	pub := publisher{b: p.b, ctx: p.ctx}
+	line := m.FirstLine
+	for i, r := range ranges {
+		data := make([]byte, r.Len()) // the message keeps it until acknowledged
+		if _, err := p.f.ReadAt(data, r.Start); err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("%s: read %d bytes at offset %d: %w", p.path, len(data), r.Start, err)
+		}
+		bt := batch{ID: batchID(id, i), File: m.File, Offset: r.Start, Line: line, Run: m.Run, Index: m.Index}
+		msg := &nats.Msg{Subject: p.b.subject, Data: data}
+		if m.Ref {
+			sum := sha256.Sum256(data)
+			bt.Ref, bt.Length, bt.Sum = abs, r.Len(), hexHash(sum)
+			msg.Data = nil
+		}
+		msg.Header = bt.header()
+		if err := pub.send(msg, bt.ID); err != nil {
+			return fmt.Errorf("%s: publish the batch at offset %d: %w (publish again to finish)", p.path, r.Start, err)
+		}
+		n := int64(countLines(data))
+		data = nil
+		line += n
+		p.st.Lines += n
+		p.st.Batches++
+		p.st.Bytes += r.Len()
+		if p.o.afterBatch != nil {
+			p.o.afterBatch()
+		}
+	}
+	if err := pub.flush(); err != nil {
+		return fmt.Errorf("%s: %w (publish again to finish)", p.path, err)
+	}
+	p.st.Stored += pub.stored
+	if m.Final && m.To > m.From {
+		p.st.Lines++ // the last line, with no newline
+	}
+	m.Complete = true
+	val, err := m.marshal()
+	if err != nil {
+		return err
+	}
+	if _, err := p.b.kv.Put(p.ctx, filePrefix+id, val); err != nil {
+		return fmt.Errorf("%s: mark segment %s complete in bucket %s: %w (publish again to finish)", p.path, id, p.b.opts.Bucket, err)
+	}
+	p.known[id] = m
+	return nil
 }
 
-// fileID is the part of a file's fingerprint that names it.
-func fileID(fp [32]byte) string { return hex.EncodeToString(fp[:12]) }
-
-// batchID names a batch: its file's ID, a dot, and a hash of the file's
-// fingerprint and the batch's range. It is the message ID and, after "b.",
-// the key of the batch's record, so the records of one file can be listed
-// by the key filter "b.<file ID>.>".
-func batchID(fp [32]byte, r scan.Range) string {
-	var b [48]byte
-	copy(b[:], fp[:])
-	binary.LittleEndian.PutUint64(b[32:], uint64(r.Start))
-	binary.LittleEndian.PutUint64(b[40:], uint64(r.End))
-	sum := sha256.Sum256(b[:])
-	return fileID(fp) + "." + hex.EncodeToString(sum[:12])
+// cut cuts [from, to) into batches on a grid: each batch starts where a
+// line starts, at the first line start at or after the previous batch's
+// start + grid. The cutting depends on the bytes, from and grid only,
+// never on who publishes, so the same segment always has the same batches.
+func cut(f io.ReaderAt, from, to, grid int64) ([]scan.Range, error) {
+	var ranges []scan.Range
+	buf := make([]byte, 64<<10)
+	for start := from; start < to; {
+		end := to
+		if start+grid < to {
+			var err error
+			if end, err = lineStart(f, start+grid, to, buf); err != nil {
+				return nil, err
+			}
+		}
+		ranges = append(ranges, scan.Range{Start: start, End: end})
+		start = end
+	}
+	return ranges, nil
 }
+
+// lineStart is the first offset at or after at, and before to, where a
+// line starts; to if there is none.
+func lineStart(f io.ReaderAt, at, to int64, buf []byte) (int64, error) {
+	for pos := at - 1; pos < to; {
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), to-pos)], pos)
+		for i, c := range buf[:n] {
+			if c == '\n' {
+				return min(pos+int64(i)+1, to), nil
+			}
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, fmt.Errorf("read at offset %d: %w", pos, err)
+		}
+		if n == 0 {
+			return 0, fmt.Errorf("offset %d: the file shrank while it was published", pos)
+		}
+		pos += int64(n)
+	}
+	return to, nil
+}
+
+func countLines(b []byte) int { return bytes.Count(b, []byte{'\n'}) }
 
 // publisher keeps up to inflight asynchronous publishes going and retries
 // those that fail, with the same message ID, so a retry stores nothing

@@ -10,9 +10,14 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/logproc/logproc/agg"
 	"github.com/logproc/logproc/out"
 	"github.com/logproc/logproc/scan"
 )
+
+// recordVersion is the layout of records and manifests in the bucket; a
+// report refuses a value of another version rather than misread it.
+const recordVersion = 1
 
 // Headers of a batch message, besides Nats-Msg-Id (the batch ID).
 const (
@@ -20,9 +25,14 @@ const (
 	hdrOffset = "Logproc-Offset" // byte offset of the batch in the file
 	hdrLine   = "Logproc-Line"   // 1-based number of the batch's first line
 	hdrOrder  = "Logproc-Order"  // "run.index": publish run (Unix ns) and file index in it
+	// A batch sent by reference has no bytes: where to read them, how
+	// many, and the SHA-256 they must have.
+	hdrRef    = "Logproc-Ref" // absolute path, URL-escaped
+	hdrLength = "Logproc-Length"
+	hdrSum    = "Logproc-Sum"
 )
 
-// Keys in the bucket: a batch's record, a published file's manifest.
+// Keys in the bucket: a batch's record, a published segment's manifest.
 const (
 	batchPrefix = "b."
 	filePrefix  = "f."
@@ -38,6 +48,10 @@ type batch struct {
 	// time, files by their place on the command line, then Offset.
 	Run   int64 `json:"run"`
 	Index int   `json:"index"`
+	// Ref, Length and Sum are set for a batch sent by reference.
+	Ref    string `json:"ref,omitempty"`
+	Length int64  `json:"length,omitempty"`
+	Sum    string `json:"sum,omitempty"`
 }
 
 func (b *batch) header() nats.Header {
@@ -46,6 +60,11 @@ func (b *batch) header() nats.Header {
 	h.Set(hdrOffset, strconv.FormatInt(b.Offset, 10))
 	h.Set(hdrLine, strconv.FormatInt(b.Line, 10))
 	h.Set(hdrOrder, strconv.FormatInt(b.Run, 10)+"."+strconv.Itoa(b.Index))
+	if b.Ref != "" {
+		h.Set(hdrRef, url.PathEscape(b.Ref))
+		h.Set(hdrLength, strconv.FormatInt(b.Length, 10))
+		h.Set(hdrSum, b.Sum)
+	}
 	return h
 }
 
@@ -73,66 +92,157 @@ func batchOf(h nats.Header) (batch, error) {
 	if b.Index, err = strconv.Atoi(index); err != nil {
 		return b, fmt.Errorf("header %s=%q: want run.index", hdrOrder, h.Get(hdrOrder))
 	}
+	if ref := h.Get(hdrRef); ref != "" {
+		if b.Ref, err = url.PathUnescape(ref); err != nil {
+			return b, fmt.Errorf("header %s=%q: want a path", hdrRef, ref)
+		}
+		if b.Length, err = strconv.ParseInt(h.Get(hdrLength), 10, 64); err != nil || b.Length < 1 {
+			return b, fmt.Errorf("header %s=%q: want a length", hdrLength, h.Get(hdrLength))
+		}
+		if b.Sum = h.Get(hdrSum); len(b.Sum) != 64 {
+			return b, fmt.Errorf("header %s=%q: want a SHA-256 in hex", hdrSum, b.Sum)
+		}
+	}
 	return b, nil
 }
 
-// validID accepts what batchID makes: a file ID and a batch hash, each of
-// 24 hexadecimal digits, joined by a dot.
+// segIDLen is the length of a segment ID: 24 hexadecimal digits.
+const segIDLen = 24
+
+// batchID names batch i of a segment: the segment's ID, a dot and i. It is
+// the message ID and, after "b.", the key of the batch's record, so that
+// report checks each batch a manifest lists by its key.
+func batchID(seg string, i int) string { return seg + "." + strconv.Itoa(i) }
+
+// validID accepts what batchID makes.
 func validID(id string) bool {
-	if len(id) != 49 || id[24] != '.' {
+	if len(id) < segIDLen+2 || len(id) > segIDLen+10 || id[segIDLen] != '.' {
 		return false
 	}
 	for i, c := range []byte(id) {
-		if i != 24 && !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+		switch {
+		case i < segIDLen && !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f'):
+			return false
+		case i > segIDLen && !(c >= '0' && c <= '9'):
 			return false
 		}
 	}
 	return true
 }
 
-// fileOf is the file ID in a batch ID.
-func fileOf(id string) string { return id[:min(len(id), 24)] }
+// segmentOf is the segment ID in a batch ID.
+func segmentOf(id string) string { return id[:min(len(id), segIDLen)] }
 
 // record is the value stored under a batch's key: its partial result, or
 // why it was parked.
 type record struct {
+	V     int   `json:"v"`
 	Batch batch `json:"batch"`
-	// Result is scan.Result whole, serialized as a struct so that any
-	// field agg.Totals grows travels without this package knowing it.
-	// MalformedAt holds absolute positions: the batch's file and lines.
-	Result scan.Result `json:"result"`
+	// Result is the batch's counts; any field agg.Totals grows travels
+	// with it without this package knowing it.
+	Result result `json:"result"`
 	// Sections are the result sections the consumer computed.
 	Sections out.Sections `json:"sections"`
+	// NoRecord is set when no line of the batch is a record: its lines
+	// are counted as malformed, and report decides per file whether the
+	// file is a log at all.
+	NoRecord *noRecord `json:"no_record,omitempty"`
 	// Parked says why the batch could not be counted; Result is empty.
 	Parked string `json:"parked,omitempty"`
 }
 
-// marshal leaves maps unsorted: only report reads a record, and sorting
-// each batch's users was a measurable share of consuming it
-// (docs/performance.md).
+// result is a batch's part of a scan.Result.
+type result struct {
+	Totals agg.Totals `json:"totals"`
+	Bytes  int64      `json:"bytes"`
+	// MalformedAt are absolute: the batch's file and lines.
+	MalformedAt []position `json:"malformed_at,omitempty"`
+}
+
+type position struct {
+	File string `json:"file"`
+	Line int64  `json:"line"`
+}
+
+// noRecord is scan.NotLogError without the path, which the batch has.
+type noRecord struct {
+	Malformed int64  `json:"malformed"`
+	Long      int64  `json:"long"`
+	Seen      string `json:"seen"`
+}
+
+// resultOf keeps what a record needs of a batch's scan, its malformed
+// lines made absolute: scan numbered them from 1 within the batch.
+func resultOf(res *scan.Result, b *batch) result {
+	r := result{Totals: res.Totals, Bytes: res.Bytes}
+	for _, p := range res.MalformedAt {
+		r.MalformedAt = append(r.MalformedAt, position{File: b.File, Line: b.Line - 1 + p.Line})
+	}
+	return r
+}
+
+// marshal leaves maps unsorted: only report reads a record (see
+// docs/distributed.md for what sorting cost).
 func (r *record) marshal() ([]byte, error) {
+	r.V = recordVersion
 	return json.MarshalWithOption(r, json.UnorderedMap(), json.DisableHTMLEscape())
 }
 
 func unmarshalRecord(b []byte) (record, error) {
 	var r record
-	err := json.Unmarshal(b, &r)
-	return r, err
-}
-
-// manifest is stored under a file's key once every batch of it is in the
-// stream: report knows then how many batches to expect.
-type manifest struct {
-	File    string `json:"file"`
-	Size    int64  `json:"size"`
-	Batches int    `json:"batches"`
-}
-
-// locate makes the positions of a batch's malformed lines absolute: scan
-// numbered them from 1 within the batch, read as "stdin".
-func locate(at []scan.Position, b *batch) []scan.Position {
-	for i := range at {
-		at[i] = scan.Position{File: b.File, Line: b.Line - 1 + at[i].Line}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, err
 	}
-	return at
+	if r.V != recordVersion {
+		return r, fmt.Errorf("record version %d; this logproc reads version %d ('logproc reset' starts the job over)", r.V, recordVersion)
+	}
+	return r, nil
+}
+
+// manifest is stored under a segment's key before its first batch is
+// published: report knows from it which batches to expect. A segment is
+// the bytes [From, To) of a file whose bytes [0, To) hash to Hash; the
+// segment before it (Parent) holds [.., From), so a growing file is
+// published as a chain of segments and no byte twice.
+type manifest struct {
+	V    int    `json:"v"`
+	File string `json:"file"` // the path given to the publish that made it
+	From int64  `json:"from"`
+	To   int64  `json:"to"`
+	// Hash is the SHA-256 of the file's bytes [0, To), in hex.
+	Hash   string `json:"hash"`
+	Parent string `json:"parent,omitempty"`
+	// Grid is the batch size the segment was cut with: batch i+1 starts
+	// at the first line that starts at or after batch i's start + Grid.
+	Grid    int64 `json:"grid"`
+	Batches int   `json:"batches"`
+	// FirstLine is the number of the line at From, counting from 1.
+	FirstLine int64 `json:"first_line"`
+	// Final is set when To is the file's end and not a line's: the last
+	// line, with no newline, was counted; the file cannot grow on.
+	Final bool `json:"final,omitempty"`
+	// Complete is set once every batch is in the stream.
+	Complete bool `json:"complete"`
+	// Ref is set when the batches are sent by reference: consumers read
+	// the bytes from the file itself.
+	Ref bool `json:"ref,omitempty"`
+	// Run and Index are the publish that made it, to order malformed lines.
+	Run   int64 `json:"run"`
+	Index int   `json:"index"`
+}
+
+func (m *manifest) marshal() ([]byte, error) {
+	m.V = recordVersion
+	return json.Marshal(m)
+}
+
+func unmarshalManifest(b []byte) (manifest, error) {
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, err
+	}
+	if m.V != recordVersion {
+		return m, fmt.Errorf("manifest version %d; this logproc reads version %d ('logproc reset' starts the job over)", m.V, recordVersion)
+	}
+	return m, nil
 }

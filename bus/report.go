@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	json "github.com/goccy/go-json"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/logproc/logproc/agg"
@@ -19,33 +18,31 @@ import (
 // maxExamples is how many malformed lines a result locates, as in scan.
 const maxExamples = agg.MaxExamples
 
-// Status is how far the counting is.
+// Status is how far the counting is. Every number goes by batch ID: a
+// batch is counted when the record under its ID is there, and only the
+// batches a manifest lists are.
 type Status struct {
-	Files     int // files published whole
-	Published int // batches of those files
-	Counted   int // batches with a partial result
-	Parked    int // batches that could not be counted
+	Files     int // files, by path, with bytes published
+	Published int // batches the manifests list
+	Counted   int // of them, with a partial result
+	Parked    int // of them, that could not be counted
 	// Pending is the number of messages in the stream: batches no
 	// consumer has acknowledged yet, waiting or being counted (and,
-	// rarely, a stale copy; see Done).
+	// rarely, a stale copy of a counted one; see Done).
 	Pending int
-	// Unlisted is the number of records of files whose publish has not
-	// finished (or failed): they are counted, but their file's batches are
-	// not all known yet.
+	// Unfinished is the number of segments whose publish has not
+	// finished: still running, or failed, to be run again.
+	Unfinished int
+	// Unlisted is the number of records no manifest lists: left by hand
+	// or by another layout; they are not counted.
 	Unlisted int
 }
 
-// Done reports whether every batch published is counted or parked. It
-// goes by the records alone: each batch has at most one, so as many
-// records as batches is the whole. Pending is not asked: a server
-// restarted while batches are acknowledged can keep a message its
-// consumer has acknowledged (seen in TestServerRestartDuringPublish about
-// once in 30 runs: ack floor past it, the record stored, the message
-// still in the work-queue stream), and a batch published again after a
-// restart is only acknowledged; neither changes a count.
-func (s Status) Done() bool {
-	return s.Unlisted == 0 && s.Counted+s.Parked >= s.Published
-}
+// Done reports whether every batch published has its record. Pending is
+// not asked: a server restarted while batches are acknowledged can keep
+// a message its consumer has acknowledged, and a batch published again
+// after a restart is only acknowledged; neither changes a count.
+func (s Status) Done() bool { return s.Counted+s.Parked == s.Published }
 
 func (s Status) String() string {
 	return fmt.Sprintf("%d of %d batches counted, %d pending, %d parked (%d files)", s.Counted, s.Published, s.Pending, s.Parked, s.Files)
@@ -68,75 +65,98 @@ type Snapshot struct {
 	// Sections are those the consumers computed, all of them together.
 	Sections out.Sections
 	Parked   []Parked
+	// NotLog lists the files counted whole in which no line was a record,
+	// which scan refuses.
+	NotLog []*scan.NotLogError
 }
 
-// Report merges every partial result in the bucket. It may run while
-// consumers work: Status says what is not counted yet.
+// Report merges the partial result of every batch the manifests list. It
+// may run while consumers work: Status says what is not counted yet.
 func Report(ctx context.Context, b *Bus) (Snapshot, error) {
 	var snap Snapshot
 	pending, err := b.pending(ctx)
 	if err != nil {
 		return snap, err
 	}
-	w, err := b.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	manifests, err := b.manifests(ctx)
+	if err != nil {
+		return snap, err
+	}
+	listed := listedBatches(manifests)
+	w, err := b.kv.Watch(ctx, batchPrefix+">", jetstream.IgnoreDeletes())
 	if err != nil {
 		return snap, fmt.Errorf("bucket %s: %w", b.opts.Bucket, err)
 	}
 	defer w.Stop()
-	manifests := map[string]manifest{}
-	perFile := map[string]int{}
 	type located struct {
 		batch batch
-		at    []scan.Position
+		at    []position
 	}
 	var malformed []located
+	files := map[string]*fileTally{}
 	var totals agg.Totals
-	counted := 0
+	seen := map[string]bool{}
+	next := watchEntries(ctx, w, "bucket "+b.opts.Bucket)
 	for {
-		var e jetstream.KeyValueEntry
-		select {
-		case e = <-w.Updates():
-		case <-ctx.Done():
-			return snap, ctx.Err()
+		e, err := next()
+		if err != nil {
+			return snap, err
 		}
 		if e == nil {
 			break // every value there was when the watch began has come
 		}
-		key := e.Key()
-		switch {
-		case strings.HasPrefix(key, filePrefix):
-			var m manifest
-			if err := json.Unmarshal(e.Value(), &m); err != nil {
-				return snap, fmt.Errorf("bucket %s: key %s: %w", b.opts.Bucket, key, err)
-			}
-			manifests[strings.TrimPrefix(key, filePrefix)] = m
-		case strings.HasPrefix(key, batchPrefix):
-			rec, err := unmarshalRecord(e.Value())
-			if err != nil {
-				return snap, fmt.Errorf("bucket %s: key %s: %w", b.opts.Bucket, key, err)
-			}
-			perFile[fileOf(strings.TrimPrefix(key, batchPrefix))]++
-			if rec.Parked != "" {
-				snap.Parked = append(snap.Parked, Parked{File: rec.Batch.File, Line: rec.Batch.Line, Offset: rec.Batch.Offset, Reason: rec.Parked})
-				continue
-			}
-			counted++
-			if err := totals.Add(&rec.Result.Totals); err != nil {
-				return snap, fmt.Errorf("bucket %s: key %s: %w (consumers ran with different -window settings)", b.opts.Bucket, key, err)
-			}
-			snap.Sections.Actions = snap.Sections.Actions || rec.Sections.Actions
-			snap.Sections.Latency = snap.Sections.Latency || rec.Sections.Latency
-			snap.Sections.Times = snap.Sections.Times || rec.Sections.Times
-			snap.Sections.Filter = snap.Sections.Filter || rec.Sections.Filter
-			snap.Result.Bytes += rec.Result.Bytes
-			if len(rec.Result.MalformedAt) > 0 {
-				malformed = append(malformed, located{rec.Batch, rec.Result.MalformedAt})
-			}
+		id := strings.TrimPrefix(e.Key(), batchPrefix)
+		if !listed[id] || seen[id] {
+			snap.Unlisted++
+			continue
 		}
+		seen[id] = true
+		rec, err := unmarshalRecord(e.Value())
+		if err != nil {
+			return snap, fmt.Errorf("bucket %s: key %s: %w", b.opts.Bucket, e.Key(), err)
+		}
+		if rec.Parked != "" {
+			snap.Parked = append(snap.Parked, Parked{File: rec.Batch.File, Line: rec.Batch.Line, Offset: rec.Batch.Offset, Reason: rec.Parked})
+			continue
+		}
+		snap.Counted++
+		if err := totals.Add(&rec.Result.Totals); err != nil {
+			return snap, fmt.Errorf("bucket %s: key %s: %w (consumers ran with different -window settings)", b.opts.Bucket, e.Key(), err)
+		}
+		snap.Sections.Actions = snap.Sections.Actions || rec.Sections.Actions
+		snap.Sections.Latency = snap.Sections.Latency || rec.Sections.Latency
+		snap.Sections.Times = snap.Sections.Times || rec.Sections.Times
+		snap.Sections.Filter = snap.Sections.Filter || rec.Sections.Filter
+		snap.Result.Bytes += rec.Result.Bytes
+		if len(rec.Result.MalformedAt) > 0 {
+			malformed = append(malformed, located{rec.Batch, rec.Result.MalformedAt})
+		}
+		ft := files[rec.Batch.File]
+		if ft == nil {
+			ft = &fileTally{}
+			files[rec.Batch.File] = ft
+		}
+		ft.add(&rec)
 	}
 	snap.Result.Totals = totals
-	snap.Status = status(manifests, perFile, pending)
-	snap.Counted, snap.Status.Parked = counted, len(snap.Parked)
+	parked := len(snap.Parked)
+	counted, unlisted := snap.Counted, snap.Unlisted
+	snap.Status = status(manifests, pending)
+	snap.Counted, snap.Status.Parked, snap.Unlisted = counted, parked, unlisted
+
+	// A file is not a log when it was counted whole and no batch of it
+	// held a record: as scan, report refuses it.
+	for _, m := range manifests {
+		if ft := files[m.File]; ft != nil {
+			ft.listed += m.Batches
+		}
+	}
+	for path, ft := range files {
+		if ft.counted == ft.listed && ft.noRecord == ft.counted {
+			snap.NotLog = append(snap.NotLog, &scan.NotLogError{Path: path, Malformed: ft.malformed, Long: ft.long, Seen: ft.seen})
+		}
+	}
+	slices.SortFunc(snap.NotLog, func(a, b *scan.NotLogError) int { return cmp.Compare(a.Path, b.Path) })
 
 	// The first malformed lines in the order scan would meet them: files
 	// in publish order, lines in file order.
@@ -144,7 +164,7 @@ func Report(ctx context.Context, b *Bus) (Snapshot, error) {
 	for _, l := range malformed {
 		for _, p := range l.at {
 			if len(snap.Result.MalformedAt) < maxExamples {
-				snap.Result.MalformedAt = append(snap.Result.MalformedAt, p)
+				snap.Result.MalformedAt = append(snap.Result.MalformedAt, scan.Position{File: p.File, Line: p.Line})
 			}
 		}
 	}
@@ -154,25 +174,55 @@ func Report(ctx context.Context, b *Bus) (Snapshot, error) {
 	return snap, nil
 }
 
+// fileTally is what report needs to tell whether a file is a log.
+type fileTally struct {
+	listed, counted, noRecord int
+	malformed, long           int64
+	seen                      string
+	first                     batch
+}
+
+func (t *fileTally) add(r *record) {
+	t.counted++
+	if r.NoRecord == nil {
+		return
+	}
+	t.noRecord++
+	t.malformed += r.NoRecord.Malformed
+	t.long += r.NoRecord.Long
+	if t.noRecord == 1 || r.Batch.Offset < t.first.Offset {
+		t.first, t.seen = r.Batch, r.NoRecord.Seen
+	}
+}
+
 func compareBatches(a, b *batch) int {
 	return cmp.Or(cmp.Compare(a.Run, b.Run), cmp.Compare(a.Index, b.Index), cmp.Compare(a.File, b.File), cmp.Compare(a.Offset, b.Offset))
 }
 
-// status counts, from the manifests and the number of records per file,
-// what is published, counted and pending. Counted and Parked are the sum of
-// the records of files that have a manifest; they are split by the caller
-// when it knows which records are parked.
-func status(manifests map[string]manifest, perFile map[string]int, pending int) Status {
-	s := Status{Files: len(manifests), Pending: pending}
+// listedBatches is the set of batch IDs the manifests list.
+func listedBatches(manifests map[string]manifest) map[string]bool {
+	ids := map[string]bool{}
 	for id, m := range manifests {
-		s.Published += m.Batches
-		s.Counted += perFile[id]
-	}
-	for id, n := range perFile {
-		if _, ok := manifests[id]; !ok {
-			s.Unlisted += n
+		for i := range m.Batches {
+			ids[batchID(id, i)] = true
 		}
 	}
+	return ids
+}
+
+// status counts, from the manifests, what is published and pending; the
+// caller counts the records.
+func status(manifests map[string]manifest, pending int) Status {
+	s := Status{Pending: pending}
+	paths := map[string]bool{}
+	for _, m := range manifests {
+		paths[m.File] = true
+		s.Published += m.Batches
+		if !m.Complete {
+			s.Unfinished++
+		}
+	}
+	s.Files = len(paths)
 	return s
 }
 
@@ -193,51 +243,127 @@ func Progress(ctx context.Context, b *Bus) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	manifests := map[string]manifest{}
-	w, err := b.kv.Watch(ctx, filePrefix+">", jetstream.IgnoreDeletes())
+	manifests, err := b.manifests(ctx)
 	if err != nil {
-		return Status{}, fmt.Errorf("bucket %s: %w", b.opts.Bucket, err)
+		return Status{}, err
 	}
-	defer w.Stop()
-	for e := range w.Updates() {
-		if e == nil {
-			break
-		}
-		var m manifest
-		if err := json.Unmarshal(e.Value(), &m); err != nil {
-			return Status{}, fmt.Errorf("bucket %s: key %s: %w", b.opts.Bucket, e.Key(), err)
-		}
-		manifests[strings.TrimPrefix(e.Key(), filePrefix)] = m
-	}
+	listed := listedBatches(manifests)
 	keys, err := b.kv.ListKeysFiltered(ctx, batchPrefix+">")
 	if err != nil {
 		return Status{}, fmt.Errorf("bucket %s: %w", b.opts.Bucket, err)
 	}
-	perFile := map[string]int{}
+	s := status(manifests, pending)
 	for k := range keys.Keys() {
-		perFile[fileOf(strings.TrimPrefix(k, batchPrefix))]++
+		if listed[strings.TrimPrefix(k, batchPrefix)] {
+			s.Counted++
+		} else {
+			s.Unlisted++
+		}
 	}
-	return status(manifests, perFile, pending), nil
+	return s, nil
 }
 
+// pollTimeout bounds one poll of Wait: a poll sent to a server that went
+// down mid-way is given up and sent again.
+const pollTimeout = 10 * time.Second
+
+// stallTimeout is how long a bucket watch may send nothing before it is
+// taken for lost: one whose server went down never says it is done.
+const stallTimeout = 5 * time.Second
+
+// watchEntries returns the function that gives a watch's next entry, nil
+// once every value there was when it began has come, or an error if ctx
+// ends or nothing comes for stallTimeout.
+func watchEntries(ctx context.Context, w jetstream.KeyWatcher, what string) func() (jetstream.KeyValueEntry, error) {
+	t := time.NewTimer(stallTimeout)
+	return func() (jetstream.KeyValueEntry, error) {
+		t.Reset(stallTimeout)
+		select {
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil, fmt.Errorf("%s: the watch ended early", what)
+			}
+			return e, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+			return nil, fmt.Errorf("%s: nothing came for %s (a server down?)", what, stallTimeout)
+		}
+	}
+}
+
+// WaitError is Wait giving up: the status it saw last, and the last error
+// that kept it from seeing one, if any.
+type WaitError struct {
+	Status Status
+	Last   error // the last error of a poll, nil if the last poll worked
+	Err    error // ctx's
+}
+
+func (e *WaitError) Error() string {
+	msg := fmt.Sprintf("not every batch was counted in time (%s)", e.Status)
+	switch {
+	case e.Last != nil:
+		msg += "; the last poll failed: " + e.Last.Error()
+	case e.Status.Unfinished > 0 && e.Status.Pending == 0:
+		msg += fmt.Sprintf("; the publish of %d file segments did not finish and nothing is left in the stream: run publish again", e.Status.Unfinished)
+	case e.Status.Pending > 0:
+		msg += "; is a consumer running?"
+	}
+	return msg
+}
+
+func (e *WaitError) Unwrap() error { return e.Err }
+
 // Wait polls Progress until every published batch is counted or parked,
-// or ctx ends; each poll's status goes to progress, if not nil.
+// or ctx ends; each poll's status goes to progress, if not nil. A poll
+// that fails (a leader election, a restarting server) is polled again;
+// if ctx ends first, the *WaitError names the last failure.
 func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status)) error {
-	for {
-		s, err := Progress(ctx, b)
-		if err != nil {
-			return err
+	var last Status
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		pctx, cancel := context.WithTimeout(ctx, pollTimeout)
+		s, err := Progress(pctx, b)
+		cancel()
+		switch {
+		case err == nil:
+			last, lastErr, attempt = s, nil, 0
+			if progress != nil {
+				progress(s)
+			}
+			if s.Done() {
+				return nil
+			}
+		case ctx.Err() == nil:
+			lastErr = err
 		}
-		if progress != nil {
-			progress(s)
-		}
-		if s.Done() {
-			return nil
+		wait := every
+		if lastErr != nil {
+			wait = max(every, backoff(attempt))
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(every):
+			return &WaitError{Status: last, Last: lastErr, Err: ctx.Err()}
+		case <-time.After(wait):
+		}
+	}
+}
+
+// Retry runs f until it works, an error is not transient (see fatal),
+// ctx ends, or an attempt fails after until; each attempt runs under ctx
+// alone, so a long one is not cut short. Report's reading rides out an
+// election this way.
+func Retry[T any](ctx context.Context, until time.Time, f func(context.Context) (T, error)) (T, error) {
+	for attempt := 0; ; attempt++ {
+		v, err := f(ctx)
+		if err == nil || fatal(err) || ctx.Err() != nil || time.Now().After(until) {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(backoff(attempt)):
 		}
 	}
 }

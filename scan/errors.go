@@ -35,3 +35,18 @@ func (e *NotLogError) Error() string {
 }
 
 func (e *NotLogError) Is(target error) bool { return target == ErrNotLog }
+
+// FileError is an error reading or counting one input: Path names it as
+// the caller did ("stdin" for "-", the name given to Reader), Offset is the
+// byte offset where it happened, -1 when the error is not at one place.
+type FileError struct {
+	Path   string
+	Offset int64
+	Err    error
+}
+
+// Error is the path, then the cause: the cause names the offset itself
+// when it matters to the user (a shrinking file, a long line).
+func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+func (e *FileError) Unwrap() error { return e.Err }

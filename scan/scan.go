@@ -86,6 +86,10 @@ type Options struct {
 	// ListUsers merges the users into Totals.UserList instead of
 	// Totals.Users (agg.MergeList): for a caller that only writes them.
 	ListUsers bool
+	// PartOfFile counts an input that holds no record as malformed lines
+	// and lists it in Result.NotLog instead of refusing it: for a caller
+	// that sees part of a file (the bus), which decides per whole file.
+	PartOfFile bool
 }
 
 // Progress is what a scan has done so far. Workers publish to it once per
@@ -115,6 +119,8 @@ type Result struct {
 	// Warnings are things done that the user should know of, one line
 	// each: trailing garbage ignored after gzip data, say.
 	Warnings []string
+	// NotLog lists the inputs that held no record, with PartOfFile only.
+	NotLog []*NotLogError
 	// Formats counts, per input, the lines read as each form
 	// (logline.Form's name: "cri+json"); blank and malformed lines, which
 	// have none, are left out.
@@ -129,6 +135,39 @@ type Result struct {
 // nothing is counted then. When ctx is cancelled Files returns at once,
 // even if a stream is blocked in Read.
 func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result, error) {
+	return scanInputs(ctx, paths, o, p, "stdin", nil)
+}
+
+// Reader scans what r holds, as one input called name: the name errors,
+// malformed lines and formats carry. r is streamed as standard input is.
+func Reader(ctx context.Context, name string, r io.Reader, o Options) (Result, error) {
+	if r == nil {
+		return Result{}, &FileError{Path: name, Offset: -1, Err: errors.New("no reader")}
+	}
+	o.Stdin = r
+	return scanInputs(ctx, []string{"-"}, o, nil, name, nil)
+}
+
+// section is the part of one file Section scans.
+type section struct {
+	name   string
+	off, n int64
+}
+
+// Section scans the bytes [off, off+n) of the regular file at path,
+// mapped and parsed in place as Files does a file, as one input called
+// name: line numbers count from the section's first line, so off should
+// be where a line starts. For a caller that counts part of a file (the
+// bus, by reference).
+func Section(ctx context.Context, path, name string, off, n int64, o Options) (Result, error) {
+	if o.NoMmap {
+		return Result{}, &FileError{Path: path, Offset: off, Err: errors.New("a section is read from the file's mapping, and NoMmap is set")}
+	}
+	return scanInputs(ctx, []string{path}, o, nil, "stdin", &section{name: name, off: off, n: n})
+}
+
+// scanInputs is Files, with the name "-" goes by.
+func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, stdinName string, sec *section) (Result, error) {
 	if o.Workers < 1 {
 		return Result{}, fmt.Errorf("scan: workers must be at least 1, got %d", o.Workers)
 	}
@@ -168,10 +207,17 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 		if err != nil {
 			return Result{}, err
 		}
+		if path == "-" {
+			in.path = stdinName
+		}
 		inputs = append(inputs, in)
-		if in.data != nil {
+		if sec != nil {
+			if err := in.narrow(sec, o.Workers); err != nil {
+				return Result{}, &FileError{Path: path, Offset: sec.off, Err: err}
+			}
+		} else if in.data != nil {
 			if in.split, err = Split(in.data, in.size, rangesPerFile(in.size, o.Workers)); err != nil {
-				return Result{}, fmt.Errorf("%s: %w", path, err)
+				return Result{}, &FileError{Path: path, Offset: -1, Err: err}
 			}
 		}
 		size += in.size
@@ -217,7 +263,7 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 						return // the producer is done, so inputs are final
 					}
 					if err := wk.do(ctx, j, pool); err != nil {
-						cancel(fmt.Errorf("%s: %w", j.in.path, err))
+						cancel(j.fail(err))
 					}
 				}
 			}
@@ -247,7 +293,10 @@ func Files(ctx context.Context, paths []string, o Options, p *Progress) (Result,
 	res.Formats = make(map[string]map[string]int64, len(inputs))
 	for _, in := range inputs {
 		if err := in.check(); err != nil {
-			return Result{}, err
+			if !o.PartOfFile {
+				return Result{}, err
+			}
+			res.NotLog = append(res.NotLog, err)
 		}
 		res.MalformedAt = in.locate(res.MalformedAt)
 		res.Warnings = append(res.Warnings, in.warnings...)
@@ -354,7 +403,7 @@ func open(ctx context.Context, path string, stdin io.Reader, noMmap bool) (*inpu
 	switch {
 	case fi.IsDir():
 		f.Close()
-		return nil, fmt.Errorf("%s: is a directory, not a log file", path)
+		return nil, &FileError{Path: path, Offset: -1, Err: errors.New("is a directory, not a log file")}
 	case !fi.Mode().IsRegular():
 		return &input{path: path, stream: f, close: f.Close, statSize: -1}, nil
 	case noMmap || strings.HasSuffix(path, ".gz") || isGzip(f):
@@ -366,10 +415,34 @@ func open(ctx context.Context, path string, stdin io.Reader, noMmap bool) (*inpu
 		return in, nil
 	}
 	if in.data, err = mmap.Open(path); err != nil {
-		return nil, fmt.Errorf("%s: cannot map: %w", path, err)
+		return nil, &FileError{Path: path, Offset: -1, Err: fmt.Errorf("cannot map: %w", err)}
 	}
 	in.mapped = mappedBytes(in.data)
 	return in, nil
+}
+
+// narrow makes a mapped input the section sec of it, split for workers.
+func (in *input) narrow(sec *section, workers int) error {
+	if sec.off < 0 || sec.n < 0 || sec.off+sec.n > in.size {
+		return fmt.Errorf("section of %d bytes at offset %d: the file has %d", sec.n, sec.off, in.size)
+	}
+	if in.data == nil && sec.n > 0 {
+		return errors.New("a section is read from the file's mapping, and this file is not mapped (gzip data, or not a regular file)")
+	}
+	in.path, in.size = sec.name, sec.n
+	if sec.n == 0 {
+		return nil
+	}
+	split, err := Split(io.NewSectionReader(in.data, sec.off, sec.n), sec.n, rangesPerFile(sec.n, workers))
+	if err != nil {
+		return err
+	}
+	for i := range split {
+		split[i].Start += sec.off
+		split[i].End += sec.off
+	}
+	in.split = split
+	return nil
 }
 
 // isGzip reports whether the regular file f starts with gzip's magic bytes.
@@ -394,7 +467,7 @@ func produce(ctx context.Context, inputs []*input, window, maxLine int, pool *bu
 	for _, in := range inputs {
 		if in.stream != nil {
 			if err := in.chunks(ctx, window, maxLine, pool, send); err != nil {
-				return fmt.Errorf("%s: %w", in.path, err)
+				return &FileError{Path: in.path, Offset: in.streamed, Err: err}
 			}
 			continue
 		}
@@ -410,7 +483,7 @@ func produce(ctx context.Context, inputs []*input, window, maxLine int, pool *bu
 // check rejects a file that has bytes but not one record: that is not a
 // log (a binary file, most likely), and counting it as a pile of malformed
 // lines would hide the mistake. The message says what its first line held.
-func (in *input) check() error {
+func (in *input) check() *NotLogError {
 	var events, malformed, long int64
 	var first []byte
 	for _, r := range in.ranges {
@@ -425,6 +498,15 @@ func (in *input) check() error {
 		return &NotLogError{Path: in.path, Malformed: malformed, Long: long, Seen: logline.Describe(first)}
 	}
 	return nil
+}
+
+// fail names the input, and the offset of the range, that err is about.
+func (j *job) fail(err error) error {
+	off := int64(-1)
+	if j.chunk == nil && !j.long {
+		off = j.r.Start
+	}
+	return &FileError{Path: j.in.path, Offset: off, Err: err}
 }
 
 // forms adds up the lines of each form over the input's ranges.

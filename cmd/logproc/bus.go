@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -18,8 +19,11 @@ const publishUsage = `Usage: logproc publish [flags] [FILE...]
 
 Cuts log files into batches of whole lines and publishes them to a NATS
 JetStream work-queue stream, for 'logproc consume' processes to count. With
-no FILE it publishes LOG_PATH. Each batch's message ID comes from the file's
-content and the batch's offset: publishing a file again stores nothing twice.
+no FILE it publishes LOG_PATH. A file is known by the hash of its content:
+publishing it again, from any path, sends nothing; a file that grew sends
+what it gained; a publish that failed is finished by running it again. A
+last line with no newline yet is held back (a growing log is writing it)
+unless -final says the file is whole.
 `
 
 const consumeUsage = `Usage: logproc consume [flags]
@@ -38,6 +42,13 @@ Merges the counts of every batch counted so far into the results JSON scan
 writes, and says on stderr how many batches are counted, pending and parked.
 It may run while consumers work; -wait waits until every published batch
 is counted first.
+`
+
+const resetUsage = `Usage: logproc reset [flags]
+
+Deletes a job: the stream of batches (and its consumer) and the bucket of
+counts that -stream and -bucket name, so that the next publish starts over.
+A stream or bucket that logproc did not make is left alone.
 `
 
 const serveUsage = `Usage: logproc serve [flags]
@@ -106,7 +117,7 @@ func (s *busSettings) check(f *commandFlags) error {
 		}
 	}
 	if err := o.Check(); err != nil {
-		return usagef("%s=%q: %v", f.source("server", "NATS_URL"), o.URLs, err)
+		return usagef("%s=%q: %v", f.source("server", "NATS_URL"), bus.Redact(o.URLs), err)
 	}
 	return nil
 }
@@ -135,7 +146,9 @@ func (s *busSettings) connect(ctx context.Context) (*bus.Bus, error) {
 func publishCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 	s := addBusFlags(f, cfg)
 	var o bus.PublishOptions
-	f.Int64Var(&o.BatchSize, "batch-size", bus.DefaultBatchSize, "`bytes` a batch aims at; lines are never cut")
+	f.Int64Var(&o.BatchSize, "batch-size", bus.DefaultBatchSize, "`bytes` a batch aims at, at most half the server's max_payload (the default is cut to that); lines are never cut")
+	f.BoolVar(&o.Final, "final", false, "publish a last line with no newline too: the file is whole and will not grow")
+	f.BoolVar(&o.ByReference, "by-reference", false, "send each batch's place and hash, not its bytes: consumers read the files at the same absolute paths (a shared mount)")
 	return func(ctx context.Context, args []string) (plan, error) {
 		if err := s.check(f); err != nil {
 			return plan{}, err
@@ -153,7 +166,10 @@ func publishCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepa
 				return err
 			}
 			defer b.Close()
-			if o.BatchSize > b.MaxPayload()/2 {
+			if !f.set["batch-size"] {
+				o.BatchSize = 0 // bus picks the default for the server and the mode
+			}
+			if o.BatchSize > b.MaxPayload()/2 && !o.ByReference {
 				return usagef("-batch-size=%d: the server takes at most %d bytes in a message; want at most half that", o.BatchSize, b.MaxPayload())
 			}
 			began := time.Now()
@@ -163,9 +179,10 @@ func publishCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepa
 				return err
 			}
 			if !f.quiet {
-				fmt.Fprintf(stderr, "published %s: %s (%s new, %s already in stream %s), %s (%s) in %s: %s batches/s, %s/s\n",
+				fmt.Fprintf(stderr, "published %s: %s (%s new, %s already in stream %s), %s (%s) in %s: %s batches/s, %s/s; %s published before, %s held back (a last line with no newline)\n",
 					plural(int64(st.Files), "file"), plural(int64(st.Batches), "batch"), count(int64(st.Stored)), count(int64(st.Duplicates())), s.opts.Stream,
-					plural(st.Lines, "line"), size(st.Bytes), seconds(took), count(int64(rate(int64(st.Batches), took))), size(int64(rate(st.Bytes, took))))
+					plural(st.Lines, "line"), size(st.Bytes), seconds(took), count(int64(rate(int64(st.Batches), took))), size(int64(rate(st.Bytes, took))),
+					size(st.Known), size(st.HeldBack))
 			}
 			return nil
 		}}, nil
@@ -286,6 +303,32 @@ func serveCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare
 	}
 }
 
+func resetCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
+	s := addBusFlags(f, cfg)
+	return func(ctx context.Context, args []string) (plan, error) {
+		if len(args) > 0 {
+			return plan{}, usagef("reset takes no arguments, got %q (see 'logproc reset -h')", args[0])
+		}
+		if err := s.check(f); err != nil {
+			return plan{}, err
+		}
+		return plan{inputs: s.inputs(), work: func() error {
+			deleted, err := bus.Reset(ctx, s.opts)
+			if err != nil {
+				return err
+			}
+			if !f.quiet {
+				if len(deleted) == 0 {
+					fmt.Fprintf(stderr, "reset: no stream %s or bucket %s to delete\n", s.opts.Stream, s.opts.Bucket)
+				} else {
+					fmt.Fprintf(stderr, "reset: deleted %s\n", strings.Join(deleted, " and "))
+				}
+			}
+			return nil
+		}}, nil
+	}
+}
+
 func reportCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 	s := addBusFlags(f, cfg)
 	output := resultsPath(cfg.LogPath)
@@ -324,25 +367,39 @@ func reportCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepar
 }
 
 func report(ctx context.Context, f *commandFlags, s *busSettings, output string, wait time.Duration, top int, stdout, stderr io.Writer) error {
+	// A cluster electing a leader answers with errors for a while: within
+	// -wait, connecting and reading are tried again.
+	began := time.Now()
+	s.opts.ConnectWait = max(s.opts.ConnectWait, wait)
 	b, err := s.connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
+	var waitErr error
 	if wait > 0 {
-		wctx, cancel := context.WithTimeout(ctx, wait)
-		err := bus.Wait(wctx, b, 200*time.Millisecond, nil)
+		wctx, cancel := context.WithDeadline(ctx, began.Add(wait))
+		waitErr = bus.Wait(wctx, b, 200*time.Millisecond, nil)
 		cancel()
-		if err != nil && ctx.Err() != nil {
+		if waitErr != nil && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return err
+		var we *bus.WaitError
+		if waitErr != nil && !errors.As(waitErr, &we) {
+			return waitErr
 		}
 	}
-	snap, err := bus.Report(ctx, b)
+	until := time.Now().Add(10 * time.Second)
+	if u := began.Add(wait); u.After(until) {
+		until = u
+	}
+	snap, err := bus.Retry(ctx, until, func(ctx context.Context) (bus.Snapshot, error) { return bus.Report(ctx, b) })
 	if err != nil {
 		return err
+	}
+	if len(snap.NotLog) > 0 && snap.Done() {
+		// As scan: a file with no record at all is not a log.
+		return snap.NotLog[0]
 	}
 	sections := snap.Sections
 	sections.TopUsers = top
@@ -360,7 +417,10 @@ func report(ctx context.Context, f *commandFlags, s *busSettings, output string,
 		return fmt.Errorf("%s; %s parked, left out of the results; the first: %s", summary, plural(int64(len(snap.Parked)), "batch"), snap.Parked[0].Reason)
 	}
 	if wait > 0 && !snap.Done() {
-		return fmt.Errorf("%s; -wait=%s: not every batch was counted in time", summary, wait)
+		if waitErr == nil {
+			waitErr = errors.New("not every batch was counted in time")
+		}
+		return fmt.Errorf("%s; -wait=%s: %v", summary, wait, waitErr)
 	}
 	if !f.quiet {
 		fmt.Fprintln(stderr, summary)
@@ -374,8 +434,11 @@ func report(ctx context.Context, f *commandFlags, s *busSettings, output string,
 func statusLine(s bus.Status) string {
 	line := fmt.Sprintf("%s of %s counted, %s pending, %s parked (%s)",
 		count(int64(s.Counted)), plural(int64(s.Published), "batch"), count(int64(s.Pending)), count(int64(s.Parked)), plural(int64(s.Files), "file"))
+	if s.Unfinished > 0 {
+		line += ", " + plural(int64(s.Unfinished), "file segment") + " still being published (or to publish again)"
+	}
 	if s.Unlisted > 0 {
-		line += ", " + plural(int64(s.Unlisted), "batch") + " of files still being published"
+		line += ", " + plural(int64(s.Unlisted), "record") + " no manifest lists, left out"
 	}
 	return line
 }

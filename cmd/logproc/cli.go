@@ -49,6 +49,7 @@ var commands = []command{
 	{"publish", "[FILE...]", "publish log files as batches of lines", groupBus, publishUsage, publishCommand},
 	{"consume", "", "count batches, on any number of machines", groupBus, consumeUsage, consumeCommand},
 	{"report", "", "merge the counts into a results JSON", groupBus, reportUsage, reportCommand},
+	{"reset", "", "delete a job's stream and bucket, to start over", groupBus, resetUsage, resetCommand},
 }
 
 // longNames gives the one-letter flags their GNU long forms.

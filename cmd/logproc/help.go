@@ -24,6 +24,7 @@ Scale out over NATS JetStream (see README):
   logproc publish [flags] FILE...  publish log files as batches of lines
   logproc consume [flags]          count batches, on any number of machines
   logproc report  [flags]          merge the counts into a results JSON
+  logproc reset   [flags]          delete a job's stream and bucket, to start over
 
 Other:
   logproc completion bash|zsh|fish   print a shell completion script
