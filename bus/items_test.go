@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -341,5 +342,40 @@ func TestConcurrentPublish(t *testing.T) {
 	manifests, err := b1.manifests(context.Background())
 	if err != nil || len(manifests) != 1 {
 		t.Fatalf("%d manifests (%v), want one segment", len(manifests), err)
+	}
+}
+
+// Publish's progress counts every byte of the files once, whether it is
+// sent, was published before, or is a last line held back: a progress bar
+// over the files' sizes ends full.
+func TestPublishProgress(t *testing.T) {
+	ts := startTestServer(t)
+	dir := t.TempDir()
+	path := genFile(t, dir, "a.log", gen.Options{Records: 5000, Seed: 11})
+	// A second file whose last line has no newline yet.
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	partial := filepath.Join(dir, "b.log")
+	if err := os.WriteFile(partial, append(bytes.Clone(whole), "time=2026-11-26T09:00:00.000Z level=INFO msg=unfinished"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	size := func(p string) int64 {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	b := ts.connect(t, "test")
+	for _, round := range []string{"first", "again"} {
+		var done atomic.Int64
+		if _, err := Publish(context.Background(), b, []string{path, partial}, PublishOptions{BatchSize: 16 << 10, Progress: &done}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := done.Load(), size(path)+size(partial); got != want {
+			t.Fatalf("%s publish: progress %d bytes, want the files' %d", round, got, want)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -58,6 +59,9 @@ type PublishOptions struct {
 	// file, which they must reach at the same path (a shared mount).
 	// Segments published before keep the mode they were published in.
 	ByReference bool
+	// Progress, when set, counts the bytes of the files dealt with so far:
+	// sent, or found published before, or held back; a progress bar reads it.
+	Progress *atomic.Int64
 
 	// afterBatch, when set, runs after each batch is sent: tests cut a
 	// publish short there.
@@ -167,6 +171,7 @@ func (p *filePublisher) publish() error {
 	}
 	p.st.Known += from
 	p.st.HeldBack += sv.size - max(to, from)
+	p.progress(from + sv.size - max(to, from))
 	if to <= from {
 		return nil // nothing new
 	}
@@ -262,6 +267,7 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 		p.st.Lines += n
 		p.st.Batches++
 		p.st.Bytes += r.Len()
+		p.progress(r.Len())
 		if p.o.afterBatch != nil {
 			p.o.afterBatch()
 		}
@@ -283,6 +289,12 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 	}
 	p.known[id] = m
 	return nil
+}
+
+func (p *filePublisher) progress(n int64) {
+	if p.o.Progress != nil {
+		p.o.Progress.Add(n)
+	}
 }
 
 // cut cuts [from, to) into batches on a grid: each batch starts where a

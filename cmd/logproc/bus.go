@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -172,9 +173,14 @@ func publishCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepa
 			if o.BatchSize > b.MaxPayload()/2 && !o.ByReference {
 				return usagef("-batch-size=%d: the server takes at most %d bytes in a message; want at most half that", o.BatchSize, b.MaxPayload())
 			}
+			var done atomic.Int64
+			o.Progress = &done
+			m := newMeter(stderr, f.quiet)
+			m.start(gauge{label: "publish", unit: "B", total: knownSize(paths), done: done.Load})
 			began := time.Now()
 			st, err := bus.Publish(ctx, b, paths, o)
 			took := time.Since(began)
+			m.end()
 			if err != nil {
 				return err
 			}
