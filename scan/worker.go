@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -81,6 +82,8 @@ func (w *worker) scan(ctx context.Context, in *input, r Range, t *rangeTally) (e
 		b := in.mapped[r.Start:r.End]
 		w.begin(b, t)
 		err = w.scanMapped(ctx, b, t)
+		// b is x/exp/mmap's mapping, which in.data's finalizer unmaps once in.data is unreachable.
+		runtime.KeepAlive(in.data)
 	} else {
 		err = w.scanRange(ctx, in.data, r, t)
 	}
