@@ -2,7 +2,9 @@ package logline
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -308,6 +310,25 @@ func TestNewlineIn64(t *testing.T) {
 		}
 		if got := newlineIn64(&b); got != want {
 			t.Fatalf("newlineIn64(%q) = %d, want %d", b[:], got, want)
+		}
+	}
+}
+
+// TestDecimalWord: every count of digits Next hands over, one to seven,
+// read as strconv reads them.
+func TestDecimalWord(t *testing.T) {
+	cases := []string{"0", "7", "10", "99", "100", "4096", "65535", "99999", "123456", "1000000", "9999999", "0000001", "0120"}
+	for n := 1; n < 1e7; n = n*7 + 3 {
+		cases = append(cases, strconv.Itoa(n))
+	}
+	for _, s := range cases {
+		var w [8]byte
+		copy(w[:], s)
+		word := binary.LittleEndian.Uint64(w[:]) - lowBits*'0'
+		got := decimalWord(word << (64 - 8*len(s)))
+		want, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || got != want {
+			t.Errorf("decimalWord(%q) = %d, want %d", s, got, want)
 		}
 	}
 }
