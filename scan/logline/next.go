@@ -103,7 +103,13 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 	found := uint8(1<<fieldLevel | 1<<fieldUser)
 	if p.want&(1<<fieldTime) != 0 {
 		found |= 1 << fieldTime
-		p.nextSlogTime((*[24]byte)(h[len("time="):]), rec)
+		// The minute cache's hit, read from the fixed view without a
+		// bounds check; anything else as takeSlogTime reads it.
+		if ns, ok := p.minute.readMillis24((*[24]byte)(h[len("time="):])); ok {
+			rec.Time, rec.Has = ns, HasTime
+		} else {
+			p.readSlogTime(b[len("time="):len(slogTimePair)], rec)
+		}
 	}
 	if b[e] == '\n' {
 		return e + 1, Event
@@ -146,16 +152,6 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 		p.last = b[:end-1]
 	}
 	return end, kind
-}
-
-// nextSlogTime reads the time as takeSlogTime does, from Next's view of
-// the line's head: the minute cache's hit without a bounds check.
-func (p *Parser) nextSlogTime(v *[24]byte, rec *Record) {
-	if ns, ok := p.minute.readMillis24(v); ok {
-		rec.Time, rec.Has = ns, HasTime
-		return
-	}
-	p.readSlogTime(v[:], rec)
 }
 
 // nextSlow is Next on a line nextFast does not take: it cuts the line at
