@@ -29,12 +29,30 @@ lint:
 # the code: go test -run='^$$' -bench=. -benchmem ./...
 BENCH_BIN := bench/data/bin
 
-bench: build
+bench: bench-tools
+	$(BENCH_BIN)/compare -logproc $(BIN) -floor $(BENCH_BIN)/floor -naive $(BENCH_BIN)/naive
+	$(MAKE) bench-metrics
+	$(MAKE) bench-forms
+
+.PHONY: bench-tools
+bench-tools: build
 	$(GO) build -o $(BENCH_BIN)/compare ./bench/cmd/compare
 	$(GO) build -o $(BENCH_BIN)/floor ./bench/cmd/floor
 	$(GO) build -o $(BENCH_BIN)/naive ./bench/cmd/naive
-	$(BENCH_BIN)/compare -logproc $(BIN) -floor $(BENCH_BIN)/floor -naive $(BENCH_BIN)/naive
-	$(MAKE) bench-forms
+
+# Every metric (-metrics all) against the seed's counters (-metrics seed)
+# and wc -l, at each line count in BENCH_METRICS_RECORDS, each with its
+# own dataset in bench/data/N and table in bench/results/metrics-N. make
+# bench's main table has the same rows at BENCH_RECORDS (50M); add
+# 50000000 here where the disk holds another 6 GB.
+BENCH_METRICS_RECORDS ?= 10000000
+.PHONY: bench-metrics
+bench-metrics: bench-tools
+	@for n in $(BENCH_METRICS_RECORDS); do \
+		$(BENCH_BIN)/compare -logproc $(BIN) -floor $(BENCH_BIN)/floor -naive $(BENCH_BIN)/naive \
+			-records $$n -data bench/data/$$n -results bench/results/metrics-$$n \
+			-only '^logproc scan -workers 2( -metrics all)?$$' || exit 1; \
+	done
 
 # What a platform's framing costs per line: each inner format bare, then in
 # CRI, Docker json-file and a time prefix; x-bare is the ratio to the bare
