@@ -53,14 +53,13 @@ func (c *minuteCache) readMillis24(v *[24]byte) (int64, bool) {
 	// '0' each, checked at once (a byte over 9 sets its high bit when
 	// 0x76 is added) instead of five compares.
 	w := binary.LittleEndian.Uint64(v[16:]) - 0x0030303000303000 // bytes 1, 2, 4, 5, 6
-	const digitBytes = 0x00ffffff00ffff00
 	if (w+0x0076767600767600|w)&0x0080808000808000 != 0 || v[17] > '5' {
 		return 0, false
 	}
-	w &= digitBytes
-	sec := int64(w>>8&0xff)*10 + int64(w>>16&0xff)
-	ms := int64(w>>32&0xff)*100 + int64(w>>40&0xff)*10 + int64(w>>48&0xff)
-	return c.start + sec*1e9 + ms*1e6, true
+	// SS and mmm side by side in the last five bytes, read as one
+	// number of milliseconds.
+	ms := decimalWord(w&0x0000_0000_00ff_ff00<<16 | w&0x00ff_ffff_0000_0000<<8)
+	return c.start + int64(ms)*1e6, true
 }
 
 // remember keeps the minute of v, which ParseTime read as ns, when v has
