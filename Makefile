@@ -38,12 +38,30 @@ lint:
 # the code: go test -run='^$$' -bench=. -benchmem ./...
 BENCH_BIN := bench/data/bin
 
-bench: core
+bench: bench-tools
+	$(BENCH_BIN)/compare -logproc $(BIN) -floor $(BENCH_BIN)/floor -naive $(BENCH_BIN)/naive
+	$(MAKE) bench-metrics
+	$(MAKE) bench-forms
+
+.PHONY: bench-tools
+bench-tools: core
 	$(GO) build -o $(BENCH_BIN)/compare ./bench/cmd/compare
 	$(GO) build -o $(BENCH_BIN)/floor ./bench/cmd/floor
 	$(GO) build -o $(BENCH_BIN)/naive ./bench/cmd/naive
-	$(BENCH_BIN)/compare -logproc $(BIN) -floor $(BENCH_BIN)/floor -naive $(BENCH_BIN)/naive
-	$(MAKE) bench-forms
+
+# Every metric (-metrics all) against the seed's counters (-metrics seed)
+# and wc -l, at each line count in BENCH_METRICS_RECORDS, each with its
+# own dataset in bench/data/N and table in bench/results/metrics-N. make
+# bench's main table has the same rows at BENCH_RECORDS (50M); add
+# 50000000 here where the disk holds another 6 GB.
+BENCH_METRICS_RECORDS ?= 10000000
+.PHONY: bench-metrics
+bench-metrics: bench-tools
+	@for n in $(BENCH_METRICS_RECORDS); do \
+		$(BENCH_BIN)/compare -logproc $(BIN) -floor $(BENCH_BIN)/floor -naive $(BENCH_BIN)/naive \
+			-records $$n -data bench/data/$$n -results bench/results/metrics-$$n \
+			-only '^logproc scan -workers 2( -metrics all)?$$' || exit 1; \
+	done
 
 # What a platform's framing costs per line: each inner format bare, then in
 # CRI, Docker json-file and a time prefix; x-bare is the ratio to the bare
@@ -67,6 +85,20 @@ perf-gate: core
 bench-baseline: core
 	$(GO) build -o $(BENCH_BIN)/perfgate ./bench/cmd/perfgate
 	$(BENCH_BIN)/perfgate -logproc $(BIN) -baseline bench/perf-baseline.json -write
+
+# Rewrite cmd/logproc/default.pgo, the CPU profile go build uses to inline
+# the hot calls (profile-guided optimisation): scan with every metric and
+# with the seed's counters, and gen, on 10M generated lines. Built without
+# the old profile so that it does not shape the new one.
+PGO_DIR := bench/data/pgo
+.PHONY: pgo
+pgo:
+	mkdir -p $(PGO_DIR)
+	$(GO) build -pgo=off -o $(PGO_DIR)/logproc ./cmd/logproc
+	$(PGO_DIR)/logproc gen -quiet -n 10000000 -o $(PGO_DIR)/pgo.log -cpuprofile $(PGO_DIR)/gen.prof
+	$(PGO_DIR)/logproc scan -quiet -o /dev/null -cpuprofile $(PGO_DIR)/all.prof $(PGO_DIR)/pgo.log
+	$(PGO_DIR)/logproc scan -quiet -metrics seed -o /dev/null -cpuprofile $(PGO_DIR)/seed.prof $(PGO_DIR)/pgo.log
+	$(GO) tool pprof -proto $(PGO_DIR)/all.prof $(PGO_DIR)/seed.prof $(PGO_DIR)/gen.prof > cmd/logproc/default.pgo
 
 # Fuzz every fuzz target (each parser, the splitter, the histogram, gen's
 # line writer; .ci/fuzz finds them) for FUZZTIME (default 30s each).

@@ -18,7 +18,9 @@ type actionTable struct {
 	slots []actionSlot // len is a power of two
 	shift uint         // 64 - log2(len(slots))
 	used  int
-	seed  maphash.Seed // for the rare name longer than sixteen bytes
+	// displaced counts the names not in their home slot.
+	displaced int
+	seed      maphash.Seed // for the rare name longer than sixteen bytes
 }
 
 type actionSlot struct {
@@ -31,38 +33,45 @@ func newActionTable() actionTable {
 	return actionTable{slots: make([]actionSlot, 16), shift: 64 - 4, seed: maphash.MakeSeed()}
 }
 
-// words returns the two words of name that hash mixes. For a name of up
-// to sixteen bytes they hold every byte, so names of equal length and
-// equal words are equal.
+// words returns the two words of name that hash mixes: for a name of up
+// to sixteen bytes, its bytes, zeros after them, so names of equal length
+// and equal words are equal; for a longer one, its first sixteen bytes
+// with a hash of the rest.
 func (t *actionTable) words(name []byte) (lo, hi uint64) {
-	switch {
-	case len(name) >= 16:
-		lo = binary.LittleEndian.Uint64(name)
-		hi = binary.LittleEndian.Uint64(name[8:])
-		if len(name) > 16 {
-			hi ^= maphash.Bytes(t.seed, name[16:])
-		}
-	case len(name) >= 8:
-		lo = binary.LittleEndian.Uint64(name)
-		hi = binary.LittleEndian.Uint64(name[len(name)-8:])
-	case len(name) >= 4:
-		lo = uint64(binary.LittleEndian.Uint32(name)) | uint64(binary.LittleEndian.Uint32(name[len(name)-4:]))<<32
-	default:
-		for i, c := range name {
-			lo |= uint64(c) << (8 * i)
-		}
+	if len(name) > 16 {
+		return binary.LittleEndian.Uint64(name), binary.LittleEndian.Uint64(name[8:]) ^ maphash.Bytes(t.seed, name[16:])
 	}
-	return lo, hi
+	var w [16]byte
+	copy(w[:], name)
+	return binary.LittleEndian.Uint64(w[:8]), binary.LittleEndian.Uint64(w[8:])
 }
+
+// wordMasks[n] keeps the first n bytes of two words.
+var wordMasks = func() (m [17][2]uint64) {
+	for n := range m {
+		m[n][0] = ^(^uint64(0) << (8 * min(n, 8)))
+		m[n][1] = ^(^uint64(0) << (8 * max(n-8, 0)))
+	}
+	return m
+}()
 
 func hashWords(lo, hi uint64, n int) uint64 {
 	h := (lo ^ uint64(n)*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
 	return (h ^ bits.RotateLeft64(hi*0x94d049bb133111eb, 31)) * 0x9e3779b97f4a7c15
 }
 
-// get returns the counters of name, or nil.
+// get returns the counters of name, or nil. A name of up to sixteen bytes
+// with sixteen bytes of capacity, a slice of the line in the file, is read
+// as two whole words and masked: copying it byte by byte into words, by a
+// switch on its length, cost more than the probe.
 func (t *actionTable) get(name []byte) *actionCounts {
-	lo, hi := t.words(name)
+	var lo, hi uint64
+	if n := len(name); n <= 16 && cap(name) >= 16 {
+		w, m := (*[16]byte)(name[:16]), &wordMasks[n]
+		lo, hi = binary.LittleEndian.Uint64(w[:8])&m[0], binary.LittleEndian.Uint64(w[8:])&m[1]
+	} else {
+		lo, hi = t.words(name)
+	}
 	mask := uint64(len(t.slots) - 1)
 	for i := hashWords(lo, hi, len(name)) >> t.shift; ; i = (i + 1) & mask {
 		s := &t.slots[i]
@@ -72,19 +81,37 @@ func (t *actionTable) get(name []byte) *actionCounts {
 	}
 }
 
-// put adds name, which is not in the table, with its counters.
+// put adds name, which is not in the table, with its counters. The table
+// grows past three slots in four full, and also while a name sits past its
+// home slot, up to sparseSlots per name: a log's few actions then each hit
+// on the first probe, where a probe loop of varying length was mispredicted
+// on half the lines. Only the slots in use are read, so the empty ones cost
+// no cache.
 func (t *actionTable) put(name string, a *actionCounts) {
 	if (t.used+1)*4 > len(t.slots)*3 {
 		t.grow()
 	}
 	t.insert(name, a)
 	t.used++
+	for t.displaced > 0 && len(t.slots) < sparseSlots*t.used && len(t.slots) < maxSparse {
+		t.grow()
+	}
 }
+
+// Up to sparseSlots slots per name, and maxSparse in all, are spent on
+// giving every name its home slot.
+const (
+	sparseSlots = 64
+	maxSparse   = 1 << 12
+)
 
 func (t *actionTable) insert(name string, a *actionCounts) {
 	lo, hi := t.words([]byte(name))
 	mask := uint64(len(t.slots) - 1)
 	i := hashWords(lo, hi, len(name)) >> t.shift
+	if t.slots[i].a != nil {
+		t.displaced++
+	}
 	for t.slots[i].a != nil {
 		i = (i + 1) & mask
 	}
@@ -95,6 +122,7 @@ func (t *actionTable) grow() {
 	old := t.slots
 	t.slots = make([]actionSlot, 2*len(old))
 	t.shift--
+	t.displaced = 0
 	for _, s := range old {
 		if s.a != nil {
 			t.insert(s.name, s.a)

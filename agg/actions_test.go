@@ -9,7 +9,20 @@ import (
 // TestActionTable checks the table against a map on names built to
 // collide: equal first sixteen bytes, equal first and last eight, names
 // that are prefixes of others, the empty name and bytes that are not text.
+// Each round hands get the names another way: with no spare capacity, then
+// followed in their buffer by bytes of a longer name or by junk, which get
+// may read but must not count.
 func TestActionTable(t *testing.T) {
+	lookup := func(name string, round int) []byte {
+		switch round {
+		case 0:
+			b := []byte(name)
+			return b[:len(b):len(b)]
+		case 1:
+			return []byte(name + "extra-bytes-of-a-longer-name")[:len(name)]
+		}
+		return append([]byte(name), "\xff\x00\x01junk junk junk junk"...)[:len(name)]
+	}
 	var names []string
 	for i := range 300 {
 		names = append(names,
@@ -24,7 +37,7 @@ func TestActionTable(t *testing.T) {
 	want := map[string]*actionCounts{}
 	for round := range 3 {
 		for _, name := range names {
-			a := tab.get([]byte(name))
+			a := tab.get(lookup(name, round))
 			if a != want[name] {
 				t.Fatalf("round %d: get(%q) = %p, want %p", round, name, a, want[name])
 			}

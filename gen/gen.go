@@ -376,7 +376,7 @@ func WriteFile(ctx context.Context, path string, o Options, progress *atomic.Int
 	if err = ctx.Err(); err != nil {
 		return Report{}, fmt.Errorf("gen: %s: %w", path, err)
 	}
-	if err = os.Rename(f.Name(), dest.Path); err != nil {
+	if err = replace(f.Name(), dest.Path); err != nil {
 		return Report{}, fmt.Errorf("gen: %w", err)
 	}
 	return rep, nil

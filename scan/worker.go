@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -81,6 +82,8 @@ func (w *worker) scan(ctx context.Context, in *input, r Range, t *rangeTally) (e
 		b := in.mapped[r.Start:r.End]
 		w.begin(b, t)
 		err = w.scanMapped(ctx, b, t)
+		// b is x/exp/mmap's mapping, which in.data's finalizer unmaps once in.data is unreachable.
+		runtime.KeepAlive(in.data)
 	} else {
 		err = w.scanRange(ctx, in.data, r, t)
 	}
@@ -210,6 +213,9 @@ func (w *worker) countLines(b []byte, rest int, t *rangeTally) []byte {
 	if w.levelAndUser {
 		return w.countLevelsAndUsers(b, rest, t)
 	}
+	if !w.filter.on {
+		return w.countEvents(b, rest, t)
+	}
 	var rec logline.Record
 	for len(b) > rest {
 		if len(b) > prefetchAhead {
@@ -263,6 +269,38 @@ func (w *worker) countLevelsAndUsers(b []byte, rest int, t *rangeTally) []byte {
 			t.lines++
 			t.events++
 			w.shard.Count(rec.Level, rec.User)
+			continue
+		}
+		w.countNonEvent(kind, &rec, t)
+	}
+	return b
+}
+
+// countEvents is countLines with no time filter on, the default scan's: an
+// event goes straight to countEvent, past count's tests for the filter and
+// the other kinds.
+func (w *worker) countEvents(b []byte, rest int, t *rangeTally) []byte {
+	var rec logline.Record
+	for len(b) > rest {
+		if len(b) > prefetchAhead {
+			prefetchNTA(&b[prefetchAhead])
+		}
+		n, kind := w.parser.Next(b, &rec)
+		if n == 0 {
+			break
+		}
+		if n > w.longAt {
+			if !w.countLong(b[:n], t) {
+				break
+			}
+			b = b[n:]
+			continue
+		}
+		b = b[n:]
+		if kind == logline.Event {
+			t.lines++
+			t.events++
+			w.countEvent(&rec)
 			continue
 		}
 		w.countNonEvent(kind, &rec, t)
@@ -360,21 +398,26 @@ func (w *worker) count(kind logline.Kind, rec *logline.Record, t *rangeTally) {
 			w.shard.CountFiltered()
 			return
 		}
-		slot := w.shard.Count(rec.Level, rec.User)
-		if len(rec.Action) > 0 {
-			w.shard.CountAction(slot, rec.Action, rec.Latency, rec.Has&logline.HasLatency != 0)
-		} else if rec.Has&logline.HasLatency != 0 {
-			w.shard.CountLatency(rec.Latency)
-		}
-		if rec.Has&logline.HasTime != 0 {
-			w.shard.CountTime(rec.Time)
-		}
-		if rec.Has&(logline.BadLatency|logline.BadTime) != 0 {
-			w.countBad(rec.Has)
-		}
+		w.countEvent(rec)
 		return
 	}
 	w.countNoEvent(kind, t)
+}
+
+// countEvent counts the fields of an event.
+func (w *worker) countEvent(rec *logline.Record) {
+	slot := w.shard.Count(rec.Level, rec.User)
+	if len(rec.Action) > 0 {
+		w.shard.CountAction(slot, rec.Action, rec.Latency, rec.Has&logline.HasLatency != 0)
+	} else if rec.Has&logline.HasLatency != 0 {
+		w.shard.CountLatency(rec.Latency)
+	}
+	if rec.Has&logline.HasTime != 0 {
+		w.shard.CountTime(rec.Time)
+	}
+	if rec.Has&(logline.BadLatency|logline.BadTime) != 0 {
+		w.countBad(rec.Has)
+	}
 }
 
 // countNoEvent counts a line that holds no event.

@@ -2,8 +2,10 @@ package logline
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -365,4 +367,23 @@ func printableEnd(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// TestDecimalWord: every count of digits Next hands over, one to seven,
+// read as strconv reads them.
+func TestDecimalWord(t *testing.T) {
+	cases := []string{"0", "7", "10", "99", "100", "4096", "65535", "99999", "123456", "1000000", "9999999", "0000001", "0120"}
+	for n := 1; n < 1e7; n = n*7 + 3 {
+		cases = append(cases, strconv.Itoa(n))
+	}
+	for _, s := range cases {
+		var w [8]byte
+		copy(w[:], s)
+		word := binary.LittleEndian.Uint64(w[:]) - lowBits*'0'
+		got := decimalWord(word << (64 - 8*len(s)))
+		want, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || got != want {
+			t.Errorf("decimalWord(%q) = %d, want %d", s, got, want)
+		}
+	}
 }

@@ -38,8 +38,7 @@ func (r report) svg() string {
 		return chartLeft + (v-decLo)/(decHi-decLo)*plotW
 	}
 
-	groups := []string{groupScan, groupGen}
-	height := chartTop + len(r.Rows)*chartRowH + len(groups)*chartGroupH + 50
+	height := chartTop + len(r.Rows)*chartRowH + len(r.groups())*chartGroupH + 50
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
 		chartWidth, height, chartWidth, height)
@@ -70,7 +69,7 @@ func (r report) svg() string {
 	}
 
 	y := chartTop
-	for _, g := range groups {
+	for _, g := range r.groups() {
 		y += chartGroupH
 		fmt.Fprintf(&b, `<text x="12" y="%d" font-weight="bold">%s</text>`+"\n", y-10, esc(groupTitles[g]))
 		for _, row := range r.Rows {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -153,7 +155,7 @@ func TestSummarize(t *testing.T) {
 		var out []sample
 		for _, v := range secs {
 			d := time.Duration(v * float64(time.Second))
-			out = append(out, sample{wall: d, cpu: 2 * d, maxRSS: int64(v * 1000)})
+			out = append(out, sample{wall: d, user: 2 * d, sys: d / 2, maxRSS: int64(v * 1000)})
 		}
 		return out
 	}
@@ -176,19 +178,25 @@ func TestSummarize(t *testing.T) {
 			t.Errorf("row %d = %+v, want %+v", i, g, w)
 		}
 	}
-	if rows[1].MaxRSS != 8000 || rows[1].CPU != 11*time.Second {
-		t.Errorf("row 1: MaxRSS %d (want the largest, 8000), CPU %v (want the median, 11s)", rows[1].MaxRSS, rows[1].CPU)
+	if rows[1].MaxRSS != 8000 || rows[1].CPU != 13750*time.Millisecond || rows[1].User != 11*time.Second || rows[1].Sys != 2750*time.Millisecond {
+		t.Errorf("row 1: MaxRSS %d (want the largest, 8000), CPU %v, user %v, sys %v (want the medians, 13.75s, 11s, 2.75s)",
+			rows[1].MaxRSS, rows[1].CPU, rows[1].User, rows[1].Sys)
 	}
 }
 
 func testReport() report {
 	rows := []row{
 		{Name: "wc -l", Group: groupScan, Ref: true, Median: 500 * time.Millisecond, Min: 400 * time.Millisecond, Max: 600 * time.Millisecond, Ratio: 1},
-		{Name: "logproc scan -workers 2", Group: groupScan, Median: time.Second, Min: time.Second, Max: 1100 * time.Millisecond, Ratio: 2, MaxRSS: 1 << 30},
+		{Name: "logproc scan -workers 2", Group: groupScan, Median: time.Second, Min: time.Second, Max: 1100 * time.Millisecond, Ratio: 2, MaxRSS: 1 << 30,
+			User: 1500 * time.Millisecond, Sys: 250 * time.Millisecond},
 		{Name: "logproc scan -workers 1", Group: groupScan, Median: 2 * time.Second, Min: 2 * time.Second, Max: 2 * time.Second, Ratio: 4},
 		{Name: "naive <&>", Group: groupScan, Median: 90 * time.Second, Min: 80 * time.Second, Max: 95 * time.Second, Ratio: 180},
 		{Name: "dd conv=fsync", Group: groupGen, Ref: true, Median: 3 * time.Second, Min: 3 * time.Second, Max: 3 * time.Second, Ratio: 1},
 		{Name: "logproc gen -workers 2", Group: groupGen, Median: 6 * time.Second, Min: 5 * time.Second, Max: 7 * time.Second, Ratio: 2},
+		{Name: "dd over its last output (no sync)", Group: groupRewrite, Ref: true, Median: 2 * time.Second, Min: 2 * time.Second, Max: 2 * time.Second, Ratio: 1,
+			Sys: 400 * time.Millisecond},
+		{Name: "logproc gen -workers 2 over its last output", Group: groupRewrite, Median: 2500 * time.Millisecond, Min: 2 * time.Second, Max: 3 * time.Second, Ratio: 1.25,
+			User: time.Second, Sys: 500 * time.Millisecond},
 	}
 	return report{
 		Machine: machine{NProc: 2, CPU: "Test CPU", Memory: 8 << 30, Kernel: "Linux 6", GoVersion: "go1.26.8", Mawk: "mawk 1.3.4"},
@@ -224,8 +232,10 @@ func TestMarkdownAndText(t *testing.T) {
 	md := r.markdown()
 	for _, want := range []string{
 		"| CPUs (nproc) | 2 |",
-		"| tool | median s | min–max s | lines/s | GB/s | × wc -l | CPU s | peak RSS |",
-		"| logproc scan -workers 2 | 1.000 | 1.000–1.100 | 10.0 M | 1.22 | 2.00 | 0.00 | 1024 MiB |",
+		"| tool | median s | min–max s | lines/s | GB/s | × wc -l | user s | sys s | peak RSS |",
+		"| logproc scan -workers 2 | 1.000 | 1.000–1.100 | 10.0 M | 1.22 | 2.00 | 1.50 | 0.25 | 1024 MiB |",
+		"## Writing as many bytes over the last run's file (no delete, no sync between runs)",
+		"logproc gen -workers 2 over its last output takes 1.25× the time of dd over its last output (no sync). System time: 0.50 s against 0.40 s.",
 		"| dd conv=fsync | 3.000 | 3.000–3.000 | — |",
 		"1 → 2 workers: speed-up 2.00×",
 		"logproc scan -workers 2 is 90.00× faster than naive <&>.",
@@ -250,5 +260,29 @@ func TestThousands(t *testing.T) {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestOnly: the tools matched, and the reference of each group they are
+// in; a group with no match is left out whole.
+func TestOnly(t *testing.T) {
+	tools := []tool{
+		{name: "wc -l", group: groupScan, ref: true},
+		{name: "logproc scan -workers 2", group: groupScan},
+		{name: "logproc scan -workers 2 -metrics all", group: groupScan},
+		{name: "mawk", group: groupScan},
+		{name: "dd (no sync)", group: groupGen, ref: true},
+		{name: "logproc gen -workers 2", group: groupGen},
+	}
+	var got []string
+	for _, k := range only(tools, regexp.MustCompile("^logproc scan -workers 2")) {
+		got = append(got, k.name)
+	}
+	want := []string{"wc -l", "logproc scan -workers 2", "logproc scan -workers 2 -metrics all"}
+	if !slices.Equal(got, want) {
+		t.Errorf("only kept %q, want %q", got, want)
+	}
+	if n := len(only(tools, regexp.MustCompile(""))); n != len(tools) {
+		t.Errorf("an empty expression kept %d tools of %d", n, len(tools))
 	}
 }

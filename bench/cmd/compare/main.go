@@ -33,6 +33,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -66,6 +67,9 @@ type Config struct {
 
 	DataDir    string // dataset and scratch outputs
 	ResultsDir string // latest.md and latest.svg
+	// Only, a regular expression, keeps the tools whose name it matches,
+	// with their groups' references; empty keeps every tool.
+	Only string
 }
 
 // defaultConfig reads the environment; getenv is os.Getenv in main.
@@ -100,6 +104,7 @@ func defaultConfig(getenv func(string) string) (Config, error) {
 	if v := getenv("BENCH_RESULTS"); v != "" {
 		c.ResultsDir = v
 	}
+	c.Only = getenv("BENCH_ONLY")
 	return c, errors.Join(errs...)
 }
 
@@ -136,6 +141,9 @@ func (c Config) Validate() error {
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("workers = %d, want at least 1", c.Workers))
 	}
+	if _, err := regexp.Compile(c.Only); err != nil {
+		errs = append(errs, fmt.Errorf("only %q: %w", c.Only, err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -156,6 +164,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.Workers, "workers", c.Workers, "workers of the parallel runs")
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "directory of the dataset and scratch files (env BENCH_DATA)")
 	fs.StringVar(&c.ResultsDir, "results", c.ResultsDir, "directory for latest.md and latest.svg (env BENCH_RESULTS)")
+	fs.StringVar(&c.Only, "only", c.Only, "regular expression: run only the tools it matches, and their groups' references (env BENCH_ONLY)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -179,6 +188,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tools, err := newTools(c, ds)
 	if err != nil {
 		return err
+	}
+	if tools = only(tools, regexp.MustCompile(c.Only)); len(tools) == 0 {
+		return fmt.Errorf("-only %q matches no tool", c.Only)
 	}
 	// Warm the page cache once, untimed, so the first tool of round 1 does
 	// not pay for reading the file from disk.

@@ -14,9 +14,9 @@ import (
 
 // sample is one timed run of a tool.
 type sample struct {
-	wall   time.Duration
-	cpu    time.Duration // user + system
-	maxRSS int64         // peak resident set, bytes
+	wall      time.Duration
+	user, sys time.Duration
+	maxRSS    int64 // peak resident set, bytes
 }
 
 // runTool runs argv to completion and returns its sample and stdout. The
@@ -36,7 +36,7 @@ func runTool(ctx context.Context, argv []string) (sample, []byte, error) {
 		return sample{}, nil, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
 	}
 	ps := cmd.ProcessState
-	s := sample{wall: wall, cpu: ps.UserTime() + ps.SystemTime()}
+	s := sample{wall: wall, user: ps.UserTime(), sys: ps.SystemTime()}
 	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 		s.maxRSS = ru.Maxrss << 10 // Linux reports KiB
 	}
@@ -51,6 +51,16 @@ func lastLine(s string) string {
 // round, checks each run and returns the tools' rows.
 func measure(ctx context.Context, rounds int, tools []tool, log io.Writer) ([]row, error) {
 	samples := make([][]sample, len(tools))
+	for _, t := range tools {
+		if !t.warm {
+			continue
+		}
+		if _, out, err := runTool(ctx, t.argv); err != nil {
+			return nil, err
+		} else if err := t.check(out); err != nil {
+			return nil, fmt.Errorf("warm-up: %s disagrees: %w", t.name, err)
+		}
+	}
 	for r := range rounds {
 		for k := range tools {
 			i := (k + r) % len(tools)
@@ -85,6 +95,8 @@ type row struct {
 	Min    time.Duration
 	Max    time.Duration
 	CPU    time.Duration // median user + system time
+	User   time.Duration // median user time
+	Sys    time.Duration // median system time
 	MaxRSS int64         // the largest peak over the rounds, bytes
 	Ratio  float64       // Median / the group reference's Median
 }
@@ -96,14 +108,16 @@ func summarize(tools []tool, samples [][]sample) []row {
 	for i, t := range tools {
 		walls := make([]time.Duration, len(samples[i]))
 		cpus := make([]time.Duration, len(samples[i]))
+		users := make([]time.Duration, len(samples[i]))
+		syss := make([]time.Duration, len(samples[i]))
 		r := row{Name: t.name, Group: t.group, Ref: t.ref}
 		for j, s := range samples[i] {
-			walls[j], cpus[j] = s.wall, s.cpu
+			walls[j], cpus[j], users[j], syss[j] = s.wall, s.user+s.sys, s.user, s.sys
 			r.MaxRSS = max(r.MaxRSS, s.maxRSS)
 		}
 		slices.Sort(walls)
 		r.Median, r.Min, r.Max = median(walls), walls[0], walls[len(walls)-1]
-		r.CPU = median(cpus)
+		r.CPU, r.User, r.Sys = median(cpus), median(users), median(syss)
 		rows[i] = r
 		if t.ref {
 			ref[t.group] = r.Median

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -24,8 +25,9 @@ var countAWK []byte
 
 // The groups of the table. Each compares its tools with its reference.
 const (
-	groupScan = "scan"
-	groupGen  = "gen"
+	groupScan    = "scan"
+	groupGen     = "gen"
+	groupRewrite = "rewrite"
 )
 
 // A tool is one command line make bench times.
@@ -38,7 +40,13 @@ type tool struct {
 	check func(stdout []byte) error
 	// clean removes what a run wrote, if anything.
 	clean func() error
+	// warm says to run the tool once, untimed, before round 1: its runs
+	// then write over what the one before wrote.
+	warm bool
 }
+
+// groups are the tables, in order.
+var groups = []string{groupScan, groupGen, groupRewrite}
 
 // requireTools fails, saying how to install it, when a tool make bench
 // compares with is missing.
@@ -65,7 +73,9 @@ func newTools(c Config, ds dataset) ([]tool, error) {
 	}
 	genOut := filepath.Join(c.DataDir, "gen-out.log")
 	ddOut := filepath.Join(c.DataDir, "dd-out.bin")
-	if err := removeScratch(c.DataDir, genOut, ddOut); err != nil {
+	genOver := filepath.Join(c.DataDir, "gen-over.log")
+	ddOver := filepath.Join(c.DataDir, "dd-over.bin")
+	if err := removeScratch(c.DataDir, genOut, ddOut, genOver, ddOver); err != nil {
 		return nil, err
 	}
 	w := strconv.Itoa(c.Workers)
@@ -95,13 +105,15 @@ func newTools(c Config, ds dataset) ([]tool, error) {
 			return diffError(results.DiffMetrics(ds.Truth, got))
 		},
 	}
-	dd := func(name string, extra ...string) tool {
-		argv := []string{"dd", "if=/dev/zero", "of=" + ddOut, "bs=1M",
+	ddArgv := func(out string) []string {
+		return []string{"dd", "if=/dev/zero", "of=" + out, "bs=1M",
 			"count=" + strconv.FormatInt(ds.Bytes, 10), "iflag=count_bytes", "status=none"}
+	}
+	dd := func(name string, extra ...string) tool {
 		return tool{
 			name:  name,
 			group: groupGen,
-			argv:  append(argv, extra...),
+			argv:  append(ddArgv(ddOut), extra...),
 			check: func([]byte) error { return checkSize(ddOut, ds.Bytes) },
 			clean: func() error { return os.Remove(ddOut) },
 		}
@@ -124,12 +136,37 @@ func newTools(c Config, ds dataset) ([]tool, error) {
 			check: func([]byte) error { return checkSameFile(genOut, ds.Path, ds.Bytes) },
 			clean: func() error { return os.Remove(genOut) }},
 		dd("dd conv=fsync", "conv=fsync"),
+
+		// What a user meets rerunning gen (make run): the file is there,
+		// and is neither deleted nor synced between runs.
+		{name: "dd over its last output (no sync)", group: groupRewrite, ref: true, warm: true, argv: ddArgv(ddOver),
+			check: func([]byte) error { return checkSize(ddOver, ds.Bytes) }},
+		{name: "logproc gen -workers " + w + " over its last output", group: groupRewrite, warm: true, argv: genArgv(c, genOver),
+			check: func([]byte) error { return checkSameFile(genOver, ds.Path, ds.Bytes) }},
 	}
 	for i := range tools {
 		// dd (no sync): logproc gen does not fsync either.
 		tools[i].ref = tools[i].ref || tools[i].name == "dd (no sync)"
 	}
 	return tools, nil
+}
+
+// only keeps the tools whose name re matches and the references of their
+// groups, so that every ratio still has its denominator.
+func only(tools []tool, re *regexp.Regexp) []tool {
+	groups := map[string]bool{}
+	for _, t := range tools {
+		if re.MatchString(t.name) {
+			groups[t.group] = true
+		}
+	}
+	var kept []tool
+	for _, t := range tools {
+		if re.MatchString(t.name) || t.ref && groups[t.group] {
+			kept = append(kept, t)
+		}
+	}
+	return kept
 }
 
 // removeScratch removes the outputs of the gen group and any temporary

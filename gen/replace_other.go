@@ -1,0 +1,8 @@
+//go:build !linux
+
+package gen
+
+import "os"
+
+// replace puts the finished log tmp at path, atomically.
+func replace(tmp, path string) error { return os.Rename(tmp, path) }
