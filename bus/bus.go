@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,26 +82,43 @@ type Options struct {
 // Check reports the first setting that cannot work.
 func (o *Options) Check() error {
 	if strings.TrimSpace(o.URLs) == "" {
-		return errors.New("no server URL")
+		return &OptionError{Field: "server", Value: o.URLs, Why: "want a NATS server URL"}
 	}
 	for _, u := range strings.Split(o.URLs, ",") {
 		if _, err := url.Parse(strings.TrimSpace(u)); err != nil {
-			return fmt.Errorf("server URL %q: cannot parse it", Redact(u))
+			return &OptionError{Field: "server", Value: Redact(o.URLs), Why: fmt.Sprintf("cannot parse %q as a URL", Redact(u))}
 		}
 	}
 	if !ValidName(o.Stream) {
-		return fmt.Errorf("stream %q: want letters, digits, - and _ only", o.Stream)
+		return &OptionError{Field: "stream", Value: o.Stream, Why: "want letters, digits, - and _ only"}
 	}
 	if !ValidName(o.Bucket) {
-		return fmt.Errorf("bucket %q: want letters, digits, - and _ only", o.Bucket)
+		return &OptionError{Field: "bucket", Value: o.Bucket, Why: "want letters, digits, - and _ only"}
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
-		return errors.New("a TLS client certificate needs its key, and a key its certificate")
+		return &OptionError{Field: "tls", Why: "a TLS client certificate needs its key, and a key its certificate: give both or neither"}
 	}
 	if o.Replicas < 1 || o.Replicas > 5 {
-		return fmt.Errorf("replicas %d: want 1 to 5", o.Replicas)
+		return &OptionError{Field: "replicas", Value: strconv.Itoa(o.Replicas), Why: "want 1 to 5"}
 	}
 	return nil
+}
+
+// An OptionError is an Options field that Check refuses, named as the
+// field ("server", "stream", "bucket", "replicas", "tls": the client
+// certificate and key together), so that a caller can name the setting it
+// came from.
+type OptionError struct {
+	Field string
+	Value string // as given, passwords redacted; empty for "tls"
+	Why   string
+}
+
+func (e *OptionError) Error() string {
+	if e.Field == "tls" {
+		return e.Why
+	}
+	return fmt.Sprintf("%s %q: %s", e.Field, e.Value, e.Why)
 }
 
 // ValidName reports whether s can name a stream or a bucket: letters,

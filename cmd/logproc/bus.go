@@ -87,22 +87,14 @@ func addBusFlags(f *commandFlags, cfg Config) *busSettings {
 // each value came from.
 func (s *busSettings) check(f *commandFlags) error {
 	o := &s.opts
-	if o.URLs == "" {
-		return usagef("%s is empty: want a NATS server URL", f.source("server", "NATS_URL"))
-	}
-	for _, c := range []struct{ flag, env, v string }{
-		{"stream", "LOGPROC_STREAM", o.Stream},
-		{"bucket", "LOGPROC_BUCKET", o.Bucket},
-	} {
-		if !bus.ValidName(c.v) {
-			return usagef("%s=%q: want letters, digits, - and _ only", f.source(c.flag, c.env), c.v)
-		}
-	}
-	if o.Replicas < 1 || o.Replicas > 5 {
-		return usagef("%s=%d: want 1 to 5", f.source("replicas", "LOGPROC_REPLICAS"), o.Replicas)
-	}
-	if (o.TLSCert == "") != (o.TLSKey == "") {
+	var oe *bus.OptionError
+	switch err := o.Check(); {
+	case errors.As(err, &oe) && oe.Field == "tls":
 		return usagef("%s and %s: give both or neither", f.source("tls-cert", "NATS_TLS_CERT"), f.source("tls-key", "NATS_TLS_KEY"))
+	case errors.As(err, &oe):
+		return usagef("%s=%q: %s", f.source(busFlags[oe.Field].flag, busFlags[oe.Field].env), oe.Value, oe.Why)
+	case err != nil:
+		return usageError{err}
 	}
 	for _, c := range []struct{ flag, env, v string }{
 		{"creds", "NATS_CREDS", o.Creds},
@@ -117,10 +109,16 @@ func (s *busSettings) check(f *commandFlags) error {
 			return usagef("%s=%q: %v", f.source(c.flag, c.env), c.v, unwrapPath(err))
 		}
 	}
-	if err := o.Check(); err != nil {
-		return usagef("%s=%q: %v", f.source("server", "NATS_URL"), bus.Redact(o.URLs), err)
-	}
 	return nil
+}
+
+// busFlags names the flag and the variable of each bus.Options field, for
+// the errors of bus.Options.Check, which holds the rules.
+var busFlags = map[string]struct{ flag, env string }{
+	"server":   {"server", "NATS_URL"},
+	"stream":   {"stream", "LOGPROC_STREAM"},
+	"bucket":   {"bucket", "LOGPROC_BUCKET"},
+	"replicas": {"replicas", "LOGPROC_REPLICAS"},
 }
 
 // inputs are the credential files the connection reads, which a profile

@@ -162,3 +162,28 @@ func TestBusBadSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestBusSettingsRefused: bus.Options.Check holds the rules, and the
+// message names the flag or variable the bad value came from, before any
+// connection is tried.
+func TestBusSettingsRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		env  []string
+		args []string
+		want []string
+	}{
+		{nil, []string{"report", "-server", ""}, []string{`-server=""`, "want a NATS server URL"}},
+		{[]string{"LOGPROC_REPLICAS=7"}, []string{"report"}, []string{`LOGPROC_REPLICAS="7"`, "want 1 to 5"}},
+		{nil, []string{"consume", "-stream", "a b"}, []string{`-stream="a b"`, "letters, digits"}},
+		{[]string{"LOGPROC_BUCKET=x.y"}, []string{"reset"}, []string{`LOGPROC_BUCKET="x.y"`, "letters, digits"}},
+		{[]string{"NATS_TLS_CERT=c.pem"}, []string{"publish", "x.log"}, []string{"NATS_TLS_CERT", "-tls-key", "give both or neither"}},
+		{nil, []string{"report", "-server", "nats://lp:secret@h:4222,nats://h:\x7f"}, []string{"-server=", "lp:xxxxx@h", "cannot parse"}},
+	} {
+		r := logproc(t, dir, c.env, c.args...)
+		wantError(t, r, 2, c.want...)
+		if strings.Contains(r.stderr, "secret") {
+			t.Errorf("%v: the password is in the message: %s", c.args, r.stderr)
+		}
+	}
+}
