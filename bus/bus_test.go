@@ -118,7 +118,9 @@ func wantScan(t testing.TB, paths ...string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := out.Marshal(out.New(res.Totals, res.Bytes, res.MalformedAt, out.AllSections()))
+	o := out.New(res.Totals, res.Bytes, res.MalformedAt, out.AllSections())
+	o.Formats = res.Formats
+	b, err := out.Marshal(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +129,9 @@ func wantScan(t testing.TB, paths ...string) []byte {
 
 func marshalSnapshot(t testing.TB, s Snapshot) []byte {
 	t.Helper()
-	b, err := out.Marshal(out.New(s.Result.Totals, s.Result.Bytes, s.Result.MalformedAt, s.Sections))
+	o := out.New(s.Result.Totals, s.Result.Bytes, s.Result.MalformedAt, s.Sections)
+	o.Formats = s.Result.Formats
+	b, err := out.Marshal(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,12 +325,17 @@ func TestRecordRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		got.Bytes += dec.Result.Bytes
+		for form, n := range dec.Result.Formats {
+			if got.Formats == nil {
+				got.Formats = map[string]map[string]int64{path: {}}
+			}
+			got.Formats[path][form] += n
+		}
 		for _, p := range dec.Result.MalformedAt {
 			got.MalformedAt = append(got.MalformedAt, scan.Position{File: p.File, Line: p.Line})
 		}
 		line += int64(bytes.Count(part, []byte{'\n'}))
 	}
-	want.Formats = nil // the bus names no formats: its batches are not files
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("merged partials differ from one scan:\n%+v\nwant\n%+v", got, want)
 	}

@@ -2,6 +2,7 @@ package bus
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/logproc/logproc/gen"
+	"github.com/logproc/logproc/out"
+	"github.com/logproc/logproc/scan"
 )
 
 // The tests of issue 16's "Why" items 4 to 11, each against scan of the
@@ -31,6 +34,36 @@ func countAll(t *testing.T, ts *testServer, b *Bus) Snapshot {
 func sameAsScan(t *testing.T, snap Snapshot, paths ...string) {
 	t.Helper()
 	if got, want := marshalSnapshot(t, snap), wantScan(t, paths...); !bytes.Equal(got, want) {
+		t.Fatalf("report differs from scan of %v:\n%.2000s\nwant\n%.2000s", paths, got, want)
+	}
+}
+
+// sameAsScanAs is sameAsScan where the files scanned were published under
+// other names: as maps a scanned path to the name its lines were
+// published under, for the formats of each file.
+func sameAsScanAs(t *testing.T, snap Snapshot, as map[string]string, paths ...string) {
+	t.Helper()
+	res, err := scan.Files(context.Background(), paths, scanAll(scan.Options{Workers: 2}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	formats := map[string]map[string]int64{}
+	for path, forms := range res.Formats {
+		name := cmp.Or(as[path], path)
+		if formats[name] == nil {
+			formats[name] = map[string]int64{}
+		}
+		for form, n := range forms {
+			formats[name][form] += n
+		}
+	}
+	o := out.New(res.Totals, res.Bytes, res.MalformedAt, out.AllSections())
+	o.Formats = formats
+	want, err := out.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := marshalSnapshot(t, snap); !bytes.Equal(got, want) {
 		t.Fatalf("report differs from scan of %v:\n%.2000s\nwant\n%.2000s", paths, got, want)
 	}
 }
@@ -92,7 +125,7 @@ func TestGrowingFile(t *testing.T) {
 	}
 	snap := waitDone(t, b)
 	c.stop()
-	sameAsScan(t, snap, whole)
+	sameAsScanAs(t, snap, map[string]string{whole: path}, whole)
 	if snap.Files != 1 || snap.Result.Totals.Lines() != 10000 {
 		t.Fatalf("status %s, %d lines; want one file of 10000 lines", snap.Status, snap.Result.Totals.Lines())
 	}
@@ -131,7 +164,7 @@ func TestEditedFile(t *testing.T) {
 		t.Fatalf("publish of the edited file: %+v, want it all sent", st)
 	}
 	snap := countAll(t, ts, b)
-	sameAsScan(t, snap, orig, path)
+	sameAsScanAs(t, snap, map[string]string{orig: path}, orig, path)
 }
 
 // Item 7: a bucket left from before with a TTL is refused, saying so.

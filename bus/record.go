@@ -157,6 +157,9 @@ type result struct {
 	Bytes  int64      `json:"bytes"`
 	// MalformedAt are absolute: the batch's file and lines.
 	MalformedAt []position `json:"malformed_at,omitempty"`
+	// Formats counts the batch's lines by the form they were read as
+	// (logline.FormatNames), for the results' formats of its file.
+	Formats map[string]int64 `json:"formats,omitempty"`
 }
 
 type position struct {
@@ -175,6 +178,14 @@ type noRecord struct {
 // lines made absolute: scan numbered them from 1 within the batch.
 func resultOf(res *scan.Result, b *batch) result {
 	r := result{Totals: res.Totals, Bytes: res.Bytes}
+	for _, forms := range res.Formats { // one input: the batch
+		for form, n := range forms {
+			if r.Formats == nil {
+				r.Formats = make(map[string]int64, len(forms))
+			}
+			r.Formats[form] += n
+		}
+	}
 	for _, p := range res.MalformedAt {
 		r.MalformedAt = append(r.MalformedAt, position{File: b.File, Line: b.Line - 1 + p.Line})
 	}

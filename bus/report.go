@@ -128,6 +128,17 @@ func Report(ctx context.Context, b *Bus) (Snapshot, error) {
 		snap.Sections.Times = snap.Sections.Times || rec.Sections.Times
 		snap.Sections.Filter = snap.Sections.Filter || rec.Sections.Filter
 		snap.Result.Bytes += rec.Result.Bytes
+		for form, n := range rec.Result.Formats {
+			if snap.Result.Formats == nil {
+				snap.Result.Formats = make(map[string]map[string]int64)
+			}
+			forms := snap.Result.Formats[rec.Batch.File]
+			if forms == nil {
+				forms = make(map[string]int64, 1)
+				snap.Result.Formats[rec.Batch.File] = forms
+			}
+			forms[form] += n
+		}
 		if len(rec.Result.MalformedAt) > 0 {
 			malformed = append(malformed, located{rec.Batch, rec.Result.MalformedAt})
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -92,7 +93,12 @@ func (s *busSettings) check(f *commandFlags) error {
 	case errors.As(err, &oe) && oe.Field == "tls":
 		return usagef("%s and %s: give both or neither", f.source("tls-cert", "NATS_TLS_CERT"), f.source("tls-key", "NATS_TLS_KEY"))
 	case errors.As(err, &oe):
-		return usagef("%s=%q: %s", f.source(busFlags[oe.Field].flag, busFlags[oe.Field].env), oe.Value, oe.Why)
+		fl := busFlags[oe.Field]
+		value := strconv.Quote(oe.Value)
+		if fl.number {
+			value = oe.Value
+		}
+		return usagef("%s=%s: %s", f.source(fl.flag, fl.env), value, oe.Why)
 	case err != nil:
 		return usageError{err}
 	}
@@ -114,11 +120,14 @@ func (s *busSettings) check(f *commandFlags) error {
 
 // busFlags names the flag and the variable of each bus.Options field, for
 // the errors of bus.Options.Check, which holds the rules.
-var busFlags = map[string]struct{ flag, env string }{
-	"server":   {"server", "NATS_URL"},
-	"stream":   {"stream", "LOGPROC_STREAM"},
-	"bucket":   {"bucket", "LOGPROC_BUCKET"},
-	"replicas": {"replicas", "LOGPROC_REPLICAS"},
+var busFlags = map[string]struct {
+	flag, env string
+	number    bool
+}{
+	"server":   {"server", "NATS_URL", false},
+	"stream":   {"stream", "LOGPROC_STREAM", false},
+	"bucket":   {"bucket", "LOGPROC_BUCKET", false},
+	"replicas": {"replicas", "LOGPROC_REPLICAS", true},
 }
 
 // inputs are the credential files the connection reads, which a profile
@@ -408,6 +417,7 @@ func report(ctx context.Context, f *commandFlags, s *busSettings, output string,
 	sections := snap.Sections
 	sections.TopUsers = top
 	res := out.New(snap.Result.Totals, snap.Result.Bytes, snap.Result.MalformedAt, sections)
+	res.Formats = snap.Result.Formats
 	if err := writeResults(ctx, output, res, stdout); err != nil {
 		return err
 	}
