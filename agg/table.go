@@ -13,9 +13,9 @@ import (
 // the count (56 bits: more lines than any scan reads) and the key's
 // length, then the key as the words keyWords reads from it (4 for keys of
 // up to 32 bytes, 6 up to inlineKey). A hit reads one slot and one entry,
-// while a user costs 51 to 61 bytes where a key inline in a one-cache-line
-// slot cost 85 to 171 (docs/performance.md): 5M distinct users fit the
-// memory budget. The blocks never move, so growing the slots copies no
+// and a user costs far less than a key inline in a one-cache-line slot did,
+// so that millions of distinct users fit the memory budget
+// (docs/performance.md has the numbers). The blocks never move, so growing the slots copies no
 // key, and a merge can walk the entries in order and drop each block once
 // walked.
 //
