@@ -50,6 +50,83 @@ func (p *Parser) dockerHead(line []byte) (h frameHead, ok bool) {
 	return h, true
 }
 
+// nextDocker reads the first line of b when it is a whole json-file entry
+// in moby's order of keys (log, stream, time, nothing else), whose log is
+// one line of plain logfmt or JSON and no piece of its stream is open: its
+// log unescaped, then read by Next, and the line's end found after the
+// time, so the line is not searched for its '\n' first. It returns 0 for
+// any other line, which nextPiece reads. It is dockerHead, fastFramed and
+// nextPiece made one, as nextTimed is for CRI (docs/performance.md).
+func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
+	const (
+		logWord = uint64('{') | '"'<<8 | 'l'<<16 | 'o'<<24 | 'g'<<32 | '"'<<40 | ':'<<48 | '"'<<56
+		timeAt  = len(`,"stream":"stdout","time":"`)
+		tail    = len(`"}`) + 1 // after the time: its quote, the brace and the '\n'
+	)
+	if len(b) < 16 || le64(b) != logWord || !plainStart(b[8:]) {
+		return 0, 0
+	}
+	var end int
+	if p.frameBuf, end = appendJSONText(p.frameBuf[:0], b, 8); end < 0 {
+		return 0, 0
+	}
+	// The log must end in an escaped "\n": a raw '\n' there is the
+	// line's end, and the general path reads the line as cut there.
+	n := len(p.frameBuf)
+	if n == 0 || p.frameBuf[n-1] != '\n' || b[end-1] != 'n' {
+		return 0, 0
+	}
+	rest := b[end+1:]
+	if len(rest) < timeAt+len("2006-01-02T15:04:05Z")+tail ||
+		string(rest[0:8]) != `,"stream` || string(rest[24:timeAt]) != `":"` {
+		return 0, 0
+	}
+	stream := streamOut
+	switch {
+	case string(rest[8:16]) == `":"stdou` && string(rest[16:24]) == `t","time`:
+	case string(rest[8:16]) == `":"stder` && string(rest[16:24]) == `r","time`:
+		stream = streamErr
+	default:
+		return 0, 0
+	}
+	if p.joins[stream].open {
+		return 0, 0
+	}
+	raw := rest[timeAt:min(len(rest), timeAt+stampMax+tail)]
+	q := bytes.IndexByte(raw, '"')
+	if q < 0 || q+tail > len(raw) || raw[q+1] != '}' || raw[q+2] != '\n' {
+		return 0, 0
+	}
+	raw = raw[:q]
+	// Next reads words past a line's end, which in a file are the next
+	// line's; without them after the log it leaves the line to its slow
+	// path. What they hold does not change what Next reads.
+	if cap(p.frameBuf)-n < nextSlack {
+		p.frameBuf = append(p.frameBuf, make([]byte, nextSlack)...)
+	}
+	p.dropQueued()
+	inner := ShapeLogfmt
+	if p.frameBuf[0] == '{' {
+		inner = ShapeJSON
+	}
+	m, kind := p.Next(p.frameBuf[:n+nextSlack], rec)
+	if kind != Event || m != n {
+		return 0, 0
+	}
+	p.innerShape = inner
+	if rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 {
+		ns, ok := p.frameTime(raw)
+		if !ok {
+			return 0, 0 // the general path decides
+		}
+		rec.Time, rec.Has = ns, rec.Has&^BadTime|HasTime
+	}
+	return len(b) - len(rest) + timeAt + q + tail, Event
+}
+
+// nextSlack is how many bytes past a line's end Next reads at most.
+const nextSlack = 128
+
 // appendJSONText appends the JSON string whose content starts at s[i], its
 // opening quote at s[i-1], to dst unescaped, and returns the index of its
 // closing quote, or -1 when it has none or a bad escape. It copies a word at

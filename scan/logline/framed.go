@@ -207,9 +207,15 @@ func (p *Parser) parseFramed(h frameHead, rec *Record) Kind {
 // record is Partial: the record is parsed, and its kind returned, with
 // its last piece. Flush gives a record whose last piece never came.
 func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
-	if len(b) > 0 && isDigit(b[0]) && p.forced == 0 && p.format == Auto {
-		if n, kind, frame := p.nextTimed(b, rec); n > 0 {
-			return n, kind, MakeForm(frame, p.innerShape)
+	if len(b) > 0 && p.forced == 0 && p.format == Auto {
+		if isDigit(b[0]) {
+			if n, kind, frame := p.nextTimed(b, rec); n > 0 {
+				return n, kind, MakeForm(frame, p.innerShape)
+			}
+		} else if b[0] == '{' {
+			if n, kind := p.nextDocker(b, rec); n > 0 {
+				return n, kind, MakeForm(ShapeDocker, p.innerShape)
+			}
 		}
 	}
 	n := bytes.IndexByte(b, '\n')

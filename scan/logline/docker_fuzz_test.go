@@ -1,0 +1,72 @@
+package logline
+
+import (
+	"bytes"
+	"testing"
+)
+
+// FuzzNextDocker checks nextDocker, the json-file fast path, against the
+// general path it stands in for (nextPiece on the line cut at its '\n'):
+// wherever it takes a line it must step exactly over that line and give the
+// record, kind and form the general path gives.
+func FuzzNextDocker(f *testing.F) {
+	for _, s := range []string{
+		`{"log":"time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1@example.com action=login latency_ms=42\n","stream":"stdout","time":"2026-11-26T08:00:00.124Z"}` + "\n",
+		`{"log":"{\"time\":\"2026-11-26T08:00:00.123Z\",\"level\":\"INFO\",\"msg\":\"user action\",\"user\":\"u1\",\"action\":\"login\",\"latency_ms\":7}\n","stream":"stderr","time":"2026-11-26T08:00:00.124Z"}` + "\n",
+		`{"log":"level=INFO user=a\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=a\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\r\n",
+		`{"log":"level=INFO user=a"b\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=a` + "\n" + `","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=a\nlevel=WARN user=b\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=a\\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=\u00e9 msg=\"caf\u00e9\"\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=a\n","stream":"stdout","time":"not a time"}` + "\n",
+		`{"log":"level=INFO user=a\n","stream":"stdout","attrs":{"k":"v"},"time":"2026-11-26T08:00:00.5Z"}` + "\n",
+	} {
+		f.Add([]byte(s))
+	}
+	cfg := Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, err := NewParser(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a Record
+		n, kind := fast.nextDocker(data, &a)
+		if n == 0 {
+			return
+		}
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 || n != nl+1 {
+			t.Fatalf("%q: nextDocker stepped %d bytes, the line has %d", data, n, nl+1)
+		}
+		general, _ := NewParser(cfg)
+		var c Record
+		kindG, formG, ok := general.nextPiece(data[:nl], data[:n], &c)
+		if !ok || kind != kindG || MakeForm(ShapeDocker, fast.innerShape) != formG {
+			t.Fatalf("%q: nextDocker says %d %v, nextPiece %d %v %v", data, kind, MakeForm(ShapeDocker, fast.innerShape), kindG, formG, ok)
+		}
+		if string(a.Level) != string(c.Level) || string(a.User) != string(c.User) || string(a.Action) != string(c.Action) ||
+			a.Latency != c.Latency || a.Time != c.Time || a.Has != c.Has {
+			t.Fatalf("%q: nextDocker reads %+v, nextPiece %+v", data, a, c)
+		}
+	})
+}
+
+// TestNextDockerTakes checks that the fast path is the one slog's lines in
+// json-file take, so that FuzzNextDocker compares something.
+func TestNextDockerTakes(t *testing.T) {
+	for _, inner := range []string{"logfmt", "json"} {
+		data := formLines(50, inner, "docker")
+		p, _ := NewParser(Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"})
+		var rec Record
+		for rest := data; len(rest) > 0; {
+			n, kind := p.nextDocker(rest, &rec)
+			if n == 0 || kind != Event {
+				line, _, _ := bytes.Cut(rest, []byte{'\n'})
+				t.Fatalf("nextDocker leaves %q (%d, %d)", line, n, kind)
+			}
+			rest = rest[n:]
+		}
+	}
+}
