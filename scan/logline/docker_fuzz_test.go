@@ -40,16 +40,20 @@ func FuzzNextDocker(f *testing.F) {
 		if nl < 0 || n != nl+1 {
 			t.Fatalf("%q: nextDocker stepped %d bytes, the line has %d", data, n, nl+1)
 		}
+		// nextPiece, the path NextAny took before, and parseDocker, which
+		// reads the log through parseInner and never through Next.
 		general, _ := NewParser(cfg)
 		var c Record
 		kindG, formG, ok := general.nextPiece(data[:nl], data[:n], &c)
 		if !ok || kind != kindG || MakeForm(ShapeDocker, fast.innerShape) != formG {
 			t.Fatalf("%q: nextDocker says %d %v, nextPiece %d %v %v", data, kind, MakeForm(ShapeDocker, fast.innerShape), kindG, formG, ok)
 		}
-		if string(a.Level) != string(c.Level) || string(a.User) != string(c.User) || string(a.Action) != string(c.Action) ||
-			a.Latency != c.Latency || a.Time != c.Time || a.Has != c.Has {
-			t.Fatalf("%q: nextDocker reads %+v, nextPiece %+v", data, a, c)
+		sameRecord(t, data, &a, &c)
+		inner, _ := NewParser(cfg)
+		if kindI, ok := inner.parseDocker(data[:nl], &c); !ok || kindI != kind || inner.innerShape != fast.innerShape {
+			t.Fatalf("%q: nextDocker says %d %v, parseDocker %d %v %v", data, kind, fast.innerShape, kindI, inner.innerShape, ok)
 		}
+		sameRecord(t, data, &a, &c)
 	})
 }
 
@@ -68,5 +72,13 @@ func TestNextDockerTakes(t *testing.T) {
 			}
 			rest = rest[n:]
 		}
+	}
+}
+
+func sameRecord(t *testing.T, line []byte, a, c *Record) {
+	t.Helper()
+	if string(a.Level) != string(c.Level) || string(a.User) != string(c.User) || string(a.Action) != string(c.Action) ||
+		a.Latency != c.Latency || a.Time != c.Time || a.Has != c.Has {
+		t.Fatalf("%q: the fast path reads %+v, the general one %+v", line, *a, *c)
 	}
 }
