@@ -66,8 +66,10 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 	if len(b) < 16 || le64(b) != logWord || !plainStart(b[8:]) {
 		return 0, 0
 	}
+	// appendJSONText makes room for all of s: b may be the rest of a
+	// mapped file. A log longer than the window goes to nextPiece.
 	var end int
-	if p.frameBuf, end = appendJSONText(p.frameBuf[:0], b, 8); end < 0 {
+	if p.frameBuf, end = appendJSONText(p.frameBuf[:0], b[:min(len(b), dockerWindow)], 8); end < 0 {
 		return 0, 0
 	}
 	// The log must end in an escaped "\n": a raw '\n' there is the
@@ -123,6 +125,10 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 	}
 	return len(b) - len(rest) + timeAt + q + tail, Event
 }
+
+// dockerWindow bounds the bytes nextDocker looks at for a line: moby
+// cuts a log at 16 KiB, which its escapes may make up to six times longer.
+const dockerWindow = 6<<14 + 1024
 
 // nextSlack is how many bytes past a line's end Next reads at most.
 const nextSlack = 128

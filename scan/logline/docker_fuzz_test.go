@@ -2,6 +2,7 @@ package logline
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -80,5 +81,27 @@ func sameRecord(t *testing.T, line []byte, a, c *Record) {
 	if string(a.Level) != string(c.Level) || string(a.User) != string(c.User) || string(a.Action) != string(c.Action) ||
 		a.Latency != c.Latency || a.Time != c.Time || a.Has != c.Has {
 		t.Fatalf("%q: the fast path reads %+v, the general one %+v", line, *a, *c)
+	}
+}
+
+// TestNextDockerBuffer checks that nextDocker's buffer grows with the
+// line, not with the rest of the input it is handed (a mapped file), and
+// that a log longer than its window is left to the general path.
+func TestNextDockerBuffer(t *testing.T) {
+	data := formLines(20_000, "logfmt", "docker")
+	p, _ := NewParser(Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"})
+	var rec Record
+	if n, kind := p.nextDocker(data, &rec); n == 0 || kind != Event {
+		t.Fatalf("nextDocker(%q) = %d, %d", data[:100], n, kind)
+	}
+	if c := cap(p.frameBuf); c > 2*dockerWindow {
+		t.Fatalf("nextDocker's buffer holds %d bytes for a line of %d (input %d)", c, bytes.IndexByte(data, '\n')+1, len(data))
+	}
+	long := []byte(`{"log":"level=INFO user=a msg=` + strings.Repeat("x", dockerWindow) + `\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n")
+	if n, _ := p.nextDocker(long, &rec); n != 0 {
+		t.Fatalf("nextDocker took a line of %d bytes, past its window", len(long))
+	}
+	if n, kind, _ := p.NextAny(long, false, &rec); n != len(long) || kind != Event || string(rec.User) != "a" {
+		t.Fatalf("NextAny on a long line: %d of %d bytes, kind %d, %+v", n, len(long), kind, rec)
 	}
 }
