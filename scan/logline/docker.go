@@ -94,11 +94,16 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 	if p.joins[stream].open {
 		return 0, 0
 	}
+	// The line ends at the first '\n' after the time, which must follow its
+	// quote and "}". A quote inside what is taken for the time does not
+	// matter: such a time does not read, and the line goes to nextPiece if
+	// the record needs it.
 	raw := rest[timeAt:min(len(rest), timeAt+stampMax+tail)]
-	q := bytes.IndexByte(raw, '"')
-	if q < 0 || q+tail > len(raw) || raw[q+1] != '}' || raw[q+2] != '\n' {
+	nl := bytes.IndexByte(raw, '\n')
+	if nl < tail || raw[nl-2] != '"' || raw[nl-1] != '}' {
 		return 0, 0
 	}
+	q := nl - 2
 	raw = raw[:q]
 	// Next reads words past a line's end, which in a file are the next
 	// line's; without them after the log it leaves the line to its slow
