@@ -74,8 +74,10 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 	}
 	// The log must end in an escaped "\n": a raw '\n' there is the
 	// line's end, and the general path reads the line as cut there.
+	// plainStart again on the log as fastFramed tests it: an escape (\t)
+	// may hide where the key ends.
 	n := len(p.frameBuf)
-	if n == 0 || p.frameBuf[n-1] != '\n' || b[end-1] != 'n' {
+	if n == 0 || p.frameBuf[n-1] != '\n' || b[end-1] != 'n' || !plainStart(p.frameBuf) {
 		return 0, 0
 	}
 	rest := b[end+1:]

@@ -22,6 +22,8 @@ func FuzzNextDocker(f *testing.F) {
 		`{"log":"level=INFO user=a\\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
 		`{"log":"level=INFO user=\u00e9 msg=\"caf\u00e9\"\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
 		`{"log":"level=INFO user=a\n","stream":"stdout","time":"not a time"}` + "\n",
+		`{"log":"lev\tel=INFO user=a\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"I1126 08:00:00.123456 1 main.go:12] \"user action\" user=\"a\"\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
 		`{"log":"time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1@example.com action=login latency_ms=42\n","stream":"stdout","time":"2026-11-26` + "\n" + `T08:00:00.5Z"}` + "\n",
 		`{"log":"level=INFO user=a\n","stream":"stdout","attrs":{"k":"v"},"time":"2026-11-26T08:00:00.5Z"}` + "\n",
 	} {
