@@ -108,3 +108,29 @@ func TestNextDockerBuffer(t *testing.T) {
 		t.Fatalf("NextAny on a long line: %d of %d bytes, kind %d, %+v", n, len(long), kind, rec)
 	}
 }
+
+// TestNextAnyFramedAllocs checks that NextAny reads framed lines, each
+// fast path's, with no allocation once its buffers have grown.
+func TestNextAnyFramedAllocs(t *testing.T) {
+	for _, inner := range []string{"logfmt", "json"} {
+		for _, frame := range []string{"cri", "docker", "stamped"} {
+			data := formLines(200, inner, frame)
+			p, _ := NewParser(Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"})
+			var rec Record
+			events := 0
+			read := func() {
+				events = 0
+				for b := data; len(b) > 0; {
+					n, kind, _ := p.NextAny(b, false, &rec)
+					if kind == Event {
+						events++
+					}
+					b = b[n:]
+				}
+			}
+			if n := testing.AllocsPerRun(10, read); n != 0 || events != 200 {
+				t.Errorf("%s+%s: %v allocations per pass, %d events of 200", frame, inner, n, events)
+			}
+		}
+	}
+}
