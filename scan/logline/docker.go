@@ -50,13 +50,103 @@ func (p *Parser) dockerHead(line []byte) (h frameHead, ok bool) {
 	return h, true
 }
 
+// nextDocker reads the first line of b when it is a whole json-file entry
+// in moby's order of keys (log, stream, time, nothing else), whose log is
+// one line of plain logfmt or JSON and no piece of its stream is open: its
+// log unescaped, then read by Next, and the line's end found after the
+// time, so the line is not searched for its '\n' first. It returns 0 for
+// any other line, which nextPiece reads. It is dockerHead, fastFramed and
+// nextPiece made one, as nextTimed is for CRI (docs/performance.md).
+func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
+	const (
+		logWord = uint64('{') | '"'<<8 | 'l'<<16 | 'o'<<24 | 'g'<<32 | '"'<<40 | ':'<<48 | '"'<<56
+		timeAt  = len(`,"stream":"stdout","time":"`)
+		tail    = len(`"}`) + 1 // after the time: its quote, the brace and the '\n'
+	)
+	if len(b) < 16 || le64(b) != logWord || !plainStart(b[8:]) {
+		return 0, 0
+	}
+	// appendJSONText makes room for all of s: b may be the rest of a
+	// mapped file. A log longer than the window goes to nextPiece.
+	var end int
+	if p.frameBuf, end = appendJSONText(p.frameBuf[:0], b[:min(len(b), dockerWindow)], 8); end < 0 {
+		return 0, 0
+	}
+	// The log must end in an escaped "\n": a raw '\n' there is the
+	// line's end, and the general path reads the line as cut there.
+	// plainStart again on the log as fastFramed tests it: an escape (\t)
+	// may hide where the key ends.
+	n := len(p.frameBuf)
+	if n == 0 || p.frameBuf[n-1] != '\n' || b[end-1] != 'n' || !plainStart(p.frameBuf) {
+		return 0, 0
+	}
+	rest := b[end+1:]
+	if len(rest) < timeAt+len("2006-01-02T15:04:05Z")+tail ||
+		string(rest[0:8]) != `,"stream` || string(rest[24:timeAt]) != `":"` {
+		return 0, 0
+	}
+	stream := streamOut
+	switch {
+	case string(rest[8:16]) == `":"stdou` && string(rest[16:24]) == `t","time`:
+	case string(rest[8:16]) == `":"stder` && string(rest[16:24]) == `r","time`:
+		stream = streamErr
+	default:
+		return 0, 0
+	}
+	if p.joins[stream].open {
+		return 0, 0
+	}
+	// The line ends at the first '\n' after the time, which must follow its
+	// quote and "}". A quote inside what is taken for the time does not
+	// matter: such a time does not read, and the line goes to nextPiece if
+	// the record needs it.
+	raw := rest[timeAt:min(len(rest), timeAt+stampMax+tail)]
+	nl := bytes.IndexByte(raw, '\n')
+	if nl < tail || raw[nl-2] != '"' || raw[nl-1] != '}' {
+		return 0, 0
+	}
+	q := nl - 2
+	raw = raw[:q]
+	// Next reads words past a line's end, which in a file are the next
+	// line's; without them after the log it leaves the line to its slow
+	// path. What they hold does not change what Next reads.
+	if cap(p.frameBuf)-n < nextSlack {
+		p.frameBuf = append(p.frameBuf, make([]byte, nextSlack)...)
+	}
+	p.dropQueued()
+	inner := ShapeLogfmt
+	if p.frameBuf[0] == '{' {
+		inner = ShapeJSON
+	}
+	m, kind := p.Next(p.frameBuf[:n+nextSlack], rec)
+	if kind != Event || m != n {
+		return 0, 0
+	}
+	p.innerShape = inner
+	if rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 {
+		ns, ok := p.frameTime(raw)
+		if !ok {
+			return 0, 0 // the general path decides
+		}
+		rec.Time, rec.Has = ns, rec.Has&^BadTime|HasTime
+	}
+	return len(b) - len(rest) + timeAt + q + tail, Event
+}
+
+// dockerWindow bounds the bytes nextDocker looks at for a line: moby
+// cuts a log at 16 KiB, which its escapes may make up to six times longer.
+const dockerWindow = 6<<14 + 1024
+
+// nextSlack is how many bytes past a line's end Next reads at most.
+const nextSlack = 128
+
 // appendJSONText appends the JSON string whose content starts at s[i], its
 // opening quote at s[i-1], to dst unescaped, and returns the index of its
-// closing quote, or -1 when it has none or a bad escape. It copies a word at
-// a time and handles the one-letter escapes in the same loop: a log line is
-// long and, when it is JSON itself, dense with \", where appendUnquotedJSON's
-// byte loop suits short values. \u escapes, non-ASCII bytes and the last
-// bytes go to appendJSONTextSlow.
+// closing quote, or -1 when it has none or a bad escape. jsonUnescape takes
+// 16 bytes at a time and the one-letter escapes, a word loop the last
+// bytes: a log line is long and, when it is JSON itself, dense with \",
+// where appendUnquotedJSON's byte loop suits short values. \u escapes and
+// non-ASCII bytes go to appendJSONTextSlow.
 func appendJSONText(dst, s []byte, i int) ([]byte, int) {
 	n := len(dst)
 	if cap(dst)-n < len(s)-i+8 {
@@ -64,7 +154,9 @@ func appendJSONText(dst, s []byte, i int) ([]byte, int) {
 	}
 	out := dst[:cap(dst)]
 	d := i - n // bytes dropped so far, plus the offset between s and out: out[i-d] is s[i]'s place
-	for i+8 <= len(s) {
+	r, w := jsonUnescape(out[i-d:], s[i:])
+	i, d = i+r, d+r-w
+	for i+8 <= len(s) { // the last bytes, and where jsonUnescape stopped
 		w := binary.LittleEndian.Uint64(s[i : i+8])
 		binary.LittleEndian.PutUint64(out[i-d:i-d+8], w) // fits: i-d+8 <= len(s)-d <= cap
 		m := byteMask(w, '"') | byteMask(w, '\\') | w&highBits

@@ -1,6 +1,9 @@
 package logline
 
-import "bytes"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // The framings platforms wrap around a program's lines:
 //
@@ -207,9 +210,15 @@ func (p *Parser) parseFramed(h frameHead, rec *Record) Kind {
 // record is Partial: the record is parsed, and its kind returned, with
 // its last piece. Flush gives a record whose last piece never came.
 func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
-	if len(b) > 0 && isDigit(b[0]) && p.forced == 0 && p.format == Auto {
-		if n, kind, frame := p.nextTimed(b, rec); n > 0 {
-			return n, kind, MakeForm(frame, p.innerShape)
+	if len(b) > 0 && p.forced == 0 && p.format == Auto {
+		if isDigit(b[0]) {
+			if n, kind, frame := p.nextTimed(b, rec); n > 0 {
+				return n, kind, MakeForm(frame, p.innerShape)
+			}
+		} else if b[0] == '{' {
+			if n, kind := p.nextDocker(b, rec); n > 0 {
+				return n, kind, MakeForm(ShapeDocker, p.innerShape)
+			}
 		}
 	}
 	n := bytes.IndexByte(b, '\n')
@@ -242,8 +251,8 @@ func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
 // It returns 0 for any other line. It is criHead, parseStamped and
 // fastFramed made one, with no frameHead to copy (docs/performance.md).
 func (p *Parser) nextTimed(b []byte, rec *Record) (int, Kind, Shape) {
-	sp := bytes.IndexByte(b[:min(len(b), stampMax+1)], ' ')
-	if sp < len("2006-01-02T15:04:05Z") || !rfc3339Shape(b[:sp]) || bytes.IndexByte(b[19:sp], '\n') >= 0 {
+	sp := stampEnd(b)
+	if sp < 0 {
 		return 0, 0, 0
 	}
 	const (
@@ -288,6 +297,29 @@ func (p *Parser) nextTimed(b []byte, rec *Record) (int, Kind, Shape) {
 		rec.Time, rec.Has = ns, rec.Has&^BadTime|HasTime
 	}
 	return off + m, Event, frame
+}
+
+// stampEnd returns the index of the SP after the RFC 3339 time that b
+// starts with, or -1 when b does not start so or a control byte comes
+// first. The SP is found among the bytes after the seconds by belowBang, a
+// word at a time: two calls of bytes.IndexByte cost more than the rest of
+// the CRI head.
+func stampEnd(b []byte) int {
+	const view = stampMax + 8 - 3 // the words at 19, 27 and 32 reach byte 39
+	if len(b) < view {
+		sp := bytes.IndexByte(b[:min(len(b), stampMax+1)], ' ')
+		if sp < len("2006-01-02T15:04:05Z") || !rfc3339Shape(b[:sp]) || bytes.IndexByte(b[19:sp], '\n') >= 0 {
+			return -1
+		}
+		return sp
+	}
+	v := (*[view]byte)(b)
+	m := packMarks(belowBang(le64(v[19:]))) | packMarks(belowBang(le64(v[27:])))<<8 | packMarks(belowBang(le64(v[32:])))<<13
+	sp := 19 + bits.TrailingZeros64(m)
+	if sp < len("2006-01-02T15:04:05Z") || sp > stampMax || v[sp] != ' ' || !rfc3339Shape(b) {
+		return -1
+	}
+	return sp
 }
 
 // stampMax is the longest RFC 3339 time a prefix may have.

@@ -52,7 +52,10 @@ func (p *Parser) parseJournald(s []byte, rec *Record) (Kind, Shape) {
 	if !ok || skipJSONSpace(s, i) != len(s) || !address && (!message || prio < 0 && !trusted) {
 		return Malformed, ShapeNone
 	}
-	kind := p.innerLine(text, rec)
+	kind, ok := p.journalNext(text, rec)
+	if !ok {
+		kind = p.innerLine(text, rec)
+	}
 	if kind == NoLevel && prio >= 0 {
 		if n, ok := p.journalPriority(s, prio); ok {
 			rec.Level = syslogLevels[n]
@@ -65,6 +68,24 @@ func (p *Parser) parseJournald(s []byte, rec *Record) (Kind, Shape) {
 		}
 	}
 	return kind, ShapeJournald
+}
+
+// journalNext reads MESSAGE's text through Next, the fused fast path, when
+// it plainly is one line of logfmt and Next finds an event in the
+// whole of it, as fastFramed does for a framing's content; ok is false
+// otherwise, and innerLine reads it. The text is copied with its '\n' and
+// nextSlack bytes after it: Next reads words past a line's end.
+func (p *Parser) journalNext(text []byte, rec *Record) (Kind, bool) {
+	if len(text) == 0 || text[0] == '{' || !plainStart(text) {
+		return 0, false // Next reads JSON through Parse, as innerLine does, and the copy would be lost
+	}
+	n := len(text) + 1
+	p.frameBuf = append(append(p.frameBuf[:0], text...), '\n')
+	if cap(p.frameBuf)-n < nextSlack {
+		p.frameBuf = append(p.frameBuf, make([]byte, nextSlack)...)
+	}
+	m, kind := p.Next(p.frameBuf[:n+nextSlack], rec)
+	return kind, kind == Event && m == n
 }
 
 // maxMicros is the largest time in microseconds that fits in Unix nanoseconds.

@@ -1,0 +1,136 @@
+package logline
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// FuzzNextDocker checks nextDocker, the json-file fast path, against the
+// general path it stands in for (nextPiece on the line cut at its '\n'):
+// wherever it takes a line it must step exactly over that line and give the
+// record, kind and form the general path gives.
+func FuzzNextDocker(f *testing.F) {
+	for _, s := range []string{
+		`{"log":"time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1@example.com action=login latency_ms=42\n","stream":"stdout","time":"2026-11-26T08:00:00.124Z"}` + "\n",
+		`{"log":"{\"time\":\"2026-11-26T08:00:00.123Z\",\"level\":\"INFO\",\"msg\":\"user action\",\"user\":\"u1\",\"action\":\"login\",\"latency_ms\":7}\n","stream":"stderr","time":"2026-11-26T08:00:00.124Z"}` + "\n",
+		`{"log":"level=INFO user=a\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=a\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\r\n",
+		`{"log":"level=INFO user=a"b\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=a` + "\n" + `","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=a\nlevel=WARN user=b\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=a\\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=\u00e9 msg=\"caf\u00e9\"\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=a\n","stream":"stdout","time":"not a time"}` + "\n",
+		`{"log":"lev\tel=INFO user=a\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"I1126 08:00:00.123456 1 main.go:12] \"user action\" user=\"a\"\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1@example.com action=login latency_ms=42\n","stream":"stdout","time":"2026-11-26` + "\n" + `T08:00:00.5Z"}` + "\n",
+		`{"log":"level=INFO user=a\n","stream":"stdout","attrs":{"k":"v"},"time":"2026-11-26T08:00:00.5Z"}` + "\n",
+	} {
+		f.Add([]byte(s))
+	}
+	cfg := Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, err := NewParser(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a Record
+		n, kind := fast.nextDocker(data, &a)
+		if n == 0 {
+			return
+		}
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 || n != nl+1 {
+			t.Fatalf("%q: nextDocker stepped %d bytes, the line has %d", data, n, nl+1)
+		}
+		// nextPiece, the path NextAny took before, and parseDocker, which
+		// reads the log through parseInner and never through Next.
+		general, _ := NewParser(cfg)
+		var c Record
+		kindG, formG, ok := general.nextPiece(data[:nl], data[:n], &c)
+		if !ok || kind != kindG || MakeForm(ShapeDocker, fast.innerShape) != formG {
+			t.Fatalf("%q: nextDocker says %d %v, nextPiece %d %v %v", data, kind, MakeForm(ShapeDocker, fast.innerShape), kindG, formG, ok)
+		}
+		sameRecord(t, data, &a, &c)
+		inner, _ := NewParser(cfg)
+		if kindI, ok := inner.parseDocker(data[:nl], &c); !ok || kindI != kind || inner.innerShape != fast.innerShape {
+			t.Fatalf("%q: nextDocker says %d %v, parseDocker %d %v %v", data, kind, fast.innerShape, kindI, inner.innerShape, ok)
+		}
+		sameRecord(t, data, &a, &c)
+	})
+}
+
+// TestNextDockerTakes checks that the fast path is the one slog's lines in
+// json-file take, so that FuzzNextDocker compares something.
+func TestNextDockerTakes(t *testing.T) {
+	for _, inner := range []string{"logfmt", "json"} {
+		data := formLines(50, inner, "docker")
+		p, _ := NewParser(Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"})
+		var rec Record
+		for rest := data; len(rest) > 0; {
+			n, kind := p.nextDocker(rest, &rec)
+			if n == 0 || kind != Event {
+				line, _, _ := bytes.Cut(rest, []byte{'\n'})
+				t.Fatalf("nextDocker leaves %q (%d, %d)", line, n, kind)
+			}
+			rest = rest[n:]
+		}
+	}
+}
+
+func sameRecord(t *testing.T, line []byte, a, c *Record) {
+	t.Helper()
+	if string(a.Level) != string(c.Level) || string(a.User) != string(c.User) || string(a.Action) != string(c.Action) ||
+		a.Latency != c.Latency || a.Time != c.Time || a.Has != c.Has {
+		t.Fatalf("%q: the fast path reads %+v, the general one %+v", line, *a, *c)
+	}
+}
+
+// TestNextDockerBuffer checks that nextDocker's buffer grows with the
+// line, not with the rest of the input it is handed (a mapped file), and
+// that a log longer than its window is left to the general path.
+func TestNextDockerBuffer(t *testing.T) {
+	data := formLines(20_000, "logfmt", "docker")
+	p, _ := NewParser(Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"})
+	var rec Record
+	if n, kind := p.nextDocker(data, &rec); n == 0 || kind != Event {
+		t.Fatalf("nextDocker(%q) = %d, %d", data[:100], n, kind)
+	}
+	if c := cap(p.frameBuf); c > 2*dockerWindow {
+		t.Fatalf("nextDocker's buffer holds %d bytes for a line of %d (input %d)", c, bytes.IndexByte(data, '\n')+1, len(data))
+	}
+	long := []byte(`{"log":"level=INFO user=a msg=` + strings.Repeat("x", dockerWindow) + `\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n")
+	if n, _ := p.nextDocker(long, &rec); n != 0 {
+		t.Fatalf("nextDocker took a line of %d bytes, past its window", len(long))
+	}
+	if n, kind, _ := p.NextAny(long, false, &rec); n != len(long) || kind != Event || string(rec.User) != "a" {
+		t.Fatalf("NextAny on a long line: %d of %d bytes, kind %d, %+v", n, len(long), kind, rec)
+	}
+}
+
+// TestNextAnyFramedAllocs checks that NextAny reads framed lines, each
+// fast path's, with no allocation once its buffers have grown.
+func TestNextAnyFramedAllocs(t *testing.T) {
+	for _, inner := range []string{"logfmt", "json"} {
+		for _, frame := range []string{"cri", "docker", "stamped"} {
+			data := formLines(200, inner, frame)
+			p, _ := NewParser(Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"})
+			var rec Record
+			events := 0
+			read := func() {
+				events = 0
+				for b := data; len(b) > 0; {
+					n, kind, _ := p.NextAny(b, false, &rec)
+					if kind == Event {
+						events++
+					}
+					b = b[n:]
+				}
+			}
+			if n := testing.AllocsPerRun(10, read); n != 0 || events != 200 {
+				t.Errorf("%s+%s: %v allocations per pass, %d events of 200", frame, inner, n, events)
+			}
+		}
+	}
+}
