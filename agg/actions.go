@@ -133,10 +133,12 @@ func (t *actionTable) grow() {
 // len is the number of names in the table.
 func (t *actionTable) len() int { return t.used }
 
-// each calls f with every name and its counters.
+// each calls f with every name and its counters, their latencies all in
+// the histogram (foldMillis).
 func (t *actionTable) each(f func(name string, a *actionCounts)) {
 	for _, s := range t.slots {
 		if s.a != nil {
+			s.a.foldMillis()
 			f(s.name, s.a)
 		}
 	}

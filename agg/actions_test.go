@@ -2,6 +2,7 @@ package agg
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -118,5 +119,43 @@ func TestActionsManyDistinct(t *testing.T) {
 				t.Fatalf("%d shards: req-%d has %+v, want 2 INFO events", shards, i, a)
 			}
 		}
+	}
+}
+
+// TestActionMillis: latencies counted per millisecond and folded into the
+// histogram at the merge give the histogram of Add called on each value,
+// for the actions that count by the millisecond and those past
+// denseActions, with values at and past the slots' edges, values that
+// are not whole milliseconds and negative ones.
+func TestActionMillis(t *testing.T) {
+	values := []int64{0, 1e6, 7e6, 7e6, (millisSlots - 1) * 1e6, millisSlots * 1e6, 1_500_000, 999_999,
+		1, -5, -1e6, math.MaxInt64, math.MaxInt64 / 1e6 * 1e6, 1e6 + 1}
+	const actions = denseActions + 5
+	ss := []*Shard{NewShard(), NewShard()}
+	want := map[string]*Histogram{}
+	var all Histogram
+	for i := range 3 * actions * len(values) {
+		name := fmt.Sprintf("action-%d", i%actions)
+		v := values[i/actions%len(values)]
+		s := ss[i%len(ss)]
+		s.CountAction(s.Count([]byte("INFO"), []byte("u")), []byte(name), v, true)
+		if want[name] == nil {
+			want[name] = &Histogram{}
+		}
+		want[name].Add(v)
+		all.Add(v)
+	}
+	tot := Merge(ss...)
+	if len(tot.Actions) != actions {
+		t.Fatalf("%d actions, want %d", len(tot.Actions), actions)
+	}
+	for name, h := range want {
+		if got := &tot.Actions[name].Latency; !got.Equal(h) {
+			t.Errorf("%s: histogram %d values, min %d, max %d, mean %g; want %d, %d, %d, %g",
+				name, got.Count(), got.Min(), got.Max(), got.Mean(), h.Count(), h.Min(), h.Max(), h.Mean())
+		}
+	}
+	if !tot.Latency.Equal(&all) {
+		t.Errorf("all latencies: %d values, mean %g; want %d, %g", tot.Latency.Count(), tot.Latency.Mean(), all.Count(), all.Mean())
 	}
 }
