@@ -81,6 +81,16 @@ var nextLines = []string{
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=09 x=1`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=a.very.long.action.name.over.32.bytes latency_ms=1`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action="login" latency_ms=1`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefg latency_ms=7`,                           // an action of 7 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefgh latency_ms=7`,                          // an action of 8 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghi latency_ms=7`,                         // an action of 9 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdef latency_ms=7`,                  // an action of 16 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcd latency_ms=7`,          // an action of 24 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcde latency_ms=7`,         // an action of 25 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcdefghija latency_ms=7`,   // an action of 31 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcdefghijab latency_ms=7`,  // an action of 32 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcdefghijabc latency_ms=7`, // an action of 33 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcdefghijab latency_ms=1234567 x=1`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=1.5s`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login`,
