@@ -63,15 +63,26 @@ func hashWords(lo, hi uint64, n int) uint64 {
 // get returns the counters of name, or nil. A name of up to sixteen bytes
 // with sixteen bytes of capacity, a slice of the line in the file, is read
 // as two whole words and masked: copying it byte by byte into words, by a
-// switch on its length, cost more than the probe.
+// switch on its length, cost more than the probe. Its home slot is tested
+// here, small enough to inline; put keeps most names there.
 func (t *actionTable) get(name []byte) *actionCounts {
-	var lo, hi uint64
-	if n := len(name); n <= 16 && cap(name) >= 16 {
-		w, m := (*[16]byte)(name[:16]), &wordMasks[n]
-		lo, hi = binary.LittleEndian.Uint64(w[:8])&m[0], binary.LittleEndian.Uint64(w[8:])&m[1]
-	} else {
-		lo, hi = t.words(name)
+	n := len(name)
+	if n > 16 || cap(name) < 16 {
+		return t.getSlow(name)
 	}
+	w, m := (*[16]byte)(name[:16]), &wordMasks[n]
+	lo, hi := binary.LittleEndian.Uint64(w[:8])&m[0], binary.LittleEndian.Uint64(w[8:])&m[1]
+	if s := &t.slots[hashWords(lo, hi, n)>>t.shift]; s.lo == lo && s.hi == hi && len(s.name) == n {
+		return s.a
+	}
+	return t.getSlow(name)
+}
+
+// getSlow is get for a name past its home slot, longer than sixteen bytes
+// or without the capacity to read two words, and for a name not in the
+// table.
+func (t *actionTable) getSlow(name []byte) *actionCounts {
+	lo, hi := t.words(name)
 	mask := uint64(len(t.slots) - 1)
 	for i := hashWords(lo, hi, len(name)) >> t.shift; ; i = (i + 1) & mask {
 		s := &t.slots[i]
