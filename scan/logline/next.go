@@ -220,7 +220,7 @@ func (p *Parser) nextSlogTail(b []byte, i int, rec *Record) int {
 			break
 		}
 	}
-	if k == actionAt || k >= actionAt+32 && belowBang(le64(v[actionAt+24:])) == 0 {
+	if k == actionAt || k >= actionAt+32 { // empty, or no end in 32 bytes
 		return 0
 	}
 	l := (*[latencyView]byte)(v[k:])
@@ -235,11 +235,12 @@ func (p *Parser) nextSlogTail(b []byte, i int, rec *Record) int {
 	if stop == 0 || stop&0x80 != 0 {
 		return 0
 	}
-	digits := bits.TrailingZeros64(stop) / 8
-	if (w+lowBits*0x46|w)&highBits&(1<<(8*digits)-1) != 0 {
+	digits := bits.TrailingZeros64(stop) / 8 // 1 to 7
+	if (w+lowBits*0x46|w)&highBits&((stop&-stop)>>7-1) != 0 {
 		return 0
 	}
-	ms := int64(decimalWord((w - lowBits*'0') << (64 - 8*digits)))
+	// The shift is 8 to 56: &63 spares Go's test for 64 and more.
+	ms := int64(decimalWord((w - lowBits*'0') << ((64 - 8*digits) & 63)))
 	end := i + k + latencyAt + digits + 1
 	switch l[latencyAt+digits] {
 	case '\n':
