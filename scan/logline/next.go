@@ -102,9 +102,16 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 	rec.Level, rec.User, rec.Action = level, b[i:e], nil
 	rec.Latency, rec.Time, rec.Has = 0, 0, 0
 	found := uint8(1<<fieldLevel | 1<<fieldUser)
+	// The time, when taken, is read here or else, when nextSlogTail
+	// reads on, by it: one call for both.
+	var tailTime *[24]byte
 	if p.want&(1<<fieldTime) != 0 {
 		found |= 1 << fieldTime
-		p.nextSlogTime((*[24]byte)(h[len("time="):]), rec)
+		if t := (*[24]byte)(h[len("time="):]); !p.slogTail || found == p.want || b[e] == '\n' {
+			p.nextSlogTime(t, rec)
+		} else {
+			tailTime = t
+		}
 	}
 	if b[e] == '\n' {
 		return e + 1, Event
@@ -122,7 +129,7 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 		return e + nl + 1, Event
 	}
 	if p.slogTail {
-		if end := p.nextSlogTail(b, e, rec); end > 0 {
+		if end := p.nextSlogTail(b, e, tailTime, rec); end > 0 {
 			return end, Event
 		}
 	}
@@ -182,8 +189,9 @@ func (p *Parser) nextSlow(b []byte, rec *Record) (int, Kind) {
 // every line's bounds in its loop.
 func (p *Parser) LastLine() []byte { return p.last }
 
-// nextSlogTail reads what gen writes after the user, from b[i] (the SP
-// after the user's value), when it ends the line:
+// nextSlogTail reads the time from t, when t is not nil, as nextSlogTime
+// does, and then what gen writes after the user, from b[i] (the SP after
+// the user's value), when it ends the line:
 //
 //	SP "action=" <bare, 1 to 32 bytes> SP "latency_ms=" <1 to 7 digits> SP or '\n'
 //
@@ -191,7 +199,7 @@ func (p *Parser) LastLine() []byte { return p.last }
 // for a line with no '\n', or fewer than 64 bytes from b[i]), which Next
 // then reads as parseText does. As in parseLogfmt, nothing after the
 // latency can change the record.
-func (p *Parser) nextSlogTail(b []byte, i int, rec *Record) int {
+func (p *Parser) nextSlogTail(b []byte, i int, t *[24]byte, rec *Record) int {
 	const (
 		actionWord  = uint64(' ') | 'a'<<8 | 'c'<<16 | 't'<<24 | 'i'<<32 | 'o'<<40 | 'n'<<48 | '='<<56
 		latencyWord = uint64(' ') | 'l'<<8 | 'a'<<16 | 't'<<24 | 'e'<<32 | 'n'<<40 | 'c'<<48 | 'y'<<56
@@ -201,6 +209,13 @@ func (p *Parser) nextSlogTail(b []byte, i int, rec *Record) int {
 		// The latency's key and 8 bytes from the action's end.
 		latencyView = latencyAt + 8
 	)
+	if t != nil {
+		if ns, ok := p.minute.sameSecond(t); ok {
+			rec.Time, rec.Has = ns, HasTime
+		} else {
+			p.nextSlogTime(t, rec)
+		}
+	}
 	// One fixed view holds both fields: an action of 32 bytes, the
 	// latency's key and 8 bytes end 60 bytes in. Slicing b for each
 	// field cost a bounds check and a length per slice.

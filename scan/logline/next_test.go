@@ -3,11 +3,13 @@ package logline
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math/bits"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // nextConfigs are the Configs Next is checked with: the seed's two fields,
@@ -395,5 +397,36 @@ func TestDecimalWord(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("decimalWord(%q) = %d, want %d", s, got, want)
 		}
+	}
+}
+
+// TestNextTimes: lines in time order, milliseconds apart, across seconds,
+// minutes, hours and days, with jumps back and forth to the same second of
+// another minute and broken milliseconds: Next, which keeps the last
+// second and minute, against Parse and the reference parser.
+func TestNextTimes(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	t0 := time.Date(2026, 11, 26, 23, 58, 59, 0, time.UTC)
+	jumps := []time.Duration{time.Minute, -time.Minute, time.Hour, -time.Hour, 24 * time.Hour}
+	broken := []string{"12aZ", "1/3Z", "123z", "12:Z", "999Z", "000Z", "1230", "12.Z"}
+	var buf []byte
+	for range 5000 {
+		ts := ""
+		switch r.IntN(40) {
+		case 0:
+			t0 = t0.Add(jumps[r.IntN(len(jumps))])
+		case 1:
+			ts = t0.Format("2006-01-02T15:04:05.") + broken[r.IntN(len(broken))]
+		default:
+			t0 = t0.Add(time.Duration(r.IntN(40)) * time.Millisecond)
+		}
+		if ts == "" {
+			ts = t0.Format("2006-01-02T15:04:05.000Z")
+		}
+		buf = fmt.Appendf(buf, "time=%s level=INFO msg=\"user action\" user=u%d action=login latency_ms=%d\n", ts, r.IntN(100), r.IntN(3000))
+	}
+	for _, c := range nextConfigs {
+		checkNext(t, c, buf)
+		checkNextRef(t, c, buf)
 	}
 }

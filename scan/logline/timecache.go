@@ -48,15 +48,26 @@ func (c *minuteCache) readMillis(v []byte) (int64, bool) {
 // readMillis24 is readMillis on an array, which Next hands over from its
 // fixed view of the line's head: no length or bounds checks.
 func (c *minuteCache) readMillis24(v *[24]byte) (int64, bool) {
-	if c.valid && binary.LittleEndian.Uint64(v[0:]) == c.date && binary.LittleEndian.Uint64(v[8:]) == c.clock &&
-		binary.LittleEndian.Uint32(v[16:]) == c.second {
-		// `mmmZ` less '0' in the digits, checked at once as below.
-		w := binary.LittleEndian.Uint32(v[20:]) - 0x00303030
-		if (w+0x00767676|w)&0x00808080 == 0 && w>>24 == 'Z' {
-			return c.secondStart + int64(w&0xff*100+w>>8&0xff*10+w>>16&0xff)*1e6, true
+	if c.valid {
+		if ns, ok := c.sameSecond(v); ok {
+			return ns, true
 		}
 	}
 	return c.readSecond(v)
+}
+
+// sameSecond is readMillis24 on a line in the cache's second, small
+// enough to inline: only the milliseconds are read. A cache with no second
+// holds 0, which a v with no NUL in its bytes 16 to 19 never matches.
+func (c *minuteCache) sameSecond(v *[24]byte) (int64, bool) {
+	// `mmmZ` less `000Z`: three digits of 0 to 9 and a zero byte, checked
+	// at once (a byte over 9 sets its high bit when 0x76 is added).
+	w := binary.LittleEndian.Uint32(v[20:]) - 0x5a303030
+	if binary.LittleEndian.Uint64(v[0:]) != c.date || binary.LittleEndian.Uint64(v[8:]) != c.clock ||
+		binary.LittleEndian.Uint32(v[16:]) != c.second || (w+0x00767676|w)&0x00808080|w>>24 != 0 {
+		return 0, false
+	}
+	return c.secondStart + int64(w&0xff*100+w>>8&0xff*10+w>>16)*1e6, true
 }
 
 // readSecond is readMillis24 on a line whose second is not the cache's:
