@@ -55,9 +55,11 @@ var wordMasks = func() (m [17][2]uint64) {
 	return m
 }()
 
+// hashWords mixes a name's words and length by one multiplication, whose
+// top bits, the slot, depend on every bit of its operand: a log's few
+// names, which put spreads to their home slots, need no more.
 func hashWords(lo, hi uint64, n int) uint64 {
-	h := (lo ^ uint64(n)*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
-	return (h ^ bits.RotateLeft64(hi*0x94d049bb133111eb, 31)) * 0x9e3779b97f4a7c15
+	return (lo ^ bits.RotateLeft64(hi, 29) ^ uint64(n)) * 0x9e3779b97f4a7c15
 }
 
 // get returns the counters of name, or nil. A name of up to sixteen bytes

@@ -38,10 +38,11 @@ func (s *Shard) CountAction(slot int, action []byte, latency int64, hasLatency b
 		a = s.newAction(action)
 	}
 	a.events++
-	if slot >= len(a.levels) {
-		a.levels = append(a.levels, make([]int64, slot+1-len(a.levels))...)
+	if uint(slot) < uint(len(a.levels)) {
+		a.levels[slot]++
+	} else {
+		a.countLevel(slot)
 	}
-	a.levels[slot]++
 	if hasLatency {
 		// A negative latency is past the slots as a uint64.
 		if ms := uint64(latency) / 1e6; ms < uint64(len(a.millis)) && int64(ms)*1e6 == latency {
@@ -50,6 +51,13 @@ func (s *Shard) CountAction(slot int, action []byte, latency int64, hasLatency b
 			a.latency.Add(latency)
 		}
 	}
+}
+
+// countLevel counts an event at a level slot past a.levels, which grows to
+// hold it.
+func (a *actionCounts) countLevel(slot int) {
+	a.levels = append(a.levels, make([]int64, slot+1-len(a.levels))...)
+	a.levels[slot]++
 }
 
 // foldMillis adds the latencies counted in millis to the histogram, as
