@@ -242,20 +242,18 @@ func (p *Parser) nextSlogTail(b []byte, i int, t *[24]byte, rec *Record) int {
 	if le64(l[0:]) != latencyWord || binary.LittleEndian.Uint32(l[8:]) != latencyEnd {
 		return 0
 	}
-	// The digits end at the first byte below '0'; none before it may be
-	// above '9' (adding 0x46 sets the high bit of a byte from ':' up, and
-	// a byte of 0x80 or more has it already). At most seven digits.
-	w := le64(l[latencyAt:])
-	stop := (w - lowBits*'0') &^ w & highBits
-	if stop == 0 || stop&0x80 != 0 {
-		return 0
-	}
-	digits := bits.TrailingZeros64(stop) / 8 // 1 to 7
-	if (w+lowBits*0x46|w)&highBits&((stop&-stop)>>7-1) != 0 {
+	// The digits end at the first byte that is not one: less '0', a
+	// digit's byte is 0 to 9, and any other has its high bit set, or gets
+	// it when 0x76 is added (as in byteMask, the first mark is exact).
+	// At most seven digits; the switch below checks the byte after them.
+	x := le64(l[latencyAt:]) - lowBits*'0'
+	nd := (x + lowBits*0x76 | x) & highBits
+	digits := firstMarked(nd) // 8 when nd is 0
+	if digits == 0 || nd == 0 {
 		return 0
 	}
 	// The shift is 8 to 56: &63 spares Go's test for 64 and more.
-	ms := int64(decimalWord((w - lowBits*'0') << ((64 - 8*digits) & 63)))
+	ms := int64(decimalWord(x << ((64 - 8*digits) & 63)))
 	end := i + k + latencyAt + digits + 1
 	switch l[latencyAt+digits] {
 	case '\n':
