@@ -62,22 +62,31 @@ func hashWords(lo, hi uint64, n int) uint64 {
 	return (lo ^ bits.RotateLeft64(hi, 29) ^ uint64(n)) * 0x9e3779b97f4a7c15
 }
 
-// get returns the counters of name, or nil. A name of up to sixteen bytes
-// with sixteen bytes of capacity, a slice of the line in the file, is read
-// as two whole words and masked: copying it byte by byte into words, by a
-// switch on its length, cost more than the probe. Its home slot is tested
-// here, small enough to inline; put keeps most names there.
+// get returns the counters of name, or nil.
 func (t *actionTable) get(name []byte) *actionCounts {
+	if a := t.home(name); a != nil {
+		return a
+	}
+	return t.getSlow(name)
+}
+
+// home returns the counters of name when name is in its home slot, where
+// put keeps most names, or nil. It is small enough to inline: as a call,
+// it made its caller keep its values on the stack. A name of up to sixteen
+// bytes with sixteen bytes of capacity, a slice of the line in the file,
+// is read as two whole words and masked: copying it byte by byte into
+// words, by a switch on its length, cost more than the probe.
+func (t *actionTable) home(name []byte) *actionCounts {
 	n := len(name)
 	if n > 16 || cap(name) < 16 {
-		return t.getSlow(name)
+		return nil
 	}
 	w, m := (*[16]byte)(name[:16]), &wordMasks[n]
 	lo, hi := binary.LittleEndian.Uint64(w[:8])&m[0], binary.LittleEndian.Uint64(w[8:])&m[1]
 	if s := &t.slots[hashWords(lo, hi, n)>>t.shift]; s.lo == lo && s.hi == hi && len(s.name) == n {
 		return s.a
 	}
-	return t.getSlow(name)
+	return nil
 }
 
 // getSlow is get for a name past its home slot, longer than sixteen bytes

@@ -159,3 +159,81 @@ func TestActionMillis(t *testing.T) {
 		t.Errorf("all latencies: %d values, mean %g; want %d, %g", tot.Latency.Count(), tot.Latency.Mean(), all.Count(), all.Mean())
 	}
 }
+
+// TestCountActionNames: CountAction, which tests the home slot itself,
+// counts the names TestActionTable builds to collide, handed over with no
+// spare capacity and followed by other bytes, as a map counts them.
+func TestCountActionNames(t *testing.T) {
+	var names []string
+	for i := range 300 {
+		names = append(names,
+			fmt.Sprintf("a%d", i),
+			strings.Repeat("x", 16)+fmt.Sprint(i),
+			fmt.Sprintf("prefix%08d-suffix", i),
+			strings.Repeat("y", i%40+1),
+			string([]byte{byte(i), 0, byte(i >> 8)}),
+			string([]byte{byte(i), 0}), // equal words, another length
+		)
+	}
+	s := NewShard()
+	want := map[string]int64{}
+	for round := range 3 {
+		for _, name := range names {
+			var b []byte
+			switch round {
+			case 0:
+				b = []byte(name)
+				b = b[:len(b):len(b)]
+			case 1:
+				b = []byte(name + "extra-bytes-of-a-longer-name")[:len(name)]
+			default:
+				b = append([]byte(name), "\xff\x00\x01junk junk junk junk"...)[:len(name)]
+			}
+			s.CountAction(s.Count([]byte("INFO"), nil), b, 0, false)
+			want[name]++
+		}
+	}
+	tot := Merge(s)
+	if len(tot.Actions) != len(want) {
+		t.Fatalf("%d actions, want %d", len(tot.Actions), len(want))
+	}
+	for name, n := range want {
+		key := name
+		if needsEscape([]byte(name)) {
+			key = string(AppendName(nil, []byte(name)))
+		}
+		if a := tot.Actions[key]; a == nil || a.Events != n {
+			t.Errorf("%q: %+v, want %d events", name, a, n)
+		}
+	}
+}
+
+// TestCountActionSameWords: a name whose home slot holds another name of
+// equal words and another length ("a\x00" and "a\x00\x00\x00") is a name
+// of its own.
+func TestCountActionSameWords(t *testing.T) {
+	s := NewShard()
+	shift := s.actions.shift
+	for i := range 256 {
+		for nx := 2; nx <= 16; nx++ {
+			for ny := 1; ny < nx; ny++ {
+				if hashWords(uint64(i), 0, nx)>>shift != hashWords(uint64(i), 0, ny)>>shift {
+					continue
+				}
+				x := make([]byte, nx, 16)
+				x[0] = byte(i)
+				y := x[:ny]
+				s.CountAction(s.Count([]byte("INFO"), nil), y, 0, false)
+				s.CountAction(s.Count([]byte("INFO"), nil), x, 0, false)
+				s.CountAction(s.Count([]byte("INFO"), nil), x, 0, false)
+				tot := Merge(s)
+				ky, kx := string(AppendName(nil, y)), string(AppendName(nil, x))
+				if ay, ax := tot.Actions[ky], tot.Actions[kx]; ay == nil || ax == nil || ay.Events != 1 || ax.Events != 2 {
+					t.Fatalf("%q: %+v, %q: %+v; want 1 and 2 events", y, ay, x, ax)
+				}
+				return
+			}
+		}
+	}
+	t.Fatal("no two names of equal words share a home slot; the test needs another pair")
+}

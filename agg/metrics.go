@@ -1,6 +1,7 @@
 package agg
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -33,9 +34,19 @@ const (
 // CountAction records that the event just counted at level slot (as Count
 // returned it) names action, and took latency nanoseconds when hasLatency.
 func (s *Shard) CountAction(slot int, action []byte, latency int64, hasLatency bool) {
-	a := s.actions.get(action)
+	// actionTable.home, written out: as a call, not inlined, it made
+	// this caller keep its values on the stack.
+	var a *actionCounts
+	t := &s.actions
+	if n := len(action); n <= 16 && cap(action) >= 16 {
+		w, m := (*[16]byte)(action[:16]), &wordMasks[n]
+		lo, hi := binary.LittleEndian.Uint64(w[:8])&m[0], binary.LittleEndian.Uint64(w[8:])&m[1]
+		if h := &t.slots[hashWords(lo, hi, n)>>t.shift]; h.lo == lo && h.hi == hi && len(h.name) == n {
+			a = h.a
+		}
+	}
 	if a == nil {
-		a = s.newAction(action)
+		a = s.action(action)
 	}
 	a.events++
 	if uint(slot) < uint(len(a.levels)) {
@@ -69,6 +80,14 @@ func (a *actionCounts) foldMillis() {
 			a.millis[ms] = 0
 		}
 	}
+}
+
+// action returns the counters of action, added to the shard if new.
+func (s *Shard) action(action []byte) *actionCounts {
+	if a := s.actions.get(action); a != nil {
+		return a
+	}
+	return s.newAction(action)
 }
 
 // newAction adds action to the shard. Every distinct action is kept, as
