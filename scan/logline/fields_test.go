@@ -241,6 +241,15 @@ func TestSecondCache(t *testing.T) {
 		case 1:
 			read(t0.Format("2006-01-02T15:04:05.") + broken[r.IntN(len(broken))])
 			continue
+		case 2:
+			// NULs where the second is, right after a new minute, when
+			// the cache holds no second.
+			t0 = t0.Add(time.Minute)
+			read(t0.Format("2006-01-02T15:04:05.000Z"))
+			t0 = t0.Add(time.Minute)
+			read(t0.Format("2006-01-02T15:04:05.000Z"))
+			read(t0.Format("2006-01-02T15:04") + "\x00\x00\x00\x00123Z")
+			continue
 		default:
 			t0 = t0.Add(time.Duration(r.IntN(4)) * time.Millisecond)
 		}

@@ -48,7 +48,7 @@ func (c *minuteCache) readMillis(v []byte) (int64, bool) {
 // readMillis24 is readMillis on an array, which Next hands over from its
 // fixed view of the line's head: no length or bounds checks.
 func (c *minuteCache) readMillis24(v *[24]byte) (int64, bool) {
-	if c.valid {
+	if c.second != 0 { // else v's NULs could match it
 		if ns, ok := c.sameSecond(v); ok {
 			return ns, true
 		}
@@ -58,7 +58,8 @@ func (c *minuteCache) readMillis24(v *[24]byte) (int64, bool) {
 
 // sameSecond is readMillis24 on a line in the cache's second, small
 // enough to inline: only the milliseconds are read. A cache with no second
-// holds 0, which a v with no NUL in its bytes 16 to 19 never matches.
+// (nor a minute: remember clears it) holds 0: the caller tests that, or
+// hands over a v with no NUL in its bytes 16 to 19, which never matches it.
 func (c *minuteCache) sameSecond(v *[24]byte) (int64, bool) {
 	// `mmmZ` less `000Z`: three digits of 0 to 9 and a zero byte, checked
 	// at once (a byte over 9 sets its high bit when 0x76 is added).
