@@ -55,23 +55,46 @@ var wordMasks = func() (m [17][2]uint64) {
 	return m
 }()
 
+// hashWords mixes a name's words and length by one multiplication, whose
+// top bits, the slot, depend on every bit of its operand: a log's few
+// names, which put spreads to their home slots, need no more.
 func hashWords(lo, hi uint64, n int) uint64 {
-	h := (lo ^ uint64(n)*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
-	return (h ^ bits.RotateLeft64(hi*0x94d049bb133111eb, 31)) * 0x9e3779b97f4a7c15
+	return (lo ^ bits.RotateLeft64(hi, 29) ^ uint64(n)) * 0x9e3779b97f4a7c15
 }
 
-// get returns the counters of name, or nil. A name of up to sixteen bytes
-// with sixteen bytes of capacity, a slice of the line in the file, is read
-// as two whole words and masked: copying it byte by byte into words, by a
-// switch on its length, cost more than the probe.
+// get returns the counters of name, or nil.
 func (t *actionTable) get(name []byte) *actionCounts {
-	var lo, hi uint64
-	if n := len(name); n <= 16 && cap(name) >= 16 {
-		w, m := (*[16]byte)(name[:16]), &wordMasks[n]
-		lo, hi = binary.LittleEndian.Uint64(w[:8])&m[0], binary.LittleEndian.Uint64(w[8:])&m[1]
-	} else {
-		lo, hi = t.words(name)
+	if a := t.home(name); a != nil {
+		return a
 	}
+	return t.getSlow(name)
+}
+
+// home returns the counters of name when name is in its home slot, where
+// put keeps most names, or nil. CountAction writes the same test out: Go
+// does not inline it, and as a call it made its caller keep its values on
+// the stack. A name of up to sixteen
+// bytes with sixteen bytes of capacity, a slice of the line in the file,
+// is read as two whole words and masked: copying it byte by byte into
+// words, by a switch on its length, cost more than the probe.
+func (t *actionTable) home(name []byte) *actionCounts {
+	n := len(name)
+	if n > 16 || cap(name) < 16 {
+		return nil
+	}
+	w, m := (*[16]byte)(name[:16]), &wordMasks[n]
+	lo, hi := binary.LittleEndian.Uint64(w[:8])&m[0], binary.LittleEndian.Uint64(w[8:])&m[1]
+	if s := &t.slots[hashWords(lo, hi, n)>>t.shift]; s.lo == lo && s.hi == hi && len(s.name) == n {
+		return s.a
+	}
+	return nil
+}
+
+// getSlow is get for a name past its home slot, longer than sixteen bytes
+// or without the capacity to read two words, and for a name not in the
+// table.
+func (t *actionTable) getSlow(name []byte) *actionCounts {
+	lo, hi := t.words(name)
 	mask := uint64(len(t.slots) - 1)
 	for i := hashWords(lo, hi, len(name)) >> t.shift; ; i = (i + 1) & mask {
 		s := &t.slots[i]
@@ -133,10 +156,12 @@ func (t *actionTable) grow() {
 // len is the number of names in the table.
 func (t *actionTable) len() int { return t.used }
 
-// each calls f with every name and its counters.
+// each calls f with every name and its counters, their latencies all in
+// the histogram (foldMillis).
 func (t *actionTable) each(f func(name string, a *actionCounts)) {
 	for _, s := range t.slots {
 		if s.a != nil {
+			s.a.foldMillis()
 			f(s.name, s.a)
 		}
 	}

@@ -208,3 +208,58 @@ func TestMinuteCache(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondCache: slog's times in the order logs hold them, a few
+// milliseconds apart, with jumps to the same second of another minute,
+// hour or day and back, and broken milliseconds within a cached second:
+// readMillis, which keeps the last second, equals ParseTime alone.
+func TestSecondCache(t *testing.T) {
+	p := mustParser(t, allFields)
+	r := rand.New(rand.NewPCG(3, 4))
+	base := time.Date(2026, 11, 26, 8, 0, 5, 0, time.UTC)
+	t0 := base
+	jumps := []time.Duration{time.Minute, -time.Minute, time.Hour, 24 * time.Hour, -25 * time.Hour}
+	broken := []string{"12aZ", "1/3Z", "123z", "12:Z", "\x0023Z", "999Z", "000Z", "1230"}
+	read := func(v string) {
+		t.Helper()
+		ns, ok := ParseTime([]byte(v))
+		got, hit := p.minute.readMillis([]byte(v))
+		if hit && (!ok || got != ns) {
+			t.Fatalf("%q: readMillis gave %d, ParseTime says %d, %v", v, got, ns, ok)
+		}
+		if !hit && ok {
+			// As takeSlogTime does: ParseTime reads it, the minute is
+			// remembered.
+			p.minute.remember([]byte(v), ns)
+		}
+	}
+	hits := 0
+	for range 20000 {
+		switch r.IntN(50) {
+		case 0:
+			t0 = t0.Add(jumps[r.IntN(len(jumps))])
+		case 1:
+			read(t0.Format("2006-01-02T15:04:05.") + broken[r.IntN(len(broken))])
+			continue
+		case 2:
+			// NULs where the second is, right after a new minute, when
+			// the cache holds no second.
+			t0 = t0.Add(time.Minute)
+			read(t0.Format("2006-01-02T15:04:05.000Z"))
+			t0 = t0.Add(time.Minute)
+			read(t0.Format("2006-01-02T15:04:05.000Z"))
+			read(t0.Format("2006-01-02T15:04") + "\x00\x00\x00\x00123Z")
+			continue
+		default:
+			t0 = t0.Add(time.Duration(r.IntN(4)) * time.Millisecond)
+		}
+		v := t0.Format("2006-01-02T15:04:05.000Z")
+		if _, hit := p.minute.readMillis([]byte(v)); hit {
+			hits++
+		}
+		read(v)
+	}
+	if hits < 15000 {
+		t.Errorf("the cache took %d of 20000 times; the test no longer exercises it", hits)
+	}
+}

@@ -102,9 +102,16 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 	rec.Level, rec.User, rec.Action = level, b[i:e], nil
 	rec.Latency, rec.Time, rec.Has = 0, 0, 0
 	found := uint8(1<<fieldLevel | 1<<fieldUser)
+	// The time, when taken, is read here or else, when nextSlogTail
+	// reads on, by it: one call for both.
+	var tailTime *[24]byte
 	if p.want&(1<<fieldTime) != 0 {
 		found |= 1 << fieldTime
-		p.nextSlogTime((*[24]byte)(h[len("time="):]), rec)
+		if t := (*[24]byte)(h[len("time="):]); !p.slogTail || found == p.want || b[e] == '\n' {
+			p.nextSlogTime(t, rec)
+		} else {
+			tailTime = t
+		}
 	}
 	if b[e] == '\n' {
 		return e + 1, Event
@@ -122,7 +129,7 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 		return e + nl + 1, Event
 	}
 	if p.slogTail {
-		if end := p.nextSlogTail(b, e, rec); end > 0 {
+		if end := p.nextSlogTail(b, e, tailTime, rec); end > 0 {
 			return end, Event
 		}
 	}
@@ -182,84 +189,95 @@ func (p *Parser) nextSlow(b []byte, rec *Record) (int, Kind) {
 // every line's bounds in its loop.
 func (p *Parser) LastLine() []byte { return p.last }
 
-// nextSlogTail reads what gen writes after the user, from b[i] (the SP
-// after the user's value), when it ends the line:
+// nextSlogTail reads the time from t, when t is not nil, as nextSlogTime
+// does, and then what gen writes after the user, from b[i] (the SP after
+// the user's value), when it ends the line:
 //
-//	SP "action=" <bare> SP "latency_ms=" <one to ten digits> SP or '\n'
+//	SP "action=" <bare, 1 to 32 bytes> SP "latency_ms=" <1 to 7 digits> SP or '\n'
 //
 // and returns the index after the line's '\n', or 0 for anything else (and
-// for a line with no '\n'), which Next then reads as parseText does. As in
-// parseLogfmt, nothing after the latency can change the record.
-func (p *Parser) nextSlogTail(b []byte, i int, rec *Record) int {
+// for a line with no '\n', or fewer than 64 bytes from b[i]), which Next
+// then reads as parseText does. As in parseLogfmt, nothing after the
+// latency can change the record.
+//
+// It stays a call of its own: inlined into Next by profile-guided
+// optimisation, its registers cost the seed's counters, which take no tail.
+//
+//go:noinline
+func (p *Parser) nextSlogTail(b []byte, i int, t *[24]byte, rec *Record) int {
 	const (
 		actionWord  = uint64(' ') | 'a'<<8 | 'c'<<16 | 't'<<24 | 'i'<<32 | 'o'<<40 | 'n'<<48 | '='<<56
 		latencyWord = uint64(' ') | 'l'<<8 | 'a'<<16 | 't'<<24 | 'e'<<32 | 'n'<<40 | 'c'<<48 | 'y'<<56
-		latencyEnd  = uint64('_') | 'm'<<8 | 's'<<16 | '='<<24
-		fourBytes   = 1<<32 - 1
-		// The action's key and 32 bytes, then the latency's key and 8.
-		actionAt, actionView   = len(" action="), len(" action=") + 32
-		latencyAt, latencyView = len(" latency_ms="), len(" latency_ms=") + 8
+		latencyEnd  = uint32('_') | 'm'<<8 | 's'<<16 | '='<<24
+		actionAt    = len(" action=")
+		latencyAt   = len(" latency_ms=")
+		// The latency's key and 8 bytes from the action's end.
+		latencyView = latencyAt + 8
 	)
-	// As in Next, fixed views, not a loop with a bounds check per byte.
-	// Most actions end within 16 bytes, so two words are tested before the
-	// other two.
-	if len(b)-i < actionView {
+	if t != nil {
+		if ns, ok := p.minute.sameSecond(t); ok {
+			rec.Time, rec.Has = ns, HasTime
+		} else {
+			p.nextSlogTime(t, rec)
+		}
+	}
+	// One fixed view holds both fields: an action of 32 bytes, the
+	// latency's key and 8 bytes end 60 bytes in. Slicing b for each
+	// field cost a bounds check and a length per slice.
+	if len(b)-i < 64 {
 		return 0
 	}
-	v := (*[actionView]byte)(b[i:])
+	v := (*[64]byte)(b[i:])
 	if le64(v[0:]) != actionWord || v[actionAt] == '"' {
 		return 0
 	}
-	marks := packMarks(belowBang(le64(v[actionAt:]))) | packMarks(belowBang(le64(v[actionAt+8:])))<<8
-	if marks == 0 {
-		marks = packMarks(belowBang(le64(v[actionAt+16:])))<<16 | packMarks(belowBang(le64(v[actionAt+24:])))<<24
+	// The action ends at its first byte below '!' (belowBang's first
+	// mark is exact), most often within its first 8 or 16 bytes.
+	k := actionAt
+	for ; k < actionAt+32; k += 8 {
+		if m := belowBang(le64(v[k:])); m != 0 {
+			k += firstMarked(m)
+			break
+		}
 	}
-	if marks&1 != 0 || marks == 0 {
+	if k == actionAt || k >= actionAt+32 { // empty, or no end in 32 bytes
 		return 0
 	}
-	start := i + actionAt
-	i = start + bits.TrailingZeros64(marks)
-	action := b[start:i]
-	if len(b)-i < latencyView {
+	l := (*[latencyView]byte)(v[k:])
+	if le64(l[0:]) != latencyWord || binary.LittleEndian.Uint32(l[8:]) != latencyEnd {
 		return 0
 	}
-	l := (*[latencyView]byte)(b[i:])
-	if le64(l[0:]) != latencyWord || le64(l[4:])>>32 != latencyEnd {
+	// The digits end at the first byte that is not one: less '0', a
+	// digit's byte is 0 to 9, and any other has its high bit set, or gets
+	// it when 0x76 is added (as in byteMask, the first mark is exact).
+	// At most seven digits; the switch below checks the byte after them.
+	x := le64(l[latencyAt:]) - lowBits*'0'
+	nd := (x + lowBits*0x76 | x) & highBits
+	digits := firstMarked(nd) // 8 when nd is 0
+	if digits == 0 || nd == 0 {
 		return 0
 	}
-	// The digits end at the first byte below '0'; none before it may be
-	// above '9' (adding 0x46 sets the high bit of a byte from ':' up, and
-	// a byte of 0x80 or more has it already). At most seven digits.
-	w := le64(l[latencyAt:])
-	stop := (w - lowBits*'0') &^ w & highBits
-	if stop == 0 || stop&0x80 != 0 {
-		return 0
-	}
-	digits := bits.TrailingZeros64(stop) / 8
-	if (w+lowBits*0x46|w)&highBits&(1<<(8*digits)-1) != 0 {
-		return 0
-	}
-	ms := int64(decimalWord((w - lowBits*'0') << (64 - 8*digits)))
-	i += latencyAt + digits
-	end := i + 1
-	switch b[i] {
+	// The shift is 8 to 56: &63 spares Go's test for 64 and more.
+	ms := int64(decimalWord(x << ((64 - 8*digits) & 63)))
+	end := i + k + latencyAt + digits + 1
+	switch l[latencyAt+digits] {
 	case '\n':
 	case '\r': // CRLF, which Parse trims; a '\r' inside the line is not
-		if i+1 == len(b) || b[i+1] != '\n' {
+		if end == len(b) || b[end] != '\n' {
 			return 0
 		}
 		end++
 	case ' ':
-		nl := bytes.IndexByte(b[i:], '\n')
+		nl := bytes.IndexByte(b[end:], '\n')
 		if nl < 0 {
 			return 0
 		}
-		end = i + nl + 1
+		end += nl + 1
 	default:
 		return 0
 	}
 	if p.tailAction {
-		rec.Action = action
+		rec.Action = v[actionAt:k] // its capacity lets actionTable read whole words
 	}
 	if p.tailLatency {
 		rec.Latency, rec.Has = ms*1e6, rec.Has|HasLatency

@@ -3,11 +3,13 @@ package logline
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math/bits"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // nextConfigs are the Configs Next is checked with: the seed's two fields,
@@ -81,6 +83,16 @@ var nextLines = []string{
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=09 x=1`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=a.very.long.action.name.over.32.bytes latency_ms=1`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action="login" latency_ms=1`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefg latency_ms=7`,                           // an action of 7 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefgh latency_ms=7`,                          // an action of 8 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghi latency_ms=7`,                         // an action of 9 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdef latency_ms=7`,                  // an action of 16 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcd latency_ms=7`,          // an action of 24 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcde latency_ms=7`,         // an action of 25 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcdefghija latency_ms=7`,   // an action of 31 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcdefghijab latency_ms=7`,  // an action of 32 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcdefghijabc latency_ms=7`, // an action of 33 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcdefghijab latency_ms=1234567 x=1`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=1.5s`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login latency_ms=`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=login`,
@@ -385,5 +397,36 @@ func TestDecimalWord(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("decimalWord(%q) = %d, want %d", s, got, want)
 		}
+	}
+}
+
+// TestNextTimes: lines in time order, milliseconds apart, across seconds,
+// minutes, hours and days, with jumps back and forth to the same second of
+// another minute and broken milliseconds: Next, which keeps the last
+// second and minute, against Parse and the reference parser.
+func TestNextTimes(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	t0 := time.Date(2026, 11, 26, 23, 58, 59, 0, time.UTC)
+	jumps := []time.Duration{time.Minute, -time.Minute, time.Hour, -time.Hour, 24 * time.Hour}
+	broken := []string{"12aZ", "1/3Z", "123z", "12:Z", "999Z", "000Z", "1230", "12.Z"}
+	var buf []byte
+	for range 5000 {
+		ts := ""
+		switch r.IntN(40) {
+		case 0:
+			t0 = t0.Add(jumps[r.IntN(len(jumps))])
+		case 1:
+			ts = t0.Format("2006-01-02T15:04:05.") + broken[r.IntN(len(broken))]
+		default:
+			t0 = t0.Add(time.Duration(r.IntN(40)) * time.Millisecond)
+		}
+		if ts == "" {
+			ts = t0.Format("2006-01-02T15:04:05.000Z")
+		}
+		buf = fmt.Appendf(buf, "time=%s level=INFO msg=\"user action\" user=u%d action=login latency_ms=%d\n", ts, r.IntN(100), r.IntN(3000))
+	}
+	for _, c := range nextConfigs {
+		checkNext(t, c, buf)
+		checkNextRef(t, c, buf)
 	}
 }
