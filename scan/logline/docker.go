@@ -85,15 +85,12 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 		string(rest[0:8]) != `,"stream` || string(rest[24:timeAt]) != `":"` {
 		return 0, 0
 	}
-	stream := streamOut
 	switch {
+	case p.anyOpen: // a piece waits for its stream's next line: nextPiece joins
+		return 0, 0
 	case string(rest[8:16]) == `":"stdou` && string(rest[16:24]) == `t","time`:
 	case string(rest[8:16]) == `":"stder` && string(rest[16:24]) == `r","time`:
-		stream = streamErr
 	default:
-		return 0, 0
-	}
-	if p.joins[stream].open {
 		return 0, 0
 	}
 	// The line ends at the first '\n' after the time, which must follow its

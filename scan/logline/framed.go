@@ -251,7 +251,7 @@ func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
 // It returns 0 for any other line. It is criHead, parseStamped and
 // fastFramed made one, with no frameHead to copy (docs/performance.md).
 func (p *Parser) nextTimed(b []byte, rec *Record) (int, Kind, Shape) {
-	sp := stampEnd(b)
+	sp := p.stampEnd(b)
 	if sp < 0 {
 		return 0, 0, 0
 	}
@@ -271,7 +271,7 @@ func (p *Parser) nextTimed(b []byte, rec *Record) (int, Kind, Shape) {
 	if stream >= 0 {
 		off += len("stdout F ")
 		frame = ShapeCRI
-		if b[off-1] != ' ' || p.joins[stream].open {
+		if b[off-1] != ' ' || p.anyOpen {
 			return 0, 0, 0
 		}
 	} else if _, ok := p.frameTime(b[:sp]); !ok {
@@ -304,7 +304,7 @@ func (p *Parser) nextTimed(b []byte, rec *Record) (int, Kind, Shape) {
 // first. The SP is found among the bytes after the seconds by belowBang, a
 // word at a time: two calls of bytes.IndexByte cost more than the rest of
 // the CRI head.
-func stampEnd(b []byte) int {
+func (p *Parser) stampEnd(b []byte) int {
 	const view = stampMax + 8 - 3 // the words at 19, 27 and 32 reach byte 39
 	if len(b) < view {
 		sp := bytes.IndexByte(b[:min(len(b), stampMax+1)], ' ')
@@ -316,10 +316,25 @@ func stampEnd(b []byte) int {
 	v := (*[view]byte)(b)
 	m := packMarks(belowBang(le64(v[19:]))) | packMarks(belowBang(le64(v[27:])))<<8 | packMarks(belowBang(le64(v[32:])))<<13
 	sp := 19 + bits.TrailingZeros64(m)
-	if sp < len("2006-01-02T15:04:05Z") || sp > stampMax || v[sp] != ' ' || !rfc3339Shape(b) {
+	if sp < len("2006-01-02T15:04:05Z") || sp > stampMax || v[sp] != ' ' || !p.stampShape(v) {
 		return -1
 	}
 	return sp
+}
+
+// stampShape is rfc3339Shape for a prefix, whose first 16 bytes (the date,
+// hour and minute) are most often the last prefix's: then only the
+// seconds are tested.
+func (p *Parser) stampShape(v *[stampMax + 8 - 3]byte) bool {
+	lo, hi := le64(v[0:]), le64(v[8:])
+	if lo == p.stampMinute[0] && lo != 0 && hi == p.stampMinute[1] && v[16] == ':' && isDigit(v[17]) && isDigit(v[18]) {
+		return true // lo != 0: the cache's zero value is no time's
+	}
+	if !rfc3339Shape(v[:]) {
+		return false
+	}
+	p.stampMinute = [2]uint64{lo, hi}
+	return true
 }
 
 // stampMax is the longest RFC 3339 time a prefix may have.
@@ -429,6 +444,7 @@ func (p *Parser) nextPiece(line, withNL []byte, rec *Record) (Kind, Form, bool) 
 	if !j.open {
 		p.headTime(&h)
 		j.open, j.frame, j.time, j.timed = true, frame, h.time, h.timed
+		p.anyOpen = true
 		j.buf = j.buf[:0]
 	}
 	j.buf = append(j.buf, h.content...)
@@ -443,6 +459,7 @@ func (p *Parser) nextPiece(line, withNL []byte, rec *Record) (Kind, Form, bool) 
 // closeJoin parses a join's record and empties it.
 func (p *Parser) closeJoin(j *join, rec *Record) (Kind, Form) {
 	j.open = false
+	p.anyOpen = p.joins[streamOut].open || p.joins[streamErr].open
 	p.scratch = p.scratch[:0]
 	kind := p.parseFramed(frameHead{content: j.buf, time: j.time, timed: j.timed}, rec)
 	if kind != Event && kind != NoLevel {

@@ -72,6 +72,34 @@ func TestRFC3339Shape(t *testing.T) {
 	}
 }
 
+// TestStampShape: stampShape, which remembers the last minute it passed,
+// says what rfc3339Shape says of every prefix, in a run of one parser where
+// prefixes share their minute, change it, break it, and start with NUL
+// bytes like the cache's zero value.
+func TestStampShape(t *testing.T) {
+	var p Parser
+	r := rand.New(rand.NewPCG(3, 4))
+	base := []byte("2026-11-26T08:00:00.123456789Z stdout F x=1")
+	for i := range 100_000 {
+		var v [stampMax + 8 - 3]byte
+		copy(v[:], base)
+		switch r.IntN(4) {
+		case 0: // the same minute, other seconds
+			v[17], v[18] = byte('0'+r.IntN(6)), byte('0'+r.IntN(10))
+		case 1: // a byte broken anywhere in the shape
+			v[r.IntN(19)] = byte(r.IntN(256))
+		case 2: // NUL bytes where the date goes
+			clear(v[:16])
+			v[16], v[17], v[18] = ':', '1', '2'
+		case 3: // another minute
+			v[15] = byte('0' + r.IntN(10))
+		}
+		if got, want := p.stampShape(&v), rfc3339Shape(v[:]); got != want {
+			t.Fatalf("line %d: stampShape(%q) = %v, want %v", i, v, got, want)
+		}
+	}
+}
+
 // TestParseForm: every name ParseForm takes names the form it makes, and
 // what is not a form is refused with the names it takes.
 func TestParseForm(t *testing.T) {

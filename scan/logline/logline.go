@@ -188,7 +188,9 @@ type Parser struct {
 	frameBuf    []byte // a Docker line's log, unescaped
 	frameMinute minuteCache
 	joins       [numStreams]join
-	fastLen     int // the bytes Next read in fastFramed's last success
+	anyOpen     bool      // some join is open: the fast framed paths step aside
+	stampMinute [2]uint64 // the first 16 bytes of the last prefix stampShape passed
+	fastLen     int       // the bytes Next read in fastFramed's last success
 	// shape state (H4)
 	// now places klog's dates, which have no year (see klogTime); the
 	// zero value means time.Now, read once. Tests set it.
