@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -17,7 +18,8 @@ import (
 
 // recordVersion is the layout of records and manifests in the bucket; a
 // report refuses a value of another version rather than misread it.
-const recordVersion = 1
+// Version 1 stored records as JSON; 2 packs them (packValue).
+const recordVersion = 2
 
 // Headers of a batch message, besides Nats-Msg-Id (the batch ID).
 const (
@@ -192,22 +194,52 @@ func resultOf(res *scan.Result, b *batch) result {
 	return r
 }
 
-// marshal leaves maps unsorted: only report reads a record (see
-// docs/distributed.md for what sorting cost).
+// marshal packs the record (see packValue): its users sorted and
+// front-coded, the rest as JSON, all of it compressed.
 func (r *record) marshal() ([]byte, error) {
 	r.V = recordVersion
-	return json.MarshalWithOption(r, json.UnorderedMap(), json.DisableHTMLEscape())
+	users := r.Result.Totals.Users
+	r.Result.Totals.Users = nil
+	js, err := json.MarshalWithOption(r, json.UnorderedMap(), json.DisableHTMLEscape())
+	r.Result.Totals.Users = users
+	if err != nil {
+		return nil, err
+	}
+	return packValue(js, users), nil
 }
 
-func unmarshalRecord(b []byte) (record, error) {
+// unmarshalRecord reads a record, its users into Result.Totals.Users.
+func unmarshalRecord(val []byte) (record, error) {
+	r, users, err := decodeRecord(val)
+	if err == nil {
+		err = addUsers(&r.Result.Totals.Users, users)
+	}
+	return r, err
+}
+
+// decodeRecord reads a record but its users, whose section it returns
+// for addUsers to add where they are wanted: report adds every batch's
+// users to one map, with no map per record. A record of another version,
+// or of the JSON layout of version 1, is refused.
+func decodeRecord(val []byte) (record, []byte, error) {
 	var r record
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, err
+	js, users, err := unpackValue(val)
+	if errors.Is(err, errNotPacked) {
+		var old struct {
+			V int `json:"v"`
+		}
+		if json.Unmarshal(val, &old) == nil {
+			return r, nil, versionError("record", old.V)
+		}
+		return r, nil, errors.New("record: neither a packed record nor JSON")
 	}
-	if r.V != recordVersion {
-		return r, fmt.Errorf("record version %d; this logproc reads version %d ('logproc reset' starts the job over)", r.V, recordVersion)
+	if err != nil {
+		return r, nil, err
 	}
-	return r, nil
+	if err := json.Unmarshal(js, &r); err != nil {
+		return r, nil, fmt.Errorf("record: %w", err)
+	}
+	return r, users, nil
 }
 
 // manifest is stored under a segment's key before its first batch is
@@ -253,7 +285,7 @@ func unmarshalManifest(b []byte) (manifest, error) {
 		return m, err
 	}
 	if m.V != recordVersion {
-		return m, fmt.Errorf("manifest version %d; this logproc reads version %d ('logproc reset' starts the job over)", m.V, recordVersion)
+		return m, versionError("manifest", m.V)
 	}
 	return m, nil
 }

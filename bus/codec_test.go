@@ -1,0 +1,79 @@
+package bus
+
+import (
+	"maps"
+	"strings"
+	"testing"
+)
+
+// TestPackedUsers: the users section gives back the map it was made of,
+// a nil map as nil and an empty one as empty, and adds to a map it is
+// given.
+func TestPackedUsers(t *testing.T) {
+	for _, users := range []map[string]int64{
+		nil,
+		{},
+		{"": 1, "a": 2, "ab": 3, "é\x00\xff": 4, strings.Repeat("x", 300): 1 << 40, "neg": -5},
+	} {
+		js, sec, err := unpackValue(packValue([]byte(`{"v":2}`), users))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(js) != `{"v":2}` {
+			t.Errorf("json %q, want {\"v\":2}", js)
+		}
+		var got map[string]int64
+		if err := addUsers(&got, sec); err != nil {
+			t.Fatal(err)
+		}
+		if (got == nil) != (users == nil) || !maps.Equal(got, users) {
+			t.Errorf("users %v (nil %v), want %v (nil %v)", got, got == nil, users, users == nil)
+		}
+		if users == nil {
+			continue
+		}
+		sum := map[string]int64{"a": 10, "other": 1}
+		want := maps.Clone(sum)
+		for k, n := range users {
+			want[k] += n
+		}
+		if err := addUsers(&sum, sec); err != nil || !maps.Equal(sum, want) {
+			t.Errorf("added to a map: %v, %v; want %v", sum, err, want)
+		}
+	}
+}
+
+// TestPackedRefused: a value of another version, the JSON records of
+// version 1, and cut or corrupt values are refused with one line, never
+// misread.
+func TestPackedRefused(t *testing.T) {
+	good := packValue([]byte(`{"v":2}`), map[string]int64{"alice": 3, "bob": 4})
+	other := append([]byte(nil), good...)
+	other[len(valueMagic)] = recordVersion + 1
+	for _, c := range []struct {
+		name, val, want string
+	}{
+		{"version 1, JSON", `{"v":1,"batch":{"id":"x"},"result":{}}`, "record version 1; this logproc reads version 2"},
+		{"a later version", string(other), "record version 3; this logproc reads version 2"},
+		{"not a record", "hello", "neither a packed record nor JSON"},
+		{"empty", "", "neither a packed record nor JSON"},
+		{"cut", string(good[:len(good)-3]), "record:"},
+		{"magic only", valueMagic + "\x02", "record:"},
+	} {
+		_, _, err := decodeRecord([]byte(c.val))
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want one line with %q", c.name, err, c.want)
+		}
+	}
+	// A users section cut anywhere is an error, not a panic or a count.
+	_, sec, err := unpackValue(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range len(sec) {
+		var m map[string]int64
+		if err := addUsers(&m, sec[:n]); err == nil {
+			t.Errorf("users cut to %d of %d bytes: no error (%v)", n, len(sec), m)
+		}
+	}
+}
