@@ -28,6 +28,9 @@ const checkpointKey = "r.merged"
 // is read again by the next report (Skipped).
 type merged struct {
 	V int `json:"v"`
+	// Born is when the bucket was made (Unix ns): a checkpoint is of one
+	// bucket, not of another made under its name after a reset.
+	Born int64 `json:"born"`
 	// Rev is the bucket revision up to which every record was read.
 	Rev uint64 `json:"rev"`
 	// Batches are the IDs added, counted or parked.
@@ -54,7 +57,9 @@ type located struct {
 	At    []position `json:"at"`
 }
 
-func newMerged() *merged { return &merged{Batches: idSet{}, Files: map[string]*fileTally{}} }
+func newMerged(born int64) *merged {
+	return &merged{Born: born, Batches: idSet{}, Files: map[string]*fileTally{}}
+}
 
 // add folds one record in; users is its users section (decodeRecord).
 func (m *merged) add(id string, rec *record, users []byte) error {
@@ -145,7 +150,7 @@ func unmarshalMerged(val []byte) (*merged, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := newMerged()
+	m := newMerged(0)
 	if err := json.Unmarshal(js, m); err != nil {
 		return nil, err
 	}
@@ -156,21 +161,35 @@ func unmarshalMerged(val []byte) (*merged, error) {
 }
 
 // loadCheckpoint is the bucket's checkpoint, or an empty merge when there
-// is none or it cannot be used (another version, a manifest gone): a
-// checkpoint only saves work, and a full merge is always exact.
-func (b *Bus) loadCheckpoint(ctx context.Context, listed map[string]bool) (*merged, error) {
+// is none or it cannot be used (another version, another bucket, a
+// manifest gone): a checkpoint only saves work, and a full merge is
+// always exact.
+func (b *Bus) loadCheckpoint(ctx context.Context, listed map[string]bool, born int64) (*merged, error) {
 	e, err := b.kv.Get(ctx, checkpointKey)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
-		return newMerged(), nil
+		return newMerged(born), nil
 	case err != nil:
 		return nil, fmt.Errorf("bucket %s: key %s: %w", b.opts.Bucket, checkpointKey, err)
 	}
 	m, err := unmarshalMerged(e.Value())
-	if err != nil || !m.valid(listed) {
-		return newMerged(), nil
+	if err != nil || m.Born != born || !m.valid(listed) {
+		return newMerged(born), nil
 	}
 	return m, nil
+}
+
+// bucketBorn is when the bucket was made, in Unix nanoseconds.
+func (b *Bus) bucketBorn(ctx context.Context) (int64, error) {
+	st, err := b.kv.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("bucket %s: %w", b.opts.Bucket, err)
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok || bs.StreamInfo() == nil {
+		return 0, fmt.Errorf("bucket %s: no stream info in its status", b.opts.Bucket)
+	}
+	return bs.StreamInfo().Created.UnixNano(), nil
 }
 
 // saveCheckpoint stores m for the next report. A checkpoint too big for a

@@ -47,6 +47,25 @@ func report(t *testing.T, b *Bus) Snapshot {
 	return snap
 }
 
+// countAllNoMerge is countAll that waits with Progress, which merges
+// nothing, not with Wait.
+func countAllNoMerge(t *testing.T, ts *testServer, b *Bus) {
+	t.Helper()
+	c := startConsumers(t, ts, 2, testOptions, nil)
+	defer c.stop()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s, err := Progress(context.Background(), b)
+		if err == nil && s.Done() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not every batch counted in 30 s: %v, %v", s, err)
+		}
+		time.Sleep(10 * time.Millisecond) // a poll, not a synchronisation
+	}
+}
+
 // TestReportCheckpoint: a report reads only the records written since
 // the last one, and its answer is scan's to the byte; with the checkpoint
 // gone it reads them all and gives the same bytes.
@@ -57,7 +76,8 @@ func TestReportCheckpoint(t *testing.T) {
 	m := malformedLog(t, dir, "m.log", 6000)
 	b := ts.connect(t, "test")
 	stA := publish(t, b, 16<<10, a)
-	snap := countAll(t, ts, b)
+	countAllNoMerge(t, ts, b)
+	snap := report(t, b)
 	sameAsScan(t, snap, a)
 	if snap.read != stA.Batches {
 		t.Errorf("first report read %d records, want all %d", snap.read, stA.Batches)
@@ -68,18 +88,24 @@ func TestReportCheckpoint(t *testing.T) {
 	sameAsScan(t, snap, a)
 
 	stM := publish(t, b, 16<<10, m)
-	snap = countAll(t, ts, b)
+	countAllNoMerge(t, ts, b)
+	snap = report(t, b)
 	sameAsScan(t, snap, a, m)
 	if snap.read != stM.Batches {
 		t.Errorf("report after a second file read %d records, want its %d", snap.read, stM.Batches)
+	}
+	// Wait merges as it waits, and saves what it merged for the report.
+	stW := publish(t, b, 16<<10, malformedLog(t, dir, "w.log", 3000))
+	if snap = countAll(t, ts, b); snap.read != 0 || stW.Batches == 0 {
+		t.Errorf("report after Wait read %d records, want 0 (Wait merged the %d new)", snap.read, stW.Batches)
 	}
 	if err := b.kv.Delete(context.Background(), checkpointKey); err != nil {
 		t.Fatal(err)
 	}
 	snap = report(t, b)
-	sameAsScan(t, snap, a, m)
-	if snap.read != stA.Batches+stM.Batches {
-		t.Errorf("report without a checkpoint read %d records, want all %d", snap.read, stA.Batches+stM.Batches)
+	sameAsScan(t, snap, a, m, filepath.Join(dir, "w.log"))
+	if all := stA.Batches + stM.Batches + stW.Batches; snap.read != all {
+		t.Errorf("report without a checkpoint read %d records, want all %d", snap.read, all)
 	}
 }
 

@@ -77,31 +77,60 @@ type Snapshot struct {
 // starts from what the last report merged (its checkpoint in the bucket)
 // and reads only the records written since.
 func Report(ctx context.Context, b *Bus) (Snapshot, error) {
-	var snap Snapshot
+	var r reporter
+	snap, err := r.step(ctx, b)
+	if err == nil {
+		r.save(ctx, b)
+	}
+	return snap, err
+}
+
+// reporter merges step by step: each step reads only the records new
+// since the one before, the first since the bucket's checkpoint.
+type reporter struct {
+	m       *merged
+	unsaved int       // records merged since the checkpoint was saved
+	saved   time.Time // when it was
+}
+
+func (r *reporter) step(ctx context.Context, b *Bus) (Snapshot, error) {
 	pending, err := b.pending(ctx)
 	if err != nil {
-		return snap, err
+		return Snapshot{}, err
 	}
 	manifests, err := b.manifests(ctx)
 	if err != nil {
-		return snap, err
+		return Snapshot{}, err
 	}
 	listed := listedBatches(manifests)
-	m, err := b.loadCheckpoint(ctx, listed)
+	born, err := b.bucketBorn(ctx)
 	if err != nil {
-		return snap, err
+		return Snapshot{}, err
 	}
-	read, err := b.mergeNew(ctx, m, listed)
+	if r.m == nil || r.m.Born != born || !r.m.valid(listed) {
+		if r.m, err = b.loadCheckpoint(ctx, listed, born); err != nil {
+			return Snapshot{}, err
+		}
+		r.unsaved = 0
+	}
+	read, err := b.mergeNew(ctx, r.m, listed)
 	if err != nil {
-		return snap, err
+		r.m = nil // part of a step: the next starts again from the checkpoint
+		return Snapshot{}, err
 	}
-	m.trim()
-	if read > 0 {
-		b.saveCheckpoint(ctx, m)
-	}
-	snap = m.snapshot(manifests, pending)
+	r.m.trim()
+	r.unsaved += read
+	snap := r.m.snapshot(manifests, pending)
 	snap.read = read
 	return snap, nil
+}
+
+// save stores the checkpoint if anything was merged since the last.
+func (r *reporter) save(ctx context.Context, b *Bus) {
+	if r.m != nil && r.unsaved > 0 {
+		b.saveCheckpoint(ctx, r.m)
+		r.unsaved, r.saved = 0, time.Now()
+	}
 }
 
 // mergeNew adds to m the records written since m.Rev, and those m
@@ -351,40 +380,96 @@ func (e *WaitError) Error() string {
 
 func (e *WaitError) Unwrap() error { return e.Err }
 
-// Wait polls Progress until every published batch is counted or parked,
-// or ctx ends; each poll's status goes to progress, if not nil. A poll
-// that fails (a leader election, a restarting server) is polled again;
-// if ctx ends first, the *WaitError names the last failure.
+// Wait polls until every published batch is counted or parked, or ctx
+// ends; each poll's status goes to progress, if not nil. Each poll merges
+// the records new since the last (as Report does) and the checkpoint is
+// saved now and then and at the end, so that the Report after it reads
+// only what came since. A poll that fails (a leader election, a
+// restarting server) is polled again; if ctx ends first, the *WaitError
+// names the last failure.
 func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status)) error {
 	var last Status
 	var lastErr error
+	var r reporter
+	r.saved = time.Now()
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	wake := b.watchWrites(wctx)
 	for attempt := 0; ; attempt++ {
 		pctx, cancel := context.WithTimeout(ctx, pollTimeout)
-		s, err := Progress(pctx, b)
-		cancel()
+		snap, err := r.step(pctx, b)
+		s := snap.Status
 		switch {
 		case err == nil:
 			last, lastErr, attempt = s, nil, 0
 			if progress != nil {
 				progress(s)
 			}
+			if s.Done() || time.Since(r.saved) >= saveEvery {
+				r.save(pctx, b)
+			}
 			if s.Done() {
+				cancel()
 				return nil
 			}
 		case ctx.Err() == nil:
 			lastErr = err
 		}
+		cancel()
 		wait := every
+		woken := wake
 		if lastErr != nil {
-			wait = max(every, backoff(attempt))
+			wait, woken = max(every, backoff(attempt)), nil
 		}
 		select {
 		case <-ctx.Done():
 			return &WaitError{Status: last, Last: lastErr, Err: ctx.Err()}
 		case <-time.After(wait):
+		case <-woken:
+			// A record or manifest was written: poll now, but not more
+			// often than every minPoll.
+			select {
+			case <-ctx.Done():
+			case <-time.After(minPoll):
+			}
 		}
 	}
 }
+
+// minPoll is the shortest time between two polls of Wait.
+const minPoll = 10 * time.Millisecond
+
+// watchWrites returns a channel that receives when a key of the bucket is
+// written after the call, until ctx ends; nil (never) when the watch
+// cannot start, and then Wait polls on its timer alone.
+func (b *Bus) watchWrites(ctx context.Context) <-chan struct{} {
+	w, err := b.kv.WatchAll(ctx, jetstream.UpdatesOnly(), jetstream.MetaOnly())
+	if err != nil {
+		return nil
+	}
+	wake := make(chan struct{}, 1)
+	go func() {
+		defer w.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case _, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	return wake
+}
+
+// saveEvery is how often Wait saves what it merged, at most.
+const saveEvery = time.Second
 
 // Retry runs f until it works, an error is not transient (see fatal),
 // ctx ends, or an attempt fails after until; each attempt runs under ctx
