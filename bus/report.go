@@ -440,15 +440,16 @@ func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status
 const minPoll = 10 * time.Millisecond
 
 // watchWrites returns a channel that receives when a key of the bucket is
-// written after the call, until ctx ends; nil (never) when the watch
-// cannot start, and then Wait polls on its timer alone.
+// written, until ctx ends. The watch starts in the background: during an
+// election making it can take as long as ctx, and Wait polls on its timer
+// meanwhile, or for good if the watch cannot start.
 func (b *Bus) watchWrites(ctx context.Context) <-chan struct{} {
-	w, err := b.kv.WatchAll(ctx, jetstream.UpdatesOnly(), jetstream.MetaOnly())
-	if err != nil {
-		return nil
-	}
 	wake := make(chan struct{}, 1)
 	go func() {
+		w, err := b.kv.WatchAll(ctx, jetstream.UpdatesOnly(), jetstream.MetaOnly())
+		if err != nil {
+			return
+		}
 		defer w.Stop()
 		for {
 			select {
