@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -29,6 +30,8 @@ import (
 // every metric, scan with 1 and 2 workers, one consumer with 2 workers,
 // 4 MiB batches by value and 32 MiB by reference, against an in-process
 // server on loopback; every report is checked against scan to the byte.
+// The CPU columns are the process's (the server's included), which a
+// busy machine changes less than the wall time.
 //
 //	make bench-bus
 //	BUS_RECORDS=5000000 go test -run '^$' -bench '^BenchmarkTable$' -benchtime 1x -timeout 30m ./bus/
@@ -62,32 +65,36 @@ func BenchmarkTable(b *testing.B) {
 	ts := startTestServer(b)
 	rows := []struct {
 		name string
-		run  func(round int) time.Duration
+		run  func(round int) span
 	}{
-		{"scan, 1 worker", func(int) time.Duration { return timeScan(b, path, withWorkers(o, 1)) }},
-		{"scan, 2 workers (the default)", func(int) time.Duration { return timeScan(b, path, withWorkers(o, 2)) }},
-		{"bus by value, 4 MiB batches", func(r int) time.Duration {
+		{"scan, 1 worker", func(int) span { return timeScan(b, path, withWorkers(o, 1)) }},
+		{"scan, 2 workers (the default)", func(int) span { return timeScan(b, path, withWorkers(o, 2)) }},
+		{"bus by value, 4 MiB batches", func(r int) span {
 			return timeEndToEnd(b, ts, "V"+strconv.Itoa(r), path, co, PublishOptions{}, want)
 		}},
-		{"bus by reference, 32 MiB batches", func(r int) time.Duration {
+		{"bus by reference, 32 MiB batches", func(r int) span {
 			return timeEndToEnd(b, ts, "R"+strconv.Itoa(r), path, co, PublishOptions{ByReference: true}, want)
 		}},
-		{"one consumer, 1 worker, batches in the stream", func(r int) time.Duration {
+		{"one consumer, 1 worker, batches in the stream", func(r int) span {
 			one := co
 			one.Workers = 1
 			return timeConsumer(b, ts, "C"+strconv.Itoa(r), path, one, want)
 		}},
 	}
 	took := make([][]time.Duration, len(rows))
+	cpu := make([][]time.Duration, len(rows))
 	for r := range rounds {
 		for i, row := range rows {
-			took[i] = append(took[i], row.run(r))
+			runtime.GC() // not the rows before's garbage
+			sp := row.run(r)
+			took[i], cpu[i] = append(took[i], sp.wall), append(cpu[i], sp.cpu)
 		}
 	}
-	med := make([]float64, len(rows))
+	med, medCPU := make([]float64, len(rows)), make([]float64, len(rows))
 	for i := range rows {
 		slices.Sort(took[i])
-		med[i] = took[i][len(took[i])/2].Seconds()
+		slices.Sort(cpu[i])
+		med[i], medCPU[i] = took[i][len(took[i])/2].Seconds(), cpu[i][len(cpu[i])/2].Seconds()
 	}
 	var load string
 	if avg, err := os.ReadFile("/proc/loadavg"); err == nil {
@@ -95,20 +102,34 @@ func BenchmarkTable(b *testing.B) {
 	}
 	fmt.Printf("\n%s lines, %.0f MB, %d users; median of %d interleaved rounds; %s, %d CPUs, load average %s at the end\n\n",
 		group(int64(lines)), float64(fi.Size())/1e6, 10000, rounds, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), load)
-	fmt.Println("| | s | lines/s | × scan (2 workers) | target |")
-	fmt.Println("|---|---:|---:|---:|---|")
+	fmt.Println("| | s | lines/s | × scan (2 workers) | target | CPU s | × scan's CPU |")
+	fmt.Println("|---|---:|---:|---:|---|---:|---:|")
 	targets := []string{"", "", "at most 4×", "at most 2×", "at least 80 % of scan, 1 worker"}
 	for i, row := range rows {
 		ratio := fmt.Sprintf("%.1f", med[i]/med[1])
 		if i == 4 {
 			ratio = fmt.Sprintf("%.0f %% of scan, 1 worker", 100*med[0]/med[i])
 		}
-		fmt.Printf("| %s | %.3f | %s | %s | %s |\n", row.name, med[i], group(int64(float64(lines)/med[i])), ratio, targets[i])
+		cpuRatio := fmt.Sprintf("%.1f", medCPU[i]/medCPU[1])
+		if i == 4 {
+			cpuRatio = fmt.Sprintf("%.1f (of 1 worker's)", medCPU[i]/medCPU[0])
+		}
+		fmt.Printf("| %s | %.3f | %s | %s | %s | %.2f | %s |\n", row.name, med[i], group(int64(float64(lines)/med[i])), ratio, targets[i], medCPU[i], cpuRatio)
 	}
 	fmt.Println()
 	b.ReportMetric(med[2]/med[1], "x-scan-by-value")
 	b.ReportMetric(med[3]/med[1], "x-scan-by-reference")
 	b.ReportMetric(med[0]/med[4], "consumer/scan-1-worker")
+}
+
+// cpuTime is the CPU time this process has used, user and system: the
+// server's included, as it runs in the process.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func envInt(b *testing.B, name string, def int) int {
@@ -138,12 +159,24 @@ func marshalResult(b *testing.B, res scan.Result) []byte {
 	return data
 }
 
-func timeScan(b *testing.B, path string, o scan.Options) time.Duration {
-	began := time.Now()
+// span is the wall and CPU time of a row's timed part.
+type span struct{ wall, cpu time.Duration }
+
+type stopwatch struct {
+	wall time.Time
+	cpu  time.Duration
+}
+
+func startWatch() stopwatch { return stopwatch{time.Now(), cpuTime()} }
+
+func (w stopwatch) stop() span { return span{time.Since(w.wall), cpuTime() - w.cpu} }
+
+func timeScan(b *testing.B, path string, o scan.Options) span {
+	w := startWatch()
 	if _, err := scan.Files(context.Background(), []string{path}, o, nil); err != nil {
 		b.Fatal(err)
 	}
-	return time.Since(began)
+	return w.stop()
 }
 
 // checkReport fails b unless the bus's report is scan's to the byte.
@@ -155,7 +188,7 @@ func checkReport(b *testing.B, snap Snapshot, want []byte) {
 
 // timeEndToEnd is what a user waits for: publish, with a consumer already
 // pulling, then report -wait (Wait polls every 200 ms, as the command).
-func timeEndToEnd(b *testing.B, ts *testServer, name, path string, co ConsumeOptions, po PublishOptions, want []byte) time.Duration {
+func timeEndToEnd(b *testing.B, ts *testServer, name, path string, co ConsumeOptions, po PublishOptions, want []byte) span {
 	pub := ts.connectTo(b, "publish", name, name)
 	defer dropJob(pub, name)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -165,7 +198,7 @@ func timeEndToEnd(b *testing.B, ts *testServer, name, path string, co ConsumeOpt
 	defer wg.Wait()
 	defer cancel()
 	waitConsumer(b, c)
-	began := time.Now()
+	w := startWatch()
 	if _, err := Publish(context.Background(), pub, []string{path}, po); err != nil {
 		b.Fatal(err)
 	}
@@ -173,7 +206,7 @@ func timeEndToEnd(b *testing.B, ts *testServer, name, path string, co ConsumeOpt
 		b.Fatal(err)
 	}
 	snap, err := Report(context.Background(), pub)
-	took := time.Since(began)
+	took := w.stop()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -183,7 +216,7 @@ func timeEndToEnd(b *testing.B, ts *testServer, name, path string, co ConsumeOpt
 
 // timeConsumer times one consumer counting batches already in the
 // stream, from its start to its last record written.
-func timeConsumer(b *testing.B, ts *testServer, name, path string, co ConsumeOptions, want []byte) time.Duration {
+func timeConsumer(b *testing.B, ts *testServer, name, path string, co ConsumeOptions, want []byte) span {
 	pub := ts.connectTo(b, "publish", name, name)
 	defer dropJob(pub, name)
 	st, err := Publish(context.Background(), pub, []string{path}, PublishOptions{})
@@ -194,19 +227,18 @@ func timeConsumer(b *testing.B, ts *testServer, name, path string, co ConsumeOpt
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var written atomic.Int64
-	var last time.Time
+	var took span
+	w := startWatch()
 	co.afterWrite = func(batch) {
 		if written.Add(1) == int64(st.Batches) {
-			last = time.Now()
+			took = w.stop()
 			cancel()
 		}
 	}
-	began := time.Now()
 	Consume(ctx, c, co)
 	if written.Load() != int64(st.Batches) {
 		b.Fatalf("the consumer wrote %d of %d records", written.Load(), st.Batches)
 	}
-	took := last.Sub(began)
 	snap, err := Report(context.Background(), pub)
 	if err != nil {
 		b.Fatal(err)
