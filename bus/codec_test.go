@@ -77,3 +77,30 @@ func TestPackedRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestRefSum: the sum publish computes of a batch's bytes is the one a
+// consumer computes reading them, a byte changed anywhere changes it, and
+// the header takes only what refSum makes.
+func TestRefSum(t *testing.T) {
+	data := []byte(strings.Repeat("level=INFO user=a msg=x\n", 5000))
+	sum := refSum(data)
+	got, n, err := refSumOf(strings.NewReader(string(data)))
+	if err != nil || n != int64(len(data)) || got != sum {
+		t.Fatalf("refSumOf: %s, %d, %v; want %s, %d", got, n, err, sum, len(data))
+	}
+	if !validRefSum(sum) {
+		t.Errorf("refSum's %q is not valid", sum)
+	}
+	for _, i := range []int{0, len(data) / 2, len(data) - 1} {
+		changed := append([]byte(nil), data...)
+		changed[i] ^= 1
+		if refSum(changed) == sum {
+			t.Errorf("byte %d changed, same sum", i)
+		}
+	}
+	for _, bad := range []string{"", sum[len(refSumPrefix):], "sha256:" + sum[len(refSumPrefix):], sum[:len(sum)-1], sum[:len(sum)-1] + "g"} {
+		if validRefSum(bad) {
+			t.Errorf("validRefSum(%q) = true", bad)
+		}
+	}
+}

@@ -3,8 +3,6 @@ package bus
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -523,17 +521,15 @@ func countRef(ctx context.Context, bt *batch, o scan.Options) (scan.Result, stri
 	if err != nil {
 		return scan.Result{}, fmt.Sprintf("sent by reference, and this consumer cannot read it: %v", err), nil
 	}
-	h := sha256.New()
-	n, err := io.Copy(h, io.NewSectionReader(f, bt.Offset, bt.Length))
+	got, n, err := refSumOf(io.NewSectionReader(f, bt.Offset, bt.Length))
 	f.Close()
 	switch {
 	case err != nil:
 		return scan.Result{}, "", fmt.Errorf("read %s: %w", bt.Ref, err)
 	case n != bt.Length:
 		return scan.Result{}, fmt.Sprintf("sent by reference, and %s is shorter now (%d of %d bytes there)", bt.Ref, n, bt.Length), nil
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != bt.Sum {
-		return scan.Result{}, fmt.Sprintf("sent by reference, and %s has other bytes there now (SHA-256 %.12s…, published %.12s…): the file changed since it was published", bt.Ref, got, bt.Sum), nil
+	case got != bt.Sum:
+		return scan.Result{}, fmt.Sprintf("sent by reference, and %s has other bytes there now (sum %.18s…, published %.18s…): the file changed since it was published", bt.Ref, got, bt.Sum), nil
 	}
 	o.Buffer = 0 // mapped: scan's own window
 	res, err := scan.Section(ctx, bt.Ref, bt.File, bt.Offset, bt.Length, o)

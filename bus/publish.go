@@ -3,7 +3,6 @@ package bus
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -253,8 +252,7 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 		bt := batch{ID: batchID(id, i), File: m.File, Offset: r.Start, Line: line, Run: m.Run, Index: m.Index}
 		msg := &nats.Msg{Subject: p.b.subject, Data: data}
 		if m.Ref {
-			sum := sha256.Sum256(data)
-			bt.Ref, bt.Length, bt.Sum = abs, r.Len(), hexHash(sum)
+			bt.Ref, bt.Length, bt.Sum = abs, r.Len(), refSum(data)
 			msg.Data = nil
 		}
 		msg.Header = bt.header()

@@ -28,7 +28,7 @@ const (
 	hdrLine   = "Logproc-Line"   // 1-based number of the batch's first line
 	hdrOrder  = "Logproc-Order"  // "run.index": publish run (Unix ns) and file index in it
 	// A batch sent by reference has no bytes: where to read them, how
-	// many, and the SHA-256 they must have.
+	// many, and the sum they must have (refSum).
 	hdrRef    = "Logproc-Ref" // absolute path, URL-escaped
 	hdrLength = "Logproc-Length"
 	hdrSum    = "Logproc-Sum"
@@ -101,8 +101,8 @@ func batchOf(h nats.Header) (batch, error) {
 		if b.Length, err = strconv.ParseInt(h.Get(hdrLength), 10, 64); err != nil || b.Length < 1 {
 			return b, fmt.Errorf("header %s=%q: want a length", hdrLength, h.Get(hdrLength))
 		}
-		if b.Sum = h.Get(hdrSum); len(b.Sum) != 64 {
-			return b, fmt.Errorf("header %s=%q: want a SHA-256 in hex", hdrSum, b.Sum)
+		if b.Sum = h.Get(hdrSum); !validRefSum(b.Sum) {
+			return b, fmt.Errorf("header %s=%q: want %s and a HighwayHash-256 in hex", hdrSum, b.Sum, refSumPrefix)
 		}
 	}
 	return b, nil
