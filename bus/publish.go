@@ -54,7 +54,7 @@ type PublishOptions struct {
 	// the next publish continues from the line's start.
 	Final bool
 	// ByReference sends no bytes: each batch names its file (by absolute
-	// path), offset, length and SHA-256, and consumers read it from the
+	// path), offset, length and sum (refSum), and consumers read it from the
 	// file, which they must reach at the same path (a shared mount).
 	// Segments published before keep the mode they were published in.
 	ByReference bool
