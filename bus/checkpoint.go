@@ -142,7 +142,7 @@ func (m *merged) marshal() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return packValue(js, users), nil
+	return packValue(js, users, nil), nil
 }
 
 func unmarshalMerged(val []byte) (*merged, error) {

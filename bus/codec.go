@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/klauspost/compress/s2"
+
+	"github.com/logproc/logproc/agg"
 )
 
 // A value in the bucket that holds counts (a batch's record, report's
@@ -20,12 +22,17 @@ import (
 // json is the value with its users map left out.
 const valueMagic = "\x00LP"
 
-// packValue packs js and users as the layout above says.
-func packValue(js []byte, users map[string]int64) []byte {
-	body := make([]byte, 0, len(js)+16*len(users)+binary.MaxVarintLen64)
+// packValue packs js and the users as the layout above says: those of
+// the map if it is not nil, else those of the list (agg.MergeList's).
+func packValue(js []byte, users map[string]int64, list []agg.UserCount) []byte {
+	body := make([]byte, 0, len(js)+40*max(len(users), len(list))+binary.MaxVarintLen64)
 	body = binary.AppendUvarint(body, uint64(len(js)))
 	body = append(body, js...)
-	body = appendUsers(body, users)
+	if users == nil && list != nil {
+		body = appendUserList(body, list)
+	} else {
+		body = appendUsers(body, users)
+	}
 	head := len(valueMagic) + 1
 	val := make([]byte, head+s2.MaxEncodedLen(len(body)))
 	copy(val, valueMagic)
@@ -74,6 +81,17 @@ func appendUsers(dst []byte, users map[string]int64) []byte {
 		dst = binary.AppendUvarint(dst, uint64(len(name)))
 		dst = append(dst, name...)
 		dst = binary.AppendVarint(dst, n)
+	}
+	return dst
+}
+
+// appendUserList is appendUsers for a list.
+func appendUserList(dst []byte, list []agg.UserCount) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(list))+1)
+	for _, u := range list {
+		dst = binary.AppendUvarint(dst, uint64(len(u.Name)))
+		dst = append(dst, u.Name...)
+		dst = binary.AppendVarint(dst, u.Count)
 	}
 	return dst
 }

@@ -4,6 +4,8 @@ import (
 	"maps"
 	"strings"
 	"testing"
+
+	"github.com/logproc/logproc/agg"
 )
 
 // TestPackedUsers: the users section gives back the map it was made of,
@@ -15,7 +17,7 @@ func TestPackedUsers(t *testing.T) {
 		{},
 		{"": 1, "a": 2, "ab": 3, "é\x00\xff": 4, strings.Repeat("x", 300): 1 << 40, "neg": -5},
 	} {
-		js, sec, err := unpackValue(packValue([]byte(`{"v":2}`), users))
+		js, sec, err := unpackValue(packValue([]byte(`{"v":2}`), users, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +49,7 @@ func TestPackedUsers(t *testing.T) {
 // version 1, and cut or corrupt values are refused with one line, never
 // misread.
 func TestPackedRefused(t *testing.T) {
-	good := packValue([]byte(`{"v":2}`), map[string]int64{"alice": 3, "bob": 4})
+	good := packValue([]byte(`{"v":2}`), map[string]int64{"alice": 3, "bob": 4}, nil)
 	other := append([]byte(nil), good...)
 	other[len(valueMagic)] = recordVersion + 1
 	for _, c := range []struct {
@@ -101,6 +103,29 @@ func TestRefSum(t *testing.T) {
 	for _, bad := range []string{"", sum[len(refSumPrefix):], "sha256:" + sum[len(refSumPrefix):], sum[:len(sum)-1], sum[:len(sum)-1] + "g"} {
 		if validRefSum(bad) {
 			t.Errorf("validRefSum(%q) = true", bad)
+		}
+	}
+}
+
+// TestPackedUserList: users listed (agg.MergeList, as consumers scan)
+// pack as the map of the same users does.
+func TestPackedUserList(t *testing.T) {
+	users := map[string]int64{"a": 1, "bob@example.com": 7, "é": 1 << 33}
+	var list []agg.UserCount
+	for name, n := range users {
+		list = append(list, agg.UserCount{Name: name, Count: n})
+	}
+	for _, c := range []struct {
+		list []agg.UserCount
+		want map[string]int64
+	}{{list, users}, {[]agg.UserCount{}, map[string]int64{}}, {nil, nil}} {
+		_, sec, err := unpackValue(packValue([]byte(`{}`), nil, c.list))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]int64
+		if err := addUsers(&got, sec); err != nil || (got == nil) != (c.want == nil) || !maps.Equal(got, c.want) {
+			t.Errorf("list %v: users %v, %v; want %v", c.list, got, err, c.want)
 		}
 	}
 }

@@ -400,7 +400,8 @@ func (c *counter) count(ctx context.Context, m jetstream.Msg) func() {
 	// One worker, a small window: scan allocates it, and its stream
 	// chunks, per call. PartOfFile: a batch with no record is counted as
 	// malformed lines, and report decides whether its file is a log.
-	o.Workers, o.Buffer, o.PartOfFile = 1, batchWindow, true
+	// ListUsers: the record lists the users, with no map to build.
+	o.Workers, o.Buffer, o.PartOfFile, o.ListUsers = 1, batchWindow, true, true
 	var res scan.Result
 	if bt.Ref != "" {
 		var reason string

@@ -194,18 +194,19 @@ func resultOf(res *scan.Result, b *batch) result {
 	return r
 }
 
-// marshal packs the record (see packValue): its users sorted and
-// front-coded, the rest as JSON, all of it compressed.
+// marshal packs the record (see packValue): its users, from Users or
+// UserList, as a binary list, the rest as JSON, all of it compressed.
 func (r *record) marshal() ([]byte, error) {
 	r.V = recordVersion
-	users := r.Result.Totals.Users
-	r.Result.Totals.Users = nil
+	t := &r.Result.Totals
+	users, list := t.Users, t.UserList
+	t.Users, t.UserList = nil, nil
 	js, err := json.MarshalWithOption(r, json.UnorderedMap(), json.DisableHTMLEscape())
-	r.Result.Totals.Users = users
+	t.Users, t.UserList = users, list
 	if err != nil {
 		return nil, err
 	}
-	return packValue(js, users), nil
+	return packValue(js, users, list), nil
 }
 
 // unmarshalRecord reads a record, its users into Result.Totals.Users.
