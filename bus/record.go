@@ -253,7 +253,7 @@ type manifest struct {
 	File string `json:"file"` // the path given to the publish that made it
 	From int64  `json:"from"`
 	To   int64  `json:"to"`
-	// Hash is the SHA-256 of the file's bytes [0, To), in hex.
+	// Hash is the hash (fileHash) of the file's bytes [0, To), in hex.
 	Hash   string `json:"hash"`
 	Parent string `json:"parent,omitempty"`
 	// Grid is the batch size the segment was cut with: batch i+1 starts
