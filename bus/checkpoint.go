@@ -194,13 +194,14 @@ func (b *Bus) bucketBorn(ctx context.Context) (int64, error) {
 
 // saveCheckpoint stores m for the next report. A checkpoint too big for a
 // message, or a write that fails, costs the next report time, not
-// exactness: the error is not report's.
-func (b *Bus) saveCheckpoint(ctx context.Context, m *merged) {
+// exactness: the error is not report's. It reports whether m fit.
+func (b *Bus) saveCheckpoint(ctx context.Context, m *merged) bool {
 	val, err := m.marshal()
 	if err != nil || int64(len(val)) > b.MaxPayload() {
-		return
+		return false
 	}
 	b.kv.Put(ctx, checkpointKey, val)
+	return true
 }
 
 // idSet is a set of batch IDs, stored as each segment's index ranges.

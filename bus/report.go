@@ -91,6 +91,7 @@ type reporter struct {
 	m       *merged
 	unsaved int       // records merged since the checkpoint was saved
 	saved   time.Time // when it was
+	tooBig  bool      // the merge outgrew a message: no more saving
 }
 
 func (r *reporter) step(ctx context.Context, b *Bus) (Snapshot, error) {
@@ -125,10 +126,11 @@ func (r *reporter) step(ctx context.Context, b *Bus) (Snapshot, error) {
 	return snap, nil
 }
 
-// save stores the checkpoint if anything was merged since the last.
+// save stores the checkpoint if anything was merged since the last; once
+// the merge is too big for a message it stops trying (users only grow).
 func (r *reporter) save(ctx context.Context, b *Bus) {
-	if r.m != nil && r.unsaved > 0 {
-		b.saveCheckpoint(ctx, r.m)
+	if r.m != nil && r.unsaved > 0 && !r.tooBig {
+		r.tooBig = !b.saveCheckpoint(ctx, r.m)
 		r.unsaved, r.saved = 0, time.Now()
 	}
 }
