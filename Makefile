@@ -99,6 +99,17 @@ bench-bus:
 	BUS_RECORDS=$(BUS_RECORDS) BUS_ROUNDS=$(BUS_ROUNDS) BUS_DIR=$(CURDIR)/bench/data \
 		$(GO) test -run '^$$' -bench '^BenchmarkTable$$' -benchtime 1x -timeout 60m ./bus/
 
+# The per-consumer row from real processes: logproc serve, one logproc
+# consume -workers 1 on batches already in the stream, against logproc scan
+# -workers 1, on the file make bench-bus made (BUS_RECORDS lines).
+.PHONY: bench-bus-procs
+bench-bus-procs:
+	mkdir -p bench/data/bin
+	$(GO) build -o bench/data/bin/logproc ./cmd/logproc
+	$(GO) build -o bench/data/bin/logproc-server ./cmd/logproc-server
+	test -f bench/data/bus-$(BUS_RECORDS).log || bench/data/bin/logproc gen -quiet -n $(BUS_RECORDS) -o bench/data/bus-$(BUS_RECORDS).log
+	sh bench/bus-consumer.sh bench/data/bin bench/data/bus-$(BUS_RECORDS).log $(BUS_ROUNDS)
+
 # Rewrite cmd/logproc/default.pgo, the CPU profile go build uses to inline
 # the hot calls (profile-guided optimisation): scan with every metric and
 # with the seed's counters, and gen, on 10M generated lines. Built without
