@@ -135,23 +135,13 @@ func (m *merged) valid(listed map[string]bool) bool {
 
 func (m *merged) marshal() ([]byte, error) {
 	m.V = recordVersion
-	users := m.Totals.Users
-	m.Totals.Users = nil
-	js, err := json.MarshalWithOption(m, json.UnorderedMap(), json.DisableHTMLEscape())
-	m.Totals.Users = users
-	if err != nil {
-		return nil, err
-	}
-	return packValue(js, users, nil), nil
+	return packTotals(m, &m.Totals)
 }
 
 func unmarshalMerged(val []byte) (*merged, error) {
-	js, users, err := unpackValue(val)
-	if err != nil {
-		return nil, err
-	}
 	m := newMerged(0)
-	if err := json.Unmarshal(js, m); err != nil {
+	users, err := unpackTotals(val, m, &m.Totals)
+	if err != nil {
 		return nil, err
 	}
 	if m.Batches == nil || m.Files == nil {

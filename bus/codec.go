@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	json "github.com/goccy/go-json"
 	"github.com/klauspost/compress/s2"
 
 	"github.com/logproc/logproc/agg"
@@ -15,19 +16,65 @@ import (
 // to write and to read:
 //
 //	value  = magic version s2(body)
-//	body   = uvarint(len(json)) json users
+//	body   = uvarint(len(json)) json hists users
+//	hists  = hist uvarint(n) n × (uvarint(len(action)) action hist)
 //	users  = uvarint(0) (none: a nil map)
 //	       | uvarint(n+1) n × (uvarint(len(name)) name varint(count))
 //
-// json is the value with its users map left out.
+// json is the value with its users and its latency histograms left out
+// (packTotals); hist is agg.AppendBinary's form: the latency of every
+// event, then of the n actions whose latency is not empty.
 const valueMagic = "\x00LP"
 
-// packValue packs js and the users as the layout above says: those of
-// the map if it is not nil, else those of the list (agg.MergeList's).
-func packValue(js []byte, users map[string]int64, list []agg.UserCount) []byte {
-	body := make([]byte, 0, len(js)+40*max(len(users), len(list))+binary.MaxVarintLen64)
+// packTotals marshals v, which holds t, as JSON but for t's users and
+// histograms, then packs it with them (packValue). t is left as it was.
+func packTotals(v any, t *agg.Totals) ([]byte, error) {
+	users, list, lat, acts := t.Users, t.UserList, t.Latency, t.Actions
+	t.Users, t.UserList, t.Latency, t.Actions = nil, nil, agg.Histogram{}, withoutLatency(acts)
+	js, err := json.MarshalWithOption(v, json.UnorderedMap(), json.DisableHTMLEscape())
+	t.Users, t.UserList, t.Latency, t.Actions = users, list, lat, acts
+	if err != nil {
+		return nil, err
+	}
+	return packValue(js, t), nil
+}
+
+// withoutLatency copies acts with empty latencies, for JSON.
+func withoutLatency(acts map[string]*agg.ActionTotals) map[string]*agg.ActionTotals {
+	if acts == nil {
+		return nil
+	}
+	out := make(map[string]*agg.ActionTotals, len(acts))
+	for name, a := range acts {
+		c := *a
+		c.Latency = agg.Histogram{}
+		out[name] = &c
+	}
+	return out
+}
+
+// unpackTotals undoes packTotals: it reads the JSON into v, which holds
+// t, and the histograms into t; it returns the users section, for addUsers
+// to add where they are wanted.
+func unpackTotals(val []byte, v any, t *agg.Totals) ([]byte, error) {
+	js, sec, err := unpackValue(val)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(js, v); err != nil {
+		return nil, err
+	}
+	return readLatencies(sec, t)
+}
+
+// packValue packs js and t's histograms and users as the layout above
+// says: the users of t.Users if it is not nil, else of t.UserList.
+func packValue(js []byte, t *agg.Totals) []byte {
+	users, list := t.Users, t.UserList
+	body := make([]byte, 0, len(js)+40*max(len(users), len(list))+1024*(1+len(t.Actions)))
 	body = binary.AppendUvarint(body, uint64(len(js)))
 	body = append(body, js...)
+	body = appendLatencies(body, t)
 	if users == nil && list != nil {
 		body = appendUserList(body, list)
 	} else {
@@ -43,7 +90,57 @@ func packValue(js []byte, users map[string]int64, list []agg.UserCount) []byte {
 // errNotPacked is unpackValue's answer to a value in another layout.
 var errNotPacked = errors.New("not a packed value")
 
-// unpackValue undoes packValue: the value's JSON and its users section.
+// appendLatencies appends the hists section of t to dst.
+func appendLatencies(dst []byte, t *agg.Totals) []byte {
+	dst = agg.AppendBinary(dst, &t.Latency)
+	n := 0
+	for _, a := range t.Actions {
+		if a.Latency.Count() > 0 {
+			n++
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(n))
+	for name, a := range t.Actions {
+		if a.Latency.Count() > 0 {
+			dst = binary.AppendUvarint(dst, uint64(len(name)))
+			dst = append(dst, name...)
+			dst = agg.AppendBinary(dst, &a.Latency)
+		}
+	}
+	return dst
+}
+
+// readLatencies reads a hists section into t, whose actions the JSON
+// before it made, and returns what follows it.
+func readLatencies(src []byte, t *agg.Totals) ([]byte, error) {
+	src, err := agg.DecodeBinary(src, &t.Latency)
+	if err != nil {
+		return nil, err
+	}
+	n, k := binary.Uvarint(src)
+	if k <= 0 || n > uint64(len(src)) {
+		return nil, errors.New("latency: no count of actions")
+	}
+	src = src[k:]
+	for i := range n {
+		size, k := binary.Uvarint(src)
+		if k <= 0 || size > uint64(len(src)-k) {
+			return nil, fmt.Errorf("latency: action %d: bad name length", i)
+		}
+		name := src[k : k+int(size)]
+		a := t.Actions[string(name)]
+		if a == nil {
+			return nil, fmt.Errorf("latency: action %q has no counts", name)
+		}
+		if src, err = agg.DecodeBinary(src[k+int(size):], &a.Latency); err != nil {
+			return nil, fmt.Errorf("latency: action %q: %w", name, err)
+		}
+	}
+	return src, nil
+}
+
+// unpackValue undoes packValue: the value's JSON and what follows it,
+// its hists and users sections.
 // A value of another version is refused; one of no known layout is
 // errNotPacked.
 func unpackValue(val []byte) (js, users []byte, err error) {

@@ -17,7 +17,10 @@ func TestPackedUsers(t *testing.T) {
 		{},
 		{"": 1, "a": 2, "ab": 3, "é\x00\xff": 4, strings.Repeat("x", 300): 1 << 40, "neg": -5},
 	} {
-		js, sec, err := unpackValue(packValue([]byte(`{"v":2}`), users, nil))
+		js, sec, err := unpackValue(packValue([]byte(`{"v":2}`), &agg.Totals{Users: users}))
+		if err == nil {
+			sec, err = readLatencies(sec, &agg.Totals{})
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,18 +52,19 @@ func TestPackedUsers(t *testing.T) {
 // version 1, and cut or corrupt values are refused with one line, never
 // misread.
 func TestPackedRefused(t *testing.T) {
-	good := packValue([]byte(`{"v":2}`), map[string]int64{"alice": 3, "bob": 4}, nil)
+	good := packValue([]byte(`{"v":3}`), &agg.Totals{Users: map[string]int64{"alice": 3, "bob": 4}})
 	other := append([]byte(nil), good...)
 	other[len(valueMagic)] = recordVersion + 1
 	for _, c := range []struct {
 		name, val, want string
 	}{
-		{"version 1, JSON", `{"v":1,"batch":{"id":"x"},"result":{}}`, "record version 1; this logproc reads version 2"},
-		{"a later version", string(other), "record version 3; this logproc reads version 2"},
+		{"version 1, JSON", `{"v":1,"batch":{"id":"x"},"result":{}}`, "record version 1; this logproc reads version 3"},
+		{"a later version", string(other), "record version 4; this logproc reads version 3"},
 		{"not a record", "hello", "neither a packed record nor JSON"},
 		{"empty", "", "neither a packed record nor JSON"},
 		{"cut", string(good[:len(good)-3]), "record:"},
-		{"magic only", valueMagic + "\x02", "record:"},
+		{"magic only", valueMagic + "\x03", "record:"},
+		{"version 2, packed", valueMagic + "\x02" + string(good[len(valueMagic)+1:]), "record version 2; this logproc reads version 3"},
 	} {
 		_, _, err := decodeRecord([]byte(c.val))
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
@@ -69,6 +73,9 @@ func TestPackedRefused(t *testing.T) {
 	}
 	// A users section cut anywhere is an error, not a panic or a count.
 	_, sec, err := unpackValue(good)
+	if err == nil {
+		sec, err = readLatencies(sec, &agg.Totals{})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +126,10 @@ func TestPackedUserList(t *testing.T) {
 		list []agg.UserCount
 		want map[string]int64
 	}{{list, users}, {[]agg.UserCount{}, map[string]int64{}}, {nil, nil}} {
-		_, sec, err := unpackValue(packValue([]byte(`{}`), nil, c.list))
+		_, sec, err := unpackValue(packValue([]byte(`{}`), &agg.Totals{UserList: c.list}))
+		if err == nil {
+			sec, err = readLatencies(sec, &agg.Totals{})
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,8 +18,9 @@ import (
 
 // recordVersion is the layout of records and manifests in the bucket; a
 // report refuses a value of another version rather than misread it.
-// Version 1 stored records as JSON; 2 packs them (packValue).
-const recordVersion = 2
+// Version 1 stored records as JSON; 2 packs them (packValue); 3 packs
+// their latency histograms in binary.
+const recordVersion = 3
 
 // Headers of a batch message, besides Nats-Msg-Id (the batch ID).
 const (
@@ -195,18 +196,11 @@ func resultOf(res *scan.Result, b *batch) result {
 }
 
 // marshal packs the record (see packValue): its users, from Users or
-// UserList, as a binary list, the rest as JSON, all of it compressed.
+// UserList, as a binary list, its latency histograms in agg's binary
+// form, the rest as JSON, all of it compressed.
 func (r *record) marshal() ([]byte, error) {
 	r.V = recordVersion
-	t := &r.Result.Totals
-	users, list := t.Users, t.UserList
-	t.Users, t.UserList = nil, nil
-	js, err := json.MarshalWithOption(r, json.UnorderedMap(), json.DisableHTMLEscape())
-	t.Users, t.UserList = users, list
-	if err != nil {
-		return nil, err
-	}
-	return packValue(js, users, list), nil
+	return packTotals(r, &r.Result.Totals)
 }
 
 // unmarshalRecord reads a record, its users into Result.Totals.Users.
@@ -224,7 +218,7 @@ func unmarshalRecord(val []byte) (record, error) {
 // or of the JSON layout of version 1, is refused.
 func decodeRecord(val []byte) (record, []byte, error) {
 	var r record
-	js, users, err := unpackValue(val)
+	users, err := unpackTotals(val, &r, &r.Result.Totals)
 	if errors.Is(err, errNotPacked) {
 		var old struct {
 			V int `json:"v"`
@@ -235,9 +229,6 @@ func decodeRecord(val []byte) (record, []byte, error) {
 		return r, nil, errors.New("record: neither a packed record nor JSON")
 	}
 	if err != nil {
-		return r, nil, err
-	}
-	if err := json.Unmarshal(js, &r); err != nil {
 		return r, nil, fmt.Errorf("record: %w", err)
 	}
 	return r, users, nil
