@@ -36,6 +36,7 @@ for _ in $(seq 100); do
 	[ -n "$srv" ] && "$bin/logproc" reset -quiet >/dev/null 2>&1 && break
 	sleep 0.1 # a poll with a deadline, for the server to take connections
 done
+[ -n "$srv" ] || { echo "bus-consumer.sh: logproc serve on $url did not start: $(cat "$work/serve.err")" >&2; exit 1; }
 "$bin/logproc" scan -quiet -workers 1 -o "$work/scan.json" "$file"
 lines=$(grep -o '"lines": *[0-9]*' "$work/scan.json" | head -1 | grep -o '[0-9]*$')
 hz=$(getconf CLK_TCK)
