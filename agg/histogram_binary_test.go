@@ -95,3 +95,40 @@ func TestHistogramBinaryRefuses(t *testing.T) {
 		}
 	}
 }
+
+// FuzzHistogramBinary: whatever DecodeBinary accepts, the JSON reader
+// (an independent check of consistency) accepts too, and it reads back
+// what it writes (varints written longer than need be are read as well).
+func FuzzHistogramBinary(f *testing.F) {
+	var h Histogram
+	for _, v := range []int64{0, 3, 300, 300, 70_000, math.MaxInt64} {
+		h.Add(v)
+		f.Add(AppendBinary(nil, &h))
+	}
+	f.Add([]byte{1, 1, 1, 0, 1, 1, 1, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var g Histogram
+		rest, err := DecodeBinary(b, &g)
+		if err != nil {
+			return
+		}
+		if len(rest) > len(b) {
+			t.Fatalf("%d bytes left of %d", len(rest), len(b))
+		}
+		var again Histogram
+		if _, err := DecodeBinary(AppendBinary(nil, &g), &again); err != nil || !again.Equal(&g) {
+			t.Fatalf("read %x, written back it reads otherwise: %v", b[:len(b)-len(rest)], err)
+		}
+		js, err := g.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Histogram
+		if err := back.UnmarshalJSON(js); err != nil {
+			t.Fatalf("binary accepted what JSON refuses: %v", err)
+		}
+		if !back.Equal(&g) {
+			t.Fatal("JSON round trip differs")
+		}
+	})
+}
