@@ -90,7 +90,8 @@ bench-baseline: core
 # file of BUS_RECORDS lines (default 5000000, about 611 MB, kept in
 # bench/data): scan with 1 and 2 workers, publish to exact report by value
 # and by reference, one consumer's lines/s; BUS_ROUNDS interleaved rounds
-# (default 3), medians. Prints the table of docs/distributed.md.
+# (default 3), medians. Prints the table of docs/distributed.md, then the
+# per-consumer row from real processes (bench-bus-procs).
 BUS_RECORDS ?= 5000000
 BUS_ROUNDS ?= 3
 .PHONY: bench-bus
@@ -98,6 +99,7 @@ bench-bus:
 	mkdir -p bench/data
 	BUS_RECORDS=$(BUS_RECORDS) BUS_ROUNDS=$(BUS_ROUNDS) BUS_DIR=$(CURDIR)/bench/data \
 		$(GO) test -run '^$$' -bench '^BenchmarkTable$$' -benchtime 1x -timeout 60m ./bus/
+	$(MAKE) --no-print-directory bench-bus-procs BUS_RECORDS=$(BUS_RECORDS) BUS_ROUNDS=$(BUS_ROUNDS)
 
 # The per-consumer row from real processes: logproc serve, one logproc
 # consume -workers 1 on batches already in the stream, against logproc scan
