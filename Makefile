@@ -86,6 +86,32 @@ bench-baseline: core
 	$(GO) build -o $(BENCH_BIN)/perfgate ./bench/cmd/perfgate
 	$(BENCH_BIN)/perfgate -logproc $(BIN) -baseline bench/perf-baseline.json -write
 
+# The bus's throughput against scan (issue 16's targets), on a generated
+# file of BUS_RECORDS lines (default 5000000, about 611 MB, kept in
+# bench/data): scan with 1 and 2 workers, publish to exact report by value
+# and by reference, one consumer's lines/s; BUS_ROUNDS interleaved rounds
+# (default 3), medians. Prints the table of docs/distributed.md, then the
+# per-consumer row from real processes (bench-bus-procs).
+BUS_RECORDS ?= 5000000
+BUS_ROUNDS ?= 3
+.PHONY: bench-bus
+bench-bus:
+	mkdir -p bench/data
+	BUS_RECORDS=$(BUS_RECORDS) BUS_ROUNDS=$(BUS_ROUNDS) BUS_DIR=$(CURDIR)/bench/data \
+		$(GO) test -run '^$$' -bench '^BenchmarkTable$$' -benchtime 1x -timeout 60m ./bus/
+	$(MAKE) --no-print-directory bench-bus-procs BUS_RECORDS=$(BUS_RECORDS) BUS_ROUNDS=$(BUS_ROUNDS)
+
+# The per-consumer row from real processes: logproc serve, one logproc
+# consume -workers 1 on batches already in the stream, against logproc scan
+# -workers 1, on the file make bench-bus made (BUS_RECORDS lines).
+.PHONY: bench-bus-procs
+bench-bus-procs:
+	mkdir -p bench/data/bin
+	$(GO) build -o bench/data/bin/logproc ./cmd/logproc
+	$(GO) build -o bench/data/bin/logproc-server ./cmd/logproc-server
+	test -f bench/data/bus-$(BUS_RECORDS).log || bench/data/bin/logproc gen -quiet -n $(BUS_RECORDS) -o bench/data/bus-$(BUS_RECORDS).log
+	sh bench/bus-consumer.sh bench/data/bin bench/data/bus-$(BUS_RECORDS).log $(BUS_ROUNDS)
+
 # Rewrite cmd/logproc/default.pgo, the CPU profile go build uses to inline
 # the hot calls (profile-guided optimisation): scan with every metric and
 # with the seed's counters, and gen, on 10M generated lines. Built without

@@ -3,8 +3,6 @@ package bus
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -143,9 +141,11 @@ func Consume(ctx context.Context, b *Bus, o ConsumeOptions) (ConsumeStats, error
 				if o.frozen {
 					c.ackWait = 0
 				}
+				stop := c.runFinisher()
 				for m := range msgs {
 					c.handle(m)
 				}
+				stop()
 			})
 		}
 	}
@@ -318,6 +318,28 @@ type counter struct {
 	stats       *ConsumeStats
 	work        context.Context
 	ackWait     time.Duration // 0: no InProgress
+	// finishing, when not nil, takes each batch's last step (store the
+	// record, acknowledge) to the worker's finisher, so that the next
+	// batch is counted meanwhile: round trips to the server overlap the
+	// counting. Only the finisher touches stats then.
+	finishing chan func()
+}
+
+// runFinisher runs the last steps sent to finishing, in order, until
+// stop closes it; stop returns once they are done.
+func (c *counter) runFinisher() (stop func()) {
+	c.finishing = make(chan func())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for f := range c.finishing {
+			f()
+		}
+	}()
+	return func() {
+		close(c.finishing)
+		<-done
+	}
 }
 
 // handle counts one batch and acknowledges it once its record is stored.
@@ -327,29 +349,49 @@ func (c *counter) handle(m jetstream.Msg) {
 	// Not the consumer's ctx: a batch taken is finished even when the
 	// consumer is told to stop, for a while, so its work is not lost.
 	ctx, cancel := context.WithTimeout(c.work, opTimeout)
-	defer cancel()
-	if c.ackWait >= 30*time.Millisecond { // NewTicker takes no zero
-		// A long batch (a slow machine, a big batch) is not handed to
-		// another consumer while this one counts it.
-		stop := make(chan struct{})
-		defer close(stop)
-		go func() {
-			t := time.NewTicker(c.ackWait / 3)
-			defer t.Stop()
-			for {
-				select {
-				case <-t.C:
-					m.InProgress()
-				case <-stop:
-					return
-				}
-			}
-		}()
+	stopTicks := c.inProgress(m)
+	finish := c.count(ctx, m)
+	last := func() {
+		defer cancel()
+		defer stopTicks()
+		finish()
 	}
+	if c.finishing == nil {
+		last()
+		return
+	}
+	c.finishing <- last
+}
+
+// inProgress tells the server every third of the ack wait that the batch
+// is still being counted, until the returned stop is called: a long batch
+// (a slow machine, a big batch) is not handed to another consumer.
+func (c *counter) inProgress(m jetstream.Msg) (stop func()) {
+	if c.ackWait < 30*time.Millisecond { // NewTicker takes no zero
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(c.ackWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				m.InProgress()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// count counts one batch and returns its last step: store its record and
+// acknowledge it, or park it, or hand it back to retry.
+func (c *counter) count(ctx context.Context, m jetstream.Msg) func() {
 	bt, err := batchOf(m.Headers())
 	if err != nil {
-		c.park(ctx, m, bt, err.Error())
-		return
+		return func() { c.park(ctx, m, bt, err.Error()) }
 	}
 	if c.beforeCount != nil {
 		c.beforeCount(bt)
@@ -358,41 +400,43 @@ func (c *counter) handle(m jetstream.Msg) {
 	// One worker, a small window: scan allocates it, and its stream
 	// chunks, per call. PartOfFile: a batch with no record is counted as
 	// malformed lines, and report decides whether its file is a log.
-	o.Workers, o.Buffer, o.PartOfFile = 1, batchWindow, true
+	// ListUsers: the record lists the users, with no map to build.
+	o.Workers, o.Buffer, o.PartOfFile, o.ListUsers = 1, batchWindow, true, true
 	var res scan.Result
 	if bt.Ref != "" {
 		var reason string
 		if res, reason, err = countRef(ctx, &bt, o); reason != "" {
-			c.park(ctx, m, bt, fmt.Sprintf("%s:%d (offset %d): %s", bt.File, bt.Line, bt.Offset, reason))
-			return
+			return func() {
+				c.park(ctx, m, bt, fmt.Sprintf("%s:%d (offset %d): %s", bt.File, bt.Line, bt.Offset, reason))
+			}
 		}
 	} else {
 		res, err = scan.Reader(ctx, bt.File, bytes.NewReader(m.Data()), o)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			c.retry(m, err)
-			return
+			return func() { c.retry(m, err) }
 		}
 		// What is left (a time window too wide, say) fails the same
 		// way every time.
-		c.park(ctx, m, bt, fmt.Sprintf("%s:%d (offset %d): %v", bt.File, bt.Line, bt.Offset, err))
-		return
+		return func() { c.park(ctx, m, bt, fmt.Sprintf("%s:%d (offset %d): %v", bt.File, bt.Line, bt.Offset, err)) }
 	}
 	rec := record{Batch: bt, Result: resultOf(&res, &bt), Sections: c.sections}
 	if len(res.NotLog) > 0 {
 		nl := res.NotLog[0]
 		rec.NoRecord = &noRecord{Malformed: nl.Malformed, Long: nl.Long, Seen: nl.Seen}
 	}
-	if !c.store(ctx, m, &rec) {
-		return
+	return func() {
+		if !c.store(ctx, m, &rec) {
+			return
+		}
+		c.stats.Counted++
+		c.stats.Lines += res.Totals.Lines()
+		c.stats.Bytes += res.Bytes
+		// Counted all the same if the ack is lost: the batch comes back
+		// after the ack wait, finds its record and is acknowledged then.
+		c.ack(ctx, m)
 	}
-	c.stats.Counted++
-	c.stats.Lines += res.Totals.Lines()
-	c.stats.Bytes += res.Bytes
-	// Counted all the same if the ack is lost: the batch comes back after
-	// the ack wait, finds its record and is acknowledged then.
-	c.ack(ctx, m)
 }
 
 // store writes a batch's record unless the batch has one already, which
@@ -478,17 +522,15 @@ func countRef(ctx context.Context, bt *batch, o scan.Options) (scan.Result, stri
 	if err != nil {
 		return scan.Result{}, fmt.Sprintf("sent by reference, and this consumer cannot read it: %v", err), nil
 	}
-	h := sha256.New()
-	n, err := io.Copy(h, io.NewSectionReader(f, bt.Offset, bt.Length))
+	got, n, err := refSumOf(io.NewSectionReader(f, bt.Offset, bt.Length))
 	f.Close()
 	switch {
 	case err != nil:
 		return scan.Result{}, "", fmt.Errorf("read %s: %w", bt.Ref, err)
 	case n != bt.Length:
 		return scan.Result{}, fmt.Sprintf("sent by reference, and %s is shorter now (%d of %d bytes there)", bt.Ref, n, bt.Length), nil
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != bt.Sum {
-		return scan.Result{}, fmt.Sprintf("sent by reference, and %s has other bytes there now (SHA-256 %.12s…, published %.12s…): the file changed since it was published", bt.Ref, got, bt.Sum), nil
+	case got != bt.Sum:
+		return scan.Result{}, fmt.Sprintf("sent by reference, and %s has other bytes there now (sum %.18s…, published %.18s…): the file changed since it was published", bt.Ref, got, bt.Sum), nil
 	}
 	o.Buffer = 0 // mapped: scan's own window
 	res, err := scan.Section(ctx, bt.Ref, bt.File, bt.Offset, bt.Length, o)

@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"slices"
 	"strings"
 
+	"github.com/minio/highwayhash"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -30,10 +31,9 @@ type survey struct {
 	linesAtMatch int64 // newlines in [0, To) of match
 }
 
-// surveyFile reads f once, hashing it with SHA-256 (hardware-accelerated
-// on current x86 and ARM CPUs), and checks its prefixes against the
-// segments known. The whole content is hashed: a file edited anywhere is
-// another file.
+// surveyFile reads f once, hashing it with HighwayHash-256 (fileHash),
+// and checks its prefixes against the segments known. The whole content
+// is hashed: a file edited anywhere is another file.
 func surveyFile(ctx context.Context, f io.ReaderAt, size int64, known map[string]manifest) (survey, error) {
 	sv := survey{size: size}
 	// The offsets where a known segment ends, to stop reading at.
@@ -50,8 +50,22 @@ func surveyFile(ctx context.Context, f io.ReaderAt, size int64, known map[string
 	slices.Sort(stops)
 	stops = slices.Compact(append(stops, size))
 
-	h := sha256.New()
-	var endState []byte // h's state at sv.end
+	// h holds the bytes up to the last newline read (sv.end); those after
+	// it wait in tail, so that the hash of [0, sv.end) is h's when the
+	// file ends. A tail longer than maxTail, or one a stop needs hashed,
+	// goes into h (spilled), and [0, sv.end) is hashed again at the end.
+	h, err := newFileHash()
+	if err != nil {
+		return sv, err
+	}
+	var tail []byte
+	spilled := false
+	spill := func() {
+		if len(tail) > 0 {
+			h.Write(tail)
+			tail, spilled = tail[:0], true
+		}
+	}
 	var lines int64
 	buf := make([]byte, 1<<20)
 	pos := int64(0)
@@ -62,15 +76,19 @@ func surveyFile(ctx context.Context, f io.ReaderAt, size int64, known map[string
 			}
 			n, err := f.ReadAt(buf[:min(int64(len(buf)), stop-pos)], pos)
 			chunk := buf[:n]
+			rest := chunk
 			if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+				h.Write(tail)
 				h.Write(chunk[:i+1])
+				tail, spilled, rest = tail[:0], false, chunk[i+1:]
 				sv.end = pos + int64(i) + 1
-				if endState, err = h.(encoding.BinaryMarshaler).MarshalBinary(); err != nil {
-					return sv, err
-				}
-				h.Write(chunk[i+1:])
+			}
+			if spilled || len(tail)+len(rest) > maxTail {
+				spill()
+				h.Write(rest)
+				spilled = spilled || len(rest) > 0
 			} else {
-				h.Write(chunk)
+				tail = append(tail, rest...)
 			}
 			lines += int64(bytes.Count(chunk, []byte{'\n'}))
 			pos += int64(n)
@@ -82,6 +100,7 @@ func surveyFile(ctx context.Context, f io.ReaderAt, size int64, known map[string
 			}
 		}
 		if ids := at[stop]; len(ids) > 0 {
+			spill() // the hash of [0, stop)
 			sum := hexHash([32]byte(h.Sum(nil)))
 			slices.Sort(ids) // the same choice wherever it is made
 			for _, id := range ids {
@@ -92,18 +111,37 @@ func surveyFile(ctx context.Context, f io.ReaderAt, size int64, known map[string
 			}
 		}
 	}
+	if !spilled {
+		h.Sum(sv.endHash[:0])
+	}
+	h.Write(tail)
 	h.Sum(sv.sizeHash[:0])
-	if endState != nil {
-		e := sha256.New()
-		if err := e.(encoding.BinaryUnmarshaler).UnmarshalBinary(endState); err != nil {
+	if spilled {
+		// A last line longer than maxTail, or a stop within a line (a
+		// file changed since): [0, sv.end) once more.
+		e, err := newFileHash()
+		if err != nil {
 			return sv, err
 		}
+		if _, err := io.Copy(e, io.NewSectionReader(f, 0, sv.end)); err != nil {
+			return sv, fmt.Errorf("read up to offset %d: %w", sv.end, err)
+		}
 		e.Sum(sv.endHash[:0])
-	} else {
-		sv.endHash = sha256.Sum256(nil)
 	}
 	return sv, nil
 }
+
+// maxTail bounds the bytes after the last newline surveyFile keeps.
+const maxTail = 4 << 20
+
+// fileKey keys fileHash. HighwayHash-256 with a fixed, public key: ten
+// times as fast as SHA-256 here (docs/distributed.md), and 256 bits, so a
+// file's identity is as unlikely to collide by chance; it does not stand
+// against someone who crafts a file to collide.
+var fileKey = []byte("logproc: a file's bytes, v2 ids.")
+
+// newFileHash is the hash that names a file's content.
+func newFileHash() (hash.Hash, error) { return highwayhash.New(fileKey) }
 
 func hexHash(h [32]byte) string { return hex.EncodeToString(h[:]) }
 

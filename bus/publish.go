@@ -3,7 +3,6 @@ package bus
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -55,7 +54,7 @@ type PublishOptions struct {
 	// the next publish continues from the line's start.
 	Final bool
 	// ByReference sends no bytes: each batch names its file (by absolute
-	// path), offset, length and SHA-256, and consumers read it from the
+	// path), offset, length and sum (refSum), and consumers read it from the
 	// file, which they must reach at the same path (a shared mount).
 	// Segments published before keep the mode they were published in.
 	ByReference bool
@@ -253,8 +252,7 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 		bt := batch{ID: batchID(id, i), File: m.File, Offset: r.Start, Line: line, Run: m.Run, Index: m.Index}
 		msg := &nats.Msg{Subject: p.b.subject, Data: data}
 		if m.Ref {
-			sum := sha256.Sum256(data)
-			bt.Ref, bt.Length, bt.Sum = abs, r.Len(), hexHash(sum)
+			bt.Ref, bt.Length, bt.Sum = abs, r.Len(), refSum(data)
 			msg.Data = nil
 		}
 		msg.Header = bt.header()

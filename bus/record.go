@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -17,7 +18,9 @@ import (
 
 // recordVersion is the layout of records and manifests in the bucket; a
 // report refuses a value of another version rather than misread it.
-const recordVersion = 1
+// Version 1 stored records as JSON; 2 packs them (packValue); 3 packs
+// their latency histograms in binary.
+const recordVersion = 3
 
 // Headers of a batch message, besides Nats-Msg-Id (the batch ID).
 const (
@@ -26,7 +29,7 @@ const (
 	hdrLine   = "Logproc-Line"   // 1-based number of the batch's first line
 	hdrOrder  = "Logproc-Order"  // "run.index": publish run (Unix ns) and file index in it
 	// A batch sent by reference has no bytes: where to read them, how
-	// many, and the SHA-256 they must have.
+	// many, and the sum they must have (refSum).
 	hdrRef    = "Logproc-Ref" // absolute path, URL-escaped
 	hdrLength = "Logproc-Length"
 	hdrSum    = "Logproc-Sum"
@@ -99,8 +102,8 @@ func batchOf(h nats.Header) (batch, error) {
 		if b.Length, err = strconv.ParseInt(h.Get(hdrLength), 10, 64); err != nil || b.Length < 1 {
 			return b, fmt.Errorf("header %s=%q: want a length", hdrLength, h.Get(hdrLength))
 		}
-		if b.Sum = h.Get(hdrSum); len(b.Sum) != 64 {
-			return b, fmt.Errorf("header %s=%q: want a SHA-256 in hex", hdrSum, b.Sum)
+		if b.Sum = h.Get(hdrSum); !validRefSum(b.Sum) {
+			return b, fmt.Errorf("header %s=%q: want %s and a HighwayHash-256 in hex", hdrSum, b.Sum, refSumPrefix)
 		}
 	}
 	return b, nil
@@ -192,22 +195,43 @@ func resultOf(res *scan.Result, b *batch) result {
 	return r
 }
 
-// marshal leaves maps unsorted: only report reads a record (see
-// docs/distributed.md for what sorting cost).
+// marshal packs the record (see packValue): its users, from Users or
+// UserList, as a binary list, its latency histograms in agg's binary
+// form, the rest as JSON, all of it compressed.
 func (r *record) marshal() ([]byte, error) {
 	r.V = recordVersion
-	return json.MarshalWithOption(r, json.UnorderedMap(), json.DisableHTMLEscape())
+	return packTotals(r, &r.Result.Totals)
 }
 
-func unmarshalRecord(b []byte) (record, error) {
+// unmarshalRecord reads a record, its users into Result.Totals.Users.
+func unmarshalRecord(val []byte) (record, error) {
+	r, users, err := decodeRecord(val)
+	if err == nil {
+		err = addUsers(&r.Result.Totals.Users, users)
+	}
+	return r, err
+}
+
+// decodeRecord reads a record but its users, whose section it returns
+// for addUsers to add where they are wanted: report adds every batch's
+// users to one map, with no map per record. A record of another version,
+// or of the JSON layout of version 1, is refused.
+func decodeRecord(val []byte) (record, []byte, error) {
 	var r record
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, err
+	users, err := unpackTotals(val, &r, &r.Result.Totals)
+	if errors.Is(err, errNotPacked) {
+		var old struct {
+			V int `json:"v"`
+		}
+		if json.Unmarshal(val, &old) == nil {
+			return r, nil, versionError("record", old.V)
+		}
+		return r, nil, errors.New("record: neither a packed record nor JSON")
 	}
-	if r.V != recordVersion {
-		return r, fmt.Errorf("record version %d; this logproc reads version %d ('logproc reset' starts the job over)", r.V, recordVersion)
+	if err != nil {
+		return r, nil, fmt.Errorf("record: %w", err)
 	}
-	return r, nil
+	return r, users, nil
 }
 
 // manifest is stored under a segment's key before its first batch is
@@ -220,7 +244,7 @@ type manifest struct {
 	File string `json:"file"` // the path given to the publish that made it
 	From int64  `json:"from"`
 	To   int64  `json:"to"`
-	// Hash is the SHA-256 of the file's bytes [0, To), in hex.
+	// Hash is the hash (fileHash) of the file's bytes [0, To), in hex.
 	Hash   string `json:"hash"`
 	Parent string `json:"parent,omitempty"`
 	// Grid is the batch size the segment was cut with: batch i+1 starts
@@ -253,7 +277,7 @@ func unmarshalManifest(b []byte) (manifest, error) {
 		return m, err
 	}
 	if m.V != recordVersion {
-		return m, fmt.Errorf("manifest version %d; this logproc reads version %d ('logproc reset' starts the job over)", m.V, recordVersion)
+		return m, versionError("manifest", m.V)
 	}
 	return m, nil
 }

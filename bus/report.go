@@ -68,141 +68,197 @@ type Snapshot struct {
 	// NotLog lists the files counted whole in which no line was a record,
 	// which scan refuses.
 	NotLog []*scan.NotLogError
+
+	read int // records this report read from the bucket: the rest came from its checkpoint
 }
 
 // Report merges the partial result of every batch the manifests list. It
-// may run while consumers work: Status says what is not counted yet.
+// may run while consumers work: Status says what is not counted yet. It
+// starts from what the last report merged (its checkpoint in the bucket)
+// and reads only the records written since.
 func Report(ctx context.Context, b *Bus) (Snapshot, error) {
-	var snap Snapshot
+	var r reporter
+	snap, err := r.step(ctx, b)
+	if err == nil {
+		r.save(ctx, b)
+	}
+	return snap, err
+}
+
+// reporter merges step by step: each step reads only the records new
+// since the one before, the first since the bucket's checkpoint.
+type reporter struct {
+	m       *merged
+	unsaved int       // records merged since the checkpoint was saved
+	saved   time.Time // when it was
+	tooBig  bool      // the merge outgrew a message: no more saving
+}
+
+func (r *reporter) step(ctx context.Context, b *Bus) (Snapshot, error) {
 	pending, err := b.pending(ctx)
 	if err != nil {
-		return snap, err
+		return Snapshot{}, err
 	}
 	manifests, err := b.manifests(ctx)
 	if err != nil {
-		return snap, err
+		return Snapshot{}, err
 	}
 	listed := listedBatches(manifests)
-	w, err := b.kv.Watch(ctx, batchPrefix+">", jetstream.IgnoreDeletes())
+	born, err := b.bucketBorn(ctx)
 	if err != nil {
-		return snap, fmt.Errorf("bucket %s: %w", b.opts.Bucket, err)
+		return Snapshot{}, err
+	}
+	if r.m == nil || r.m.Born != born || !r.m.valid(listed) {
+		if r.m, err = b.loadCheckpoint(ctx, listed, born); err != nil {
+			return Snapshot{}, err
+		}
+		r.unsaved = 0
+	}
+	read, err := b.mergeNew(ctx, r.m, listed)
+	if err != nil {
+		r.m = nil // part of a step: the next starts again from the checkpoint
+		return Snapshot{}, err
+	}
+	r.m.trim()
+	r.unsaved += read
+	snap := r.m.snapshot(manifests, pending)
+	snap.read = read
+	return snap, nil
+}
+
+// save stores the checkpoint if anything was merged since the last; once
+// the merge is too big for a message it stops trying (users only grow).
+func (r *reporter) save(ctx context.Context, b *Bus) {
+	if r.m != nil && r.unsaved > 0 && !r.tooBig {
+		r.tooBig = !b.saveCheckpoint(ctx, r.m)
+		r.unsaved, r.saved = 0, time.Now()
+	}
+}
+
+// mergeNew adds to m the records written since m.Rev, and those m
+// skipped that a manifest lists now; it returns how many records it
+// read from the bucket.
+func (b *Bus) mergeNew(ctx context.Context, m *merged, listed map[string]bool) (int, error) {
+	read := 0
+	addValue := func(id string, val []byte) error {
+		rec, users, err := decodeRecord(val)
+		if err == nil {
+			err = m.add(id, &rec, users)
+		}
+		if err != nil {
+			return fmt.Errorf("bucket %s: key %s%s: %w", b.opts.Bucket, batchPrefix, id, err)
+		}
+		return nil
+	}
+	// Records skipped before, when no manifest listed them yet.
+	var skipped []string
+	for _, id := range m.Skipped {
+		if !listed[id] || m.Batches[id] {
+			skipped = append(skipped, id)
+			continue
+		}
+		e, err := b.kv.Get(ctx, batchPrefix+id)
+		read++
+		if err != nil {
+			return read, fmt.Errorf("bucket %s: key %s%s: %w", b.opts.Bucket, batchPrefix, id, err)
+		}
+		if err := addValue(id, e.Value()); err != nil {
+			return read, err
+		}
+	}
+	opts := []jetstream.WatchOpt{jetstream.IgnoreDeletes()}
+	if m.Rev > 0 {
+		opts = append(opts, jetstream.ResumeFromRevision(m.Rev+1))
+	}
+	w, err := b.kv.Watch(ctx, batchPrefix+">", opts...)
+	if err != nil {
+		return read, fmt.Errorf("bucket %s: %w", b.opts.Bucket, err)
 	}
 	defer w.Stop()
-	type located struct {
-		batch batch
-		at    []position
-	}
-	var malformed []located
-	files := map[string]*fileTally{}
-	var totals agg.Totals
-	seen := map[string]bool{}
 	next := watchEntries(ctx, w, "bucket "+b.opts.Bucket)
 	for {
 		e, err := next()
 		if err != nil {
-			return snap, err
+			return read, err
 		}
 		if e == nil {
 			break // every value there was when the watch began has come
 		}
+		read++
+		// Entries come in revision order: every record up to this one
+		// has come.
+		m.Rev = max(m.Rev, e.Revision())
 		id := strings.TrimPrefix(e.Key(), batchPrefix)
-		if !listed[id] || seen[id] {
-			snap.Unlisted++
-			continue
-		}
-		seen[id] = true
-		rec, err := unmarshalRecord(e.Value())
-		if err != nil {
-			return snap, fmt.Errorf("bucket %s: key %s: %w", b.opts.Bucket, e.Key(), err)
-		}
-		if rec.Parked != "" {
-			snap.Parked = append(snap.Parked, Parked{File: rec.Batch.File, Line: rec.Batch.Line, Offset: rec.Batch.Offset, Reason: rec.Parked})
-			continue
-		}
-		snap.Counted++
-		if err := totals.Add(&rec.Result.Totals); err != nil {
-			return snap, fmt.Errorf("bucket %s: key %s: %w (consumers ran with different -window settings)", b.opts.Bucket, e.Key(), err)
-		}
-		snap.Sections.Actions = snap.Sections.Actions || rec.Sections.Actions
-		snap.Sections.Latency = snap.Sections.Latency || rec.Sections.Latency
-		snap.Sections.Times = snap.Sections.Times || rec.Sections.Times
-		snap.Sections.Filter = snap.Sections.Filter || rec.Sections.Filter
-		snap.Result.Bytes += rec.Result.Bytes
-		for form, n := range rec.Result.Formats {
-			if snap.Result.Formats == nil {
-				snap.Result.Formats = make(map[string]map[string]int64)
+		switch {
+		case m.Batches[id]:
+			// Added already: a key written again (by hand) adds nothing.
+		case !listed[id]:
+			skipped = append(skipped, id)
+		default:
+			if err := addValue(id, e.Value()); err != nil {
+				return read, err
 			}
-			forms := snap.Result.Formats[rec.Batch.File]
-			if forms == nil {
-				forms = make(map[string]int64, 1)
-				snap.Result.Formats[rec.Batch.File] = forms
-			}
-			forms[form] += n
 		}
-		if len(rec.Result.MalformedAt) > 0 {
-			malformed = append(malformed, located{rec.Batch, rec.Result.MalformedAt})
-		}
-		ft := files[rec.Batch.File]
-		if ft == nil {
-			ft = &fileTally{}
-			files[rec.Batch.File] = ft
-		}
-		ft.add(&rec)
 	}
-	snap.Result.Totals = totals
-	parked := len(snap.Parked)
-	counted, unlisted := snap.Counted, snap.Unlisted
-	snap.Status = status(manifests, pending)
-	snap.Counted, snap.Status.Parked, snap.Unlisted = counted, parked, unlisted
+	slices.Sort(skipped)
+	m.Skipped = slices.Compact(skipped)
+	return read, nil
+}
+
+// snapshot is the Snapshot of m, for the manifests and pending batches
+// there are now.
+func (m *merged) snapshot(manifests map[string]manifest, pending int) Snapshot {
+	snap := Snapshot{Status: status(manifests, pending)}
+	snap.Counted, snap.Status.Parked, snap.Unlisted = m.Counted, len(m.Parked), len(m.Skipped)
+	snap.Result.Totals = m.Totals
+	snap.Result.Bytes = m.Bytes
+	snap.Result.Formats = m.Formats
+	snap.Sections = m.Sections
+	snap.Parked = m.Parked
 
 	// A file is not a log when it was counted whole and no batch of it
 	// held a record: as scan, report refuses it.
-	for _, m := range manifests {
-		if ft := files[m.File]; ft != nil {
-			ft.listed += m.Batches
-		}
+	listed := map[string]int{}
+	for _, mf := range manifests {
+		listed[mf.File] += mf.Batches
 	}
-	for path, ft := range files {
-		if ft.counted == ft.listed && ft.noRecord == ft.counted {
-			snap.NotLog = append(snap.NotLog, &scan.NotLogError{Path: path, Malformed: ft.malformed, Long: ft.long, Seen: ft.seen})
+	for path, ft := range m.Files {
+		if ft.Counted == listed[path] && ft.NoRecord == ft.Counted {
+			snap.NotLog = append(snap.NotLog, &scan.NotLogError{Path: path, Malformed: ft.Malformed, Long: ft.Long, Seen: ft.Seen})
 		}
 	}
 	slices.SortFunc(snap.NotLog, func(a, b *scan.NotLogError) int { return cmp.Compare(a.Path, b.Path) })
 
-	// The first malformed lines in the order scan would meet them: files
-	// in publish order, lines in file order.
-	slices.SortFunc(malformed, func(a, b located) int { return compareBatches(&a.batch, &b.batch) })
-	for _, l := range malformed {
-		for _, p := range l.at {
+	for _, l := range m.Malformed { // in scan's order (trim)
+		for _, p := range l.At {
 			if len(snap.Result.MalformedAt) < maxExamples {
 				snap.Result.MalformedAt = append(snap.Result.MalformedAt, scan.Position{File: p.File, Line: p.Line})
 			}
 		}
 	}
-	slices.SortFunc(snap.Parked, func(a, b Parked) int {
-		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Offset, b.Offset))
-	})
-	return snap, nil
+	return snap
 }
 
 // fileTally is what report needs to tell whether a file is a log.
 type fileTally struct {
-	listed, counted, noRecord int
-	malformed, long           int64
-	seen                      string
-	first                     batch
+	Counted   int    `json:"counted"`
+	NoRecord  int    `json:"no_record,omitempty"`
+	Malformed int64  `json:"malformed,omitempty"`
+	Long      int64  `json:"long,omitempty"`
+	Seen      string `json:"seen,omitempty"`
+	First     batch  `json:"first"`
 }
 
 func (t *fileTally) add(r *record) {
-	t.counted++
+	t.Counted++
 	if r.NoRecord == nil {
 		return
 	}
-	t.noRecord++
-	t.malformed += r.NoRecord.Malformed
-	t.long += r.NoRecord.Long
-	if t.noRecord == 1 || r.Batch.Offset < t.first.Offset {
-		t.first, t.seen = r.Batch, r.NoRecord.Seen
+	t.NoRecord++
+	t.Malformed += r.NoRecord.Malformed
+	t.Long += r.NoRecord.Long
+	if t.NoRecord == 1 || r.Batch.Offset < t.First.Offset {
+		t.First, t.Seen = r.Batch, r.NoRecord.Seen
 	}
 }
 
@@ -326,40 +382,97 @@ func (e *WaitError) Error() string {
 
 func (e *WaitError) Unwrap() error { return e.Err }
 
-// Wait polls Progress until every published batch is counted or parked,
-// or ctx ends; each poll's status goes to progress, if not nil. A poll
-// that fails (a leader election, a restarting server) is polled again;
-// if ctx ends first, the *WaitError names the last failure.
+// Wait polls until every published batch is counted or parked, or ctx
+// ends; each poll's status goes to progress, if not nil. Each poll merges
+// the records new since the last (as Report does) and the checkpoint is
+// saved now and then and at the end, so that the Report after it reads
+// only what came since. A poll that fails (a leader election, a
+// restarting server) is polled again; if ctx ends first, the *WaitError
+// names the last failure.
 func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status)) error {
 	var last Status
 	var lastErr error
+	var r reporter
+	r.saved = time.Now()
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	wake := b.watchWrites(wctx)
 	for attempt := 0; ; attempt++ {
 		pctx, cancel := context.WithTimeout(ctx, pollTimeout)
-		s, err := Progress(pctx, b)
-		cancel()
+		snap, err := r.step(pctx, b)
+		s := snap.Status
 		switch {
 		case err == nil:
 			last, lastErr, attempt = s, nil, 0
 			if progress != nil {
 				progress(s)
 			}
+			if s.Done() || time.Since(r.saved) >= saveEvery {
+				r.save(pctx, b)
+			}
 			if s.Done() {
+				cancel()
 				return nil
 			}
 		case ctx.Err() == nil:
 			lastErr = err
 		}
+		cancel()
 		wait := every
+		woken := wake
 		if lastErr != nil {
-			wait = max(every, backoff(attempt))
+			wait, woken = max(every, backoff(attempt)), nil
 		}
 		select {
 		case <-ctx.Done():
 			return &WaitError{Status: last, Last: lastErr, Err: ctx.Err()}
 		case <-time.After(wait):
+		case <-woken:
+			// A record or manifest was written: poll now, but not more
+			// often than every minPoll.
+			select {
+			case <-ctx.Done():
+			case <-time.After(minPoll):
+			}
 		}
 	}
 }
+
+// minPoll is the shortest time between two polls of Wait.
+const minPoll = 10 * time.Millisecond
+
+// watchWrites returns a channel that receives when a key of the bucket is
+// written, until ctx ends. The watch starts in the background: during an
+// election making it can take as long as ctx, and Wait polls on its timer
+// meanwhile, or for good if the watch cannot start.
+func (b *Bus) watchWrites(ctx context.Context) <-chan struct{} {
+	wake := make(chan struct{}, 1)
+	go func() {
+		w, err := b.kv.WatchAll(ctx, jetstream.UpdatesOnly(), jetstream.MetaOnly())
+		if err != nil {
+			return
+		}
+		defer w.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case _, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	return wake
+}
+
+// saveEvery is how often Wait saves what it merged, at most.
+const saveEvery = time.Second
 
 // Retry runs f until it works, an error is not transient (see fatal),
 // ctx ends, or an attempt fails after until; each attempt runs under ctx

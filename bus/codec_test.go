@@ -1,0 +1,141 @@
+package bus
+
+import (
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/logproc/logproc/agg"
+)
+
+// TestPackedUsers: the users section gives back the map it was made of,
+// a nil map as nil and an empty one as empty, and adds to a map it is
+// given.
+func TestPackedUsers(t *testing.T) {
+	for _, users := range []map[string]int64{
+		nil,
+		{},
+		{"": 1, "a": 2, "ab": 3, "é\x00\xff": 4, strings.Repeat("x", 300): 1 << 40, "neg": -5},
+	} {
+		js, sec, err := unpackValue(packValue([]byte(`{"v":2}`), &agg.Totals{Users: users}))
+		if err == nil {
+			sec, err = readLatencies(sec, &agg.Totals{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(js) != `{"v":2}` {
+			t.Errorf("json %q, want {\"v\":2}", js)
+		}
+		var got map[string]int64
+		if err := addUsers(&got, sec); err != nil {
+			t.Fatal(err)
+		}
+		if (got == nil) != (users == nil) || !maps.Equal(got, users) {
+			t.Errorf("users %v (nil %v), want %v (nil %v)", got, got == nil, users, users == nil)
+		}
+		if users == nil {
+			continue
+		}
+		sum := map[string]int64{"a": 10, "other": 1}
+		want := maps.Clone(sum)
+		for k, n := range users {
+			want[k] += n
+		}
+		if err := addUsers(&sum, sec); err != nil || !maps.Equal(sum, want) {
+			t.Errorf("added to a map: %v, %v; want %v", sum, err, want)
+		}
+	}
+}
+
+// TestPackedRefused: a value of another version, the JSON records of
+// version 1, and cut or corrupt values are refused with one line, never
+// misread.
+func TestPackedRefused(t *testing.T) {
+	good := packValue([]byte(`{"v":3}`), &agg.Totals{Users: map[string]int64{"alice": 3, "bob": 4}})
+	other := append([]byte(nil), good...)
+	other[len(valueMagic)] = recordVersion + 1
+	for _, c := range []struct {
+		name, val, want string
+	}{
+		{"version 1, JSON", `{"v":1,"batch":{"id":"x"},"result":{}}`, "record version 1; this logproc reads version 3"},
+		{"a later version", string(other), "record version 4; this logproc reads version 3"},
+		{"not a record", "hello", "neither a packed record nor JSON"},
+		{"empty", "", "neither a packed record nor JSON"},
+		{"cut", string(good[:len(good)-3]), "record:"},
+		{"magic only", valueMagic + "\x03", "record:"},
+		{"version 2, packed", valueMagic + "\x02" + string(good[len(valueMagic)+1:]), "record version 2; this logproc reads version 3"},
+	} {
+		_, _, err := decodeRecord([]byte(c.val))
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want one line with %q", c.name, err, c.want)
+		}
+	}
+	// A users section cut anywhere is an error, not a panic or a count.
+	_, sec, err := unpackValue(good)
+	if err == nil {
+		sec, err = readLatencies(sec, &agg.Totals{})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range len(sec) {
+		var m map[string]int64
+		if err := addUsers(&m, sec[:n]); err == nil {
+			t.Errorf("users cut to %d of %d bytes: no error (%v)", n, len(sec), m)
+		}
+	}
+}
+
+// TestRefSum: the sum publish computes of a batch's bytes is the one a
+// consumer computes reading them, a byte changed anywhere changes it, and
+// the header takes only what refSum makes.
+func TestRefSum(t *testing.T) {
+	data := []byte(strings.Repeat("level=INFO user=a msg=x\n", 5000))
+	sum := refSum(data)
+	got, n, err := refSumOf(strings.NewReader(string(data)))
+	if err != nil || n != int64(len(data)) || got != sum {
+		t.Fatalf("refSumOf: %s, %d, %v; want %s, %d", got, n, err, sum, len(data))
+	}
+	if !validRefSum(sum) {
+		t.Errorf("refSum's %q is not valid", sum)
+	}
+	for _, i := range []int{0, len(data) / 2, len(data) - 1} {
+		changed := append([]byte(nil), data...)
+		changed[i] ^= 1
+		if refSum(changed) == sum {
+			t.Errorf("byte %d changed, same sum", i)
+		}
+	}
+	for _, bad := range []string{"", sum[len(refSumPrefix):], "sha256:" + sum[len(refSumPrefix):], sum[:len(sum)-1], sum[:len(sum)-1] + "g"} {
+		if validRefSum(bad) {
+			t.Errorf("validRefSum(%q) = true", bad)
+		}
+	}
+}
+
+// TestPackedUserList: users listed (agg.MergeList, as consumers scan)
+// pack as the map of the same users does.
+func TestPackedUserList(t *testing.T) {
+	users := map[string]int64{"a": 1, "bob@example.com": 7, "é": 1 << 33}
+	var list []agg.UserCount
+	for name, n := range users {
+		list = append(list, agg.UserCount{Name: name, Count: n})
+	}
+	for _, c := range []struct {
+		list []agg.UserCount
+		want map[string]int64
+	}{{list, users}, {[]agg.UserCount{}, map[string]int64{}}, {nil, nil}} {
+		_, sec, err := unpackValue(packValue([]byte(`{}`), &agg.Totals{UserList: c.list}))
+		if err == nil {
+			sec, err = readLatencies(sec, &agg.Totals{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]int64
+		if err := addUsers(&got, sec); err != nil || (got == nil) != (c.want == nil) || !maps.Equal(got, c.want) {
+			t.Errorf("list %v: users %v, %v; want %v", c.list, got, err, c.want)
+		}
+	}
+}
