@@ -125,8 +125,11 @@ func (j *procJob) report(t *testing.T, what string) {
 	if r.stdout != string(j.want) {
 		t.Fatalf("%s: report differs from scan:\n%.300s\nwant\n%.300s", what, r.stdout, j.want)
 	}
-	if want := strconv.Itoa(j.batches) + " of " + strconv.Itoa(j.batches) + " batches counted, 0 pending, 0 parked"; !strings.Contains(r.stderr, want) {
-		t.Errorf("%s: report says %q, want %q", what, r.stderr, want)
+	// Pending may be more than 0: a batch counted whose acknowledgement
+	// was lost stays in the stream until it comes again.
+	n := strconv.Itoa(j.batches)
+	if !strings.Contains(r.stderr, n+" of "+n+" batches counted, ") || !strings.Contains(r.stderr, " pending, 0 parked") {
+		t.Errorf("%s: report says %q, want %s of %s batches counted, 0 parked", what, r.stderr, n, n)
 	}
 }
 
