@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -262,4 +263,20 @@ func TestProcessCluster(t *testing.T) {
 		t.Logf("%s (%s): %d batches; killed at %.1f s, every batch counted %.1f s later, whole again in %.1f s",
 			tc.name, name, j.batches, killed.Sub(began).Seconds(), counted.Sub(killed).Seconds(), time.Since(stopped).Seconds())
 	}
+}
+
+// TestServeClusterNode: serve passes -name, -cluster and -routes to
+// logproc-server, whose node then takes routes; -routes alone is refused.
+func TestServeClusterNode(t *testing.T) {
+	dir := t.TempDir()
+	route := freeURL(t)
+	env := []string{"NATS_URL=" + freeURL(t), "LOGPROC_NATS_STORE=" + filepath.Join(dir, "nats-data")}
+	wantError(t, logproc(t, dir, env, "serve", "-routes", route), 2, "-routes", "give -cluster too")
+	srv, srvErr := started(t, dir, env, "NATS server with JetStream on", "serve", "-name", "s1", "-cluster", route, "-routes", route)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(route, "nats://"))
+	if err != nil {
+		t.Fatalf("the node takes no routes on %s: %v", route, err)
+	}
+	conn.Close()
+	exitsWithin(t, srv, srvErr, 10*time.Second)
 }
