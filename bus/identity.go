@@ -12,8 +12,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // survey is what one read of a file finds: how far its complete lines go,
@@ -120,13 +118,12 @@ func segmentID(h [32]byte, from int64) string {
 
 // manifests reads every segment's manifest, by segment ID.
 func (b *Bus) manifests(ctx context.Context) (map[string]manifest, error) {
-	w, err := b.kv.Watch(ctx, filePrefix+">", jetstream.IgnoreDeletes())
+	next, stop, err := b.readFresh(ctx, filePrefix)
 	if err != nil {
-		return nil, fmt.Errorf("bucket %s: %w", b.opts.Bucket, err)
+		return nil, err
 	}
-	defer w.Stop()
+	defer stop()
 	known := map[string]manifest{}
-	next := watchEntries(ctx, w, "bucket "+b.opts.Bucket)
 	for {
 		e, err := next()
 		if err != nil {

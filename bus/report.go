@@ -83,11 +83,11 @@ func Report(ctx context.Context, b *Bus) (Snapshot, error) {
 		return snap, err
 	}
 	listed := listedBatches(manifests)
-	w, err := b.kv.Watch(ctx, batchPrefix+">", jetstream.IgnoreDeletes())
+	next, stop, err := b.readFresh(ctx, batchPrefix)
 	if err != nil {
-		return snap, fmt.Errorf("bucket %s: %w", b.opts.Bucket, err)
+		return snap, err
 	}
-	defer w.Stop()
+	defer stop()
 	type located struct {
 		batch batch
 		at    []position
@@ -96,7 +96,6 @@ func Report(ctx context.Context, b *Bus) (Snapshot, error) {
 	files := map[string]*fileTally{}
 	var totals agg.Totals
 	seen := map[string]bool{}
-	next := watchEntries(ctx, w, "bucket "+b.opts.Bucket)
 	for {
 		e, err := next()
 		if err != nil {
@@ -259,24 +258,35 @@ func Progress(ctx context.Context, b *Bus) (Status, error) {
 		return Status{}, err
 	}
 	listed := listedBatches(manifests)
-	keys, err := b.kv.ListKeysFiltered(ctx, batchPrefix+">")
+	next, stop, err := b.readFresh(ctx, batchPrefix, jetstream.MetaOnly())
 	if err != nil {
-		return Status{}, fmt.Errorf("bucket %s: %w", b.opts.Bucket, err)
+		return Status{}, err
 	}
+	defer stop()
 	s := status(manifests, pending)
-	for k := range keys.Keys() {
-		if listed[strings.TrimPrefix(k, batchPrefix)] {
+	for {
+		e, err := next()
+		if err != nil {
+			return Status{}, err
+		}
+		if e == nil {
+			return s, nil
+		}
+		if listed[strings.TrimPrefix(e.Key(), batchPrefix)] {
 			s.Counted++
 		} else {
 			s.Unlisted++
 		}
 	}
-	return s, nil
 }
 
 // pollTimeout bounds one poll of Wait: a poll sent to a server that went
 // down mid-way is given up and sent again.
 const pollTimeout = 10 * time.Second
+
+// pollBackoff caps the back-off of Wait and Retry: a poll after a node
+// kill works again within a second or two, and every poll is cheap.
+const pollBackoff = 500 * time.Millisecond
 
 // stallTimeout is how long a bucket watch may send nothing before it is
 // taken for lost: one whose server went down never says it is done.
@@ -351,7 +361,7 @@ func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status
 		}
 		wait := every
 		if lastErr != nil {
-			wait = max(every, backoff(attempt))
+			wait = max(every, min(backoff(attempt), pollBackoff))
 		}
 		select {
 		case <-ctx.Done():
@@ -374,7 +384,7 @@ func Retry[T any](ctx context.Context, until time.Time, f func(context.Context) 
 		select {
 		case <-ctx.Done():
 			return v, err
-		case <-time.After(backoff(attempt)):
+		case <-time.After(min(backoff(attempt), pollBackoff)):
 		}
 	}
 }
