@@ -406,7 +406,7 @@ func (c *counter) store(ctx context.Context, m jetstream.Msg, rec *record) bool 
 		c.retry(m, err)
 		return false
 	}
-	_, err = c.b.kv.Create(ctx, batchPrefix+rec.Batch.ID, val)
+	err = createOnce(ctx, c.b.kv, batchPrefix+rec.Batch.ID, val)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyExists):
 		// The client maps any "wrong last sequence" to ErrKeyExists; ack
