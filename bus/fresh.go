@@ -28,6 +28,9 @@ func (b *Bus) leaderLast(ctx context.Context, prefix string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// No one answers while the bucket elects a leader: ask again soon.
+	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	defer cancel()
 	msg, err := b.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET.KV_"+b.opts.Bucket, req)
 	if err != nil {
 		return 0, fmt.Errorf("bucket %s: the leader's last revision: %w", b.opts.Bucket, err)
