@@ -33,6 +33,15 @@ const (
 	pullHeartbeat = 1 * time.Second
 )
 
+// pullSetupTimeout bounds the consumer lookup before a pull, and
+// pullBackoff the wait between pulls that fail: the reply to a request
+// sent to a killed node never comes, and a new leader takes a second or
+// two, so a consumer asks again soon rather than wait out opTimeout.
+const (
+	pullSetupTimeout = 2 * time.Second
+	pullBackoff      = time.Second
+)
+
 // stallWait is how long a pull may bring nothing before it is made again.
 const stallWait = 2 * pullExpiry
 
@@ -184,7 +193,7 @@ func (p *puller) run(ctx context.Context, ready func(time.Duration)) error {
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-time.After(backoff(attempt - 1)):
+			case <-time.After(min(backoff(attempt-1), pullBackoff)):
 			}
 		}
 		if ctx.Err() != nil {
@@ -193,7 +202,7 @@ func (p *puller) run(ctx context.Context, ready func(time.Duration)) error {
 		if p.o.Idle > 0 && time.Since(last) >= p.o.Idle && lastErr != nil {
 			return fmt.Errorf("consumer %s on stream %s: no batch for %s; the last error: %w", consumerName, p.b.opts.Stream, p.o.Idle, lastErr)
 		}
-		cctx, cancel := context.WithTimeout(ctx, opTimeout)
+		cctx, cancel := context.WithTimeout(ctx, pullSetupTimeout)
 		cons, err := p.b.consumer(cctx, p.o.AckWait)
 		cancel()
 		if err != nil {
