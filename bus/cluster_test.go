@@ -349,3 +349,33 @@ func TestClusterConsumerPaused(t *testing.T) {
 		t.Errorf("consumers %+v; want %d counted once and the paused batch given up", total, st.Batches)
 	}
 }
+
+// TestClusterPublishBucketLeaderKilled: publish right after the bucket's
+// leader goes down rides out the election (its manifests read and written
+// again), and the batches are counted once.
+func TestClusterPublishBucketLeaderKilled(t *testing.T) {
+	t.Parallel() // most of a cluster test is waiting: elections, heartbeats
+	c := startCluster(t)
+	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 5000, Seed: 26})
+	b := c.connect(t, "test")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	kvs, err := b.js.Stream(ctx, "KV_t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader := kvs.CachedInfo().Cluster.Leader
+	c.kill(leader)
+	began := time.Now()
+	st, err := Publish(ctx, b, []string{path}, PublishOptions{BatchSize: 8 << 10})
+	if err != nil {
+		t.Fatalf("publish after the bucket leader %s went down: %v", leader, err)
+	}
+	t.Logf("publish after the bucket leader %s went down: %d batches in %.1f s", leader, st.Batches, time.Since(began).Seconds())
+	cs := clusterConsumers(t, c, 2, clusterOptions, nil)
+	snap := waitClusterDone(t, b)
+	if got, want := marshalSnapshot(t, snap), wantScan(t, path); !bytes.Equal(got, want) {
+		t.Fatal("report differs from scan after publishing through an election")
+	}
+	checkConsumersRan(t, cs)
+}

@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/minio/highwayhash"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // survey is what one read of a file finds: how far its complete lines go,
@@ -158,13 +157,12 @@ func segmentID(h [32]byte, from int64) string {
 
 // manifests reads every segment's manifest, by segment ID.
 func (b *Bus) manifests(ctx context.Context) (map[string]manifest, error) {
-	w, err := b.kv.Watch(ctx, filePrefix+">", jetstream.IgnoreDeletes())
+	next, stop, err := b.readFresh(ctx, filePrefix, 0)
 	if err != nil {
-		return nil, fmt.Errorf("bucket %s: %w", b.opts.Bucket, err)
+		return nil, err
 	}
-	defer w.Stop()
+	defer stop()
 	known := map[string]manifest{}
-	next := watchEntries(ctx, w, "bucket "+b.opts.Bucket)
 	for {
 		e, err := next()
 		if err != nil {

@@ -99,7 +99,7 @@ func Publish(ctx context.Context, b *Bus, paths []string, o PublishOptions) (Pub
 			o.BatchSize = DefaultRefBatchSize
 		}
 	}
-	known, err := b.manifests(ctx)
+	known, err := Retry(ctx, time.Now().Add(publishRetry), b.manifests)
 	if err != nil {
 		return PublishStats{}, err
 	}
@@ -216,7 +216,9 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 		if err != nil {
 			return err
 		}
-		_, err = p.b.kv.Create(p.ctx, filePrefix+id, val)
+		cctx, cancel := context.WithTimeout(p.ctx, publishRetry)
+		err = createOnce(cctx, p.b.kv, filePrefix+id, val)
+		cancel()
 		if errors.Is(err, jetstream.ErrKeyExists) {
 			// Another publish of the same bytes was first: its cutting
 			// names the batches.
@@ -282,7 +284,13 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.b.kv.Put(p.ctx, filePrefix+id, val); err != nil {
+	// Put again and again is harmless: the same complete manifest.
+	if err := retryFor(p.ctx, publishRetry, func(ctx context.Context) error {
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		defer cancel()
+		_, err := p.b.kv.Put(actx, filePrefix+id, val)
+		return err
+	}); err != nil {
 		return fmt.Errorf("%s: mark segment %s complete in bucket %s: %w (publish again to finish)", p.path, id, p.b.opts.Bucket, err)
 	}
 	p.known[id] = m
@@ -423,6 +431,11 @@ func (p *publisher) count(a *jetstream.PubAck) {
 		p.stored++
 	}
 }
+
+// publishRetry is how long publish reads and writes manifests through a
+// node kill or an election (deadline exceeded, no responders) before it
+// gives up; batches are sent again the same way (publisher.wait).
+const publishRetry = 30 * time.Second
 
 // backoff is the wait before retry n (from 0): 100 ms doubling to 5 s.
 func backoff(n int) time.Duration {

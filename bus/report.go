@@ -166,16 +166,17 @@ func (b *Bus) mergeNew(ctx context.Context, m *merged, listed map[string]bool) (
 			return read, err
 		}
 	}
-	opts := []jetstream.WatchOpt{jetstream.IgnoreDeletes()}
+	// Delete markers are read too: the read is fresh when it reaches the
+	// leader's last revision, whatever that revision holds (readFresh).
+	var opts []jetstream.WatchOpt
 	if m.Rev > 0 {
 		opts = append(opts, jetstream.ResumeFromRevision(m.Rev+1))
 	}
-	w, err := b.kv.Watch(ctx, batchPrefix+">", opts...)
+	next, stop, err := b.readFresh(ctx, batchPrefix, m.Rev, opts...)
 	if err != nil {
-		return read, fmt.Errorf("bucket %s: %w", b.opts.Bucket, err)
+		return read, err
 	}
-	defer w.Stop()
-	next := watchEntries(ctx, w, "bucket "+b.opts.Bucket)
+	defer stop()
 	for {
 		e, err := next()
 		if err != nil {
@@ -315,24 +316,35 @@ func Progress(ctx context.Context, b *Bus) (Status, error) {
 		return Status{}, err
 	}
 	listed := listedBatches(manifests)
-	keys, err := b.kv.ListKeysFiltered(ctx, batchPrefix+">")
+	next, stop, err := b.readFresh(ctx, batchPrefix, 0, jetstream.MetaOnly())
 	if err != nil {
-		return Status{}, fmt.Errorf("bucket %s: %w", b.opts.Bucket, err)
+		return Status{}, err
 	}
+	defer stop()
 	s := status(manifests, pending)
-	for k := range keys.Keys() {
-		if listed[strings.TrimPrefix(k, batchPrefix)] {
+	for {
+		e, err := next()
+		if err != nil {
+			return Status{}, err
+		}
+		if e == nil {
+			return s, nil
+		}
+		if listed[strings.TrimPrefix(e.Key(), batchPrefix)] {
 			s.Counted++
 		} else {
 			s.Unlisted++
 		}
 	}
-	return s, nil
 }
 
 // pollTimeout bounds one poll of Wait: a poll sent to a server that went
 // down mid-way is given up and sent again.
 const pollTimeout = 10 * time.Second
+
+// pollBackoff caps the back-off of Wait and Retry: a poll after a node
+// kill works again within a second or two, and every poll is cheap.
+const pollBackoff = 500 * time.Millisecond
 
 // stallTimeout is how long a bucket watch may send nothing before it is
 // taken for lost: one whose server went down never says it is done.
@@ -421,7 +433,7 @@ func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status
 		wait := every
 		woken := wake
 		if lastErr != nil {
-			wait, woken = max(every, backoff(attempt)), nil
+			wait, woken = max(every, min(backoff(attempt), pollBackoff)), nil
 		}
 		select {
 		case <-ctx.Done():
@@ -487,7 +499,7 @@ func Retry[T any](ctx context.Context, until time.Time, f func(context.Context) 
 		select {
 		case <-ctx.Done():
 			return v, err
-		case <-time.After(backoff(attempt)):
+		case <-time.After(min(backoff(attempt), pollBackoff)):
 		}
 	}
 }

@@ -1,9 +1,10 @@
-// Command logproc-server runs the single-node NATS server with JetStream
-// that 'logproc serve' and 'logproc consume -embedded' use on one machine.
+// Command logproc-server runs the NATS server with JetStream that 'logproc
+// serve' and 'logproc consume -embedded' use on one machine, or one node of
+// a cluster (-name, -cluster, -routes).
 // It is its own binary so that logproc does not compile or carry
 // nats-server: logproc starts it as a child when asked.
 //
-//	logproc-server [-server URL] [-store DIR]
+//	logproc-server [-server URL] [-store DIR] [-name NAME -cluster URL -routes URLS]
 //
 // Once the server takes connections it prints its client URL on stdout,
 // one line, then runs until SIGINT or SIGTERM (or, with -stdin, until its
@@ -34,6 +35,10 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("logproc-server", flag.ContinueOnError)
 	url := fs.String("server", cmp.Or(os.Getenv("NATS_URL"), "nats://127.0.0.1:4222"), "listen where the first of these NATS `URLs` points (env NATS_URL)")
 	store := fs.String("store", cmp.Or(os.Getenv("LOGPROC_NATS_STORE"), "./nats-data"), "`dir`ectory to store streams in (env LOGPROC_NATS_STORE)")
+	var node natsserver.Node
+	fs.StringVar(&node.Name, "name", "", "server `name`, unique in a cluster (default logproc)")
+	fs.StringVar(&node.Cluster, "cluster", "", "listen for routes from the other nodes of a cluster on this `URL` (nats://host:port)")
+	fs.StringVar(&node.Routes, "routes", "", "route `URLs` of the cluster's nodes, comma separated (this node's own may be among them)")
 	watchStdin := fs.Bool("stdin", false, "also stop when standard input closes (logproc's way to say it is gone)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -43,7 +48,7 @@ func run(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	srv, err := natsserver.Start(*url, *store)
+	srv, err := natsserver.StartNode(*url, *store, node)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,12 @@ const serveUsage = `Usage: logproc serve [flags]
 
 Runs a single-node NATS server with JetStream, storing in -store, on the
 host and port of the first -server URL, until SIGINT: the bus for publish,
-consume and report on one machine, with no other set-up.
+consume and report on one machine, with no other set-up. With -cluster and
+-routes it is one node of a cluster; run one per machine, each with its own
+-name, and set LOGPROC_REPLICAS=3 for publish:
+
+  logproc serve -name n1 -cluster nats://10.0.0.1:6222 \
+    -routes nats://10.0.0.1:6222,nats://10.0.0.2:6222,nats://10.0.0.3:6222
 `
 
 // busSettings are the connection flags every bus command takes.
@@ -273,7 +278,7 @@ func consumeCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepa
 
 // startEmbedded starts the embedded server where -server points and
 // makes the connection go there.
-func startEmbedded(ctx context.Context, f *commandFlags, s *busSettings, store string, stderr io.Writer) (*childServer, error) {
+func startEmbedded(ctx context.Context, f *commandFlags, s *busSettings, store string, stderr io.Writer, node ...string) (*childServer, error) {
 	if store == "" {
 		return nil, usagef("%s is empty: want a directory for the embedded server's streams", f.source("store", "LOGPROC_NATS_STORE"))
 	}
@@ -283,7 +288,7 @@ func startEmbedded(ctx context.Context, f *commandFlags, s *busSettings, store s
 	if _, err := findServer(); err != nil {
 		return nil, err // not the URL's fault
 	}
-	srv, err := startServer(ctx, s.opts.URLs, store)
+	srv, err := startServer(ctx, s.opts.URLs, store, node...)
 	if err != nil {
 		return nil, fmt.Errorf("%s=%q: %w", f.source("server", "NATS_URL"), s.opts.URLs, err)
 	}
@@ -297,6 +302,9 @@ func startEmbedded(ctx context.Context, f *commandFlags, s *busSettings, store s
 func serveCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 	s := addBusFlags(f, cfg)
 	store := f.String("store", cfg.NatsStore, "`dir`ectory where the server stores streams (env LOGPROC_NATS_STORE)")
+	name := f.String("name", "", "server `name`, unique in a cluster (default logproc)")
+	cluster := f.String("cluster", "", "be a node of a cluster: listen for routes from the others on this `URL` (nats://host:port)")
+	routes := f.String("routes", "", "route `URLs` of the cluster's nodes, comma separated (each node may take the same list)")
 	return func(ctx context.Context, args []string) (plan, error) {
 		if len(args) > 0 {
 			return plan{}, usagef("serve takes no arguments, got %q (see 'logproc serve -h')", args[0])
@@ -304,8 +312,17 @@ func serveCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare
 		if err := s.check(f); err != nil {
 			return plan{}, err
 		}
+		if *routes != "" && *cluster == "" {
+			return plan{}, usagef("-routes=%q: give -cluster too, the URL this node takes routes on", *routes)
+		}
+		var node []string
+		for _, fl := range []struct{ name, v string }{{"-name", *name}, {"-cluster", *cluster}, {"-routes", *routes}} {
+			if fl.v != "" {
+				node = append(node, fl.name, fl.v)
+			}
+		}
 		return plan{work: func() error {
-			srv, err := startEmbedded(ctx, f, s, *store, stderr)
+			srv, err := startEmbedded(ctx, f, s, *store, stderr, node...)
 			if err != nil {
 				return err
 			}

@@ -47,13 +47,14 @@ func findServer() (string, error) {
 // in store, and returns once it takes connections. The child has its own
 // process group, so that a ^C reaches only logproc, which drains its
 // consumers before stopping the server; it also stops when logproc dies,
-// as its standard input then closes.
-func startServer(ctx context.Context, urls, store string) (*childServer, error) {
+// as its standard input then closes. node holds logproc-server's cluster
+// flags, if any.
+func startServer(ctx context.Context, urls, store string, node ...string) (*childServer, error) {
 	path, err := findServer()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(path, "-server", urls, "-store", store, "-stdin")
+	cmd := exec.Command(path, append([]string{"-server", urls, "-store", store, "-stdin"}, node...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
