@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/logproc/logproc/gen"
+	"github.com/logproc/logproc/internal/testport"
 )
 
 // testCluster is three embedded servers joined by routes, each with its
@@ -28,15 +28,7 @@ type testCluster struct {
 	urls    string
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return testport.Free(t) }
 
 func startCluster(t *testing.T) *testCluster {
 	t.Helper()

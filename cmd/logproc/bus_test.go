@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,17 +11,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/logproc/logproc/internal/testport"
 )
 
 // freeURL is a NATS URL on a port nothing listens on.
 func freeURL(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return "nats://127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	return "nats://127.0.0.1:" + strconv.Itoa(testport.Free(t))
 }
 
 // background starts logproc and returns the command and its stderr.
