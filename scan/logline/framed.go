@@ -401,7 +401,7 @@ func plainStart(s []byte) bool {
 		switch c {
 		case '=':
 			return i > 0
-		case ' ', '"', '\t', '\n':
+		case ' ', '"', '\t', '\n', '\r': // innerLine trims a leading '\r'; Next reads it as the key's
 			return false
 		}
 	}

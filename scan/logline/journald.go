@@ -79,6 +79,9 @@ func (p *Parser) journalNext(text []byte, rec *Record) (Kind, bool) {
 	if len(text) == 0 || text[0] == '{' || !plainStart(text) {
 		return 0, false // Next reads JSON through Parse, as innerLine does, and the copy would be lost
 	}
+	for n := len(text); n > 0 && (text[n-1] == ' ' || text[n-1] == '\t' || text[n-1] == '\r'); n-- {
+		text = text[:n-1] // innerLine trims any mix of these; Next only one '\r', then SP and tab
+	}
 	n := len(text) + 1
 	p.frameBuf = append(append(p.frameBuf[:0], text...), '\n')
 	if cap(p.frameBuf)-n < nextSlack {
