@@ -2,6 +2,7 @@ package agg
 
 import (
 	"bytes"
+	stdjson "encoding/json"
 	"fmt"
 	"math"
 	"math/big"
@@ -304,6 +305,9 @@ func (h *Histogram) UnmarshalJSON(data []byte) error {
 	// goccy/go-json v0.10.5's Decoder and Valid both let through when it
 	// starts with ']' or '}'. The Decoder refuses unknown keys, which may
 	// carry meaning this version would drop.
+	if !stdjson.Valid(data) { // goccy/go-json v0.10.5 can panic on some malformed input (goccy/go-json#604)
+		return fmt.Errorf("agg: histogram: not valid JSON: %.40q", data)
+	}
 	var w histogramJSON
 	if err := json.Unmarshal(data, &w); err != nil {
 		return fmt.Errorf("agg: histogram: %w", err)
