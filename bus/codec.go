@@ -2,6 +2,7 @@ package bus
 
 import (
 	"encoding/binary"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 
@@ -61,10 +62,20 @@ func unpackTotals(val []byte, v any, t *agg.Totals) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(js, v); err != nil {
+	if err := decodeJSON(js, v); err != nil {
 		return nil, err
 	}
 	return readLatencies(sec, t)
+}
+
+// decodeJSON is json.Unmarshal for what is read back from the bucket: only
+// valid JSON reaches goccy/go-json v0.10.5, which can panic on some
+// malformed input (goccy/go-json#604), and a bucket's value may be damaged.
+func decodeJSON(b []byte, v any) error {
+	if !stdjson.Valid(b) {
+		return errors.New("not valid JSON")
+	}
+	return json.Unmarshal(b, v)
 }
 
 // packValue packs js and t's histograms and users as the layout above

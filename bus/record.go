@@ -223,7 +223,7 @@ func decodeRecord(val []byte) (record, []byte, error) {
 		var old struct {
 			V int `json:"v"`
 		}
-		if json.Unmarshal(val, &old) == nil {
+		if decodeJSON(val, &old) == nil {
 			return r, nil, versionError("record", old.V)
 		}
 		return r, nil, errors.New("record: neither a packed record nor JSON")
@@ -273,7 +273,7 @@ func (m *manifest) marshal() ([]byte, error) {
 
 func unmarshalManifest(b []byte) (manifest, error) {
 	var m manifest
-	if err := json.Unmarshal(b, &m); err != nil {
+	if err := decodeJSON(b, &m); err != nil {
 		return m, err
 	}
 	if m.V != recordVersion {
