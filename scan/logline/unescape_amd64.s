@@ -3,8 +3,6 @@
 #include "textflag.h"
 
 // func jsonUnescape(dst, src []byte) (read, written int)
-//
-// With AVX2, 32 bytes a block while 32 are left, then 16 as with SSE2.
 TEXT ·jsonUnescape(SB), NOSPLIT, $0-64
 	MOVQ	dst_base+0(FP), DI
 	MOVQ	dst_len+8(FP), DX
@@ -12,71 +10,15 @@ TEXT ·jsonUnescape(SB), NOSPLIT, $0-64
 	MOVQ	src_len+32(FP), CX
 	CMPQ	DX, CX
 	CMOVQLT	DX, CX
-	LEAQ	·jsonEscapes(SB), R8
-	XORQ	BX, BX
-	XORQ	R9, R9
-	CMPB	·hasAVX2(SB), $0
-	JEQ	sse2
-	MOVL	$0x22, AX
-	MOVD	AX, X0
-	VPBROADCASTB	X0, Y0
-	MOVL	$0x5c, AX
-	MOVD	AX, X5
-	VPBROADCASTB	X5, Y5
-
-avxloop:
-	LEAQ	32(BX), DX
-	CMPQ	DX, CX
-	JGT	avxtail
-	VMOVDQU	(SI)(BX*1), Y1
-	VMOVDQU	Y1, (DI)(R9*1)
-	VPCMPEQB	Y1, Y0, Y2
-	VPCMPEQB	Y1, Y5, Y3
-	VPOR	Y3, Y2, Y2
-	VPOR	Y1, Y2, Y2
-	VPMOVMSKB	Y2, AX
-	TESTL	AX, AX
-	JNZ	avxmark
-	MOVQ	DX, BX
-	ADDQ	$32, R9
-	JMP	avxloop
-
-avxmark:
-	BSFL	AX, AX
-	ADDQ	AX, BX
-	ADDQ	AX, R9
-	MOVBLZX	(SI)(BX*1), AX
-	CMPL	AX, $0x5c
-	JNE	avxdone
-	LEAQ	1(BX), DX
-	CMPQ	DX, CX
-	JGE	avxdone
-	MOVBLZX	(SI)(DX*1), AX
-	MOVBLZX	(R8)(AX*1), AX
-	TESTL	AX, AX
-	JZ	avxdone
-	MOVB	AL, (DI)(R9*1)
-	ADDQ	$2, BX
-	INCQ	R9
-	JMP	avxloop
-
-avxdone:
-	VZEROUPPER
-	JMP	done
-
-// Fewer than 32 bytes left: X0 and X5 keep the bytes to find, as the
-// SSE2 loop wants them.
-avxtail:
-	VZEROUPPER
-	JMP	loop
-
-sse2:
 	MOVL	$0x22222222, AX
 	MOVD	AX, X0
 	PSHUFL	$0, X0, X0
 	MOVL	$0x5c5c5c5c, AX
 	MOVD	AX, X5
 	PSHUFL	$0, X5, X5
+	LEAQ	·jsonEscapes(SB), R8
+	XORQ	BX, BX
+	XORQ	R9, R9
 
 loop:
 	LEAQ	16(BX), DX

@@ -12,7 +12,7 @@ import (
 // them, and checks each string against encoding/json.
 func TestAppendJSONTextBlocks(t *testing.T) {
 	checkAppendJSONText(t, 90, 20000)
-	checkAppendJSONText(t, 300, 5000) // AVX2's 32-byte blocks, several to a string
+	checkAppendJSONText(t, 300, 5000) // several of jsonUnescape's blocks to a string
 }
 
 func checkAppendJSONText(t *testing.T, maxLen, n int) {
