@@ -257,8 +257,19 @@ func (p *Parser) nextTimed(b []byte, rec *Record) (int, Kind, Form) {
 		return 0, 0, 0
 	}
 	v := (*[timedView]byte)(b)
-	sp := stampEnd(v)
-	if sp < 0 {
+	// The SP after the time, found a word at a time by belowBang, whose
+	// first mark is exact: two calls of bytes.IndexByte cost more than the
+	// rest of the CRI head. Times of up to six fractional digits end in
+	// the first word.
+	sp := 19
+	if m := belowBang(le64(v[19:])); m != 0 {
+		sp += firstMarked(m)
+	} else if m := belowBang(le64(v[27:])); m != 0 {
+		sp = 27 + firstMarked(m)
+	} else {
+		sp = stampMax
+	}
+	if sp < len("2006-01-02T15:04:05Z") || v[sp] != ' ' {
 		return 0, 0, 0
 	}
 	// The time's shape: its minute, most often the last prefix's
@@ -309,26 +320,6 @@ func (p *Parser) nextTimed(b []byte, rec *Record) (int, Kind, Form) {
 // a SP and the word after it.
 const timedView = stampMax + 1 + 8 + 4
 
-// stampEnd returns the index of the SP after the time that v starts with,
-// or -1 when a control byte comes first or there is none in its place.
-// The SP is found a word at a time by belowBang, whose first mark is
-// exact: two calls of bytes.IndexByte cost more than the rest of the CRI
-// head. Times of up to six fractional digits end in the first word.
-func stampEnd(v *[timedView]byte) int {
-	sp := 19
-	if m := belowBang(le64(v[19:])); m != 0 {
-		sp += firstMarked(m)
-	} else if m := belowBang(le64(v[27:])); m != 0 {
-		sp = 27 + firstMarked(m)
-	} else {
-		sp = stampMax
-	}
-	if sp < len("2006-01-02T15:04:05Z") || v[sp] != ' ' {
-		return -1
-	}
-	return sp
-}
-
 // stampShape is rfc3339Shape for a prefix, whose first 16 bytes (the date,
 // hour and minute) are most often the last prefix's: then only the
 // seconds are tested.
@@ -360,23 +351,34 @@ func (p *Parser) stampRead(b []byte, sp int) bool {
 }
 
 // zuluSeconds says that the time v[:sp], whose minute and seconds' digits
-// have their shape, has seconds below 60, maybe a fraction of one to
-// nine digits, and Z: a form ParseTime reads in any minute it reads. The
-// fraction's digits are tested a word at a time.
+// have their shape, has seconds below 60, a fraction of one to nine digits
+// and Z: a form ParseTime reads in any minute it reads. The fraction's
+// digits are tested a word at a time, the ninth on its own. A time with
+// no fraction is left to stampRead.
 func zuluSeconds(v *[timedView]byte, sp int) bool {
-	k := uint(sp - len("2006-01-02T15:04:05.Z")) // the fraction's digits
-	if k-1 >= 9 {
-		return sp == len("2006-01-02T15:04:05Z") && v[19] == 'Z' && v[17] <= '5'
-	}
-	keep := fracKeep[k&15] // the digits' bytes among the eight at 20
-	d := (le64(v[20:])&keep | lowBits*'0'&^keep) - lowBits*'0'
-	return (d|(d+lowBits*0x76))&highBits == 0 && v[19] == '.' && v[20+k&15] == 'Z' && v[17] <= '5' &&
-		(k < 9 || v[28]-'0' <= 9)
+	k := uint(sp-len("2006-01-02T15:04:05.Z")) & 15           // the fraction's digits
+	d := le64(v[20:])&fracKeep[k] | fracFill[k] - lowBits*'0' // the digits' bytes among the eight at 20, '0' in the others
+	return (d|(d+lowBits*0x76))&highBits == 0 && v[19+k]-'0' <= 9 && v[20+k] == 'Z' &&
+		v[19] == '.' && v[17] <= '5'
 }
 
-// fracKeep[k] keeps the first k of a word's bytes, eight at most. Read only.
-var fracKeep = [16]uint64{0, 1<<8 - 1, 1<<16 - 1, 1<<24 - 1, 1<<32 - 1, 1<<40 - 1, 1<<48 - 1, 1<<56 - 1,
-	1<<64 - 1, 1<<64 - 1, 1<<64 - 1, 1<<64 - 1, 1<<64 - 1, 1<<64 - 1, 1<<64 - 1, 1<<64 - 1}
+// fracKeep[k] keeps the bytes of k fractional digits among a word's, and
+// fracFill[k] puts '0' in the others; for k not of 1 to 9, it puts 0xff
+// in all, which no digit test passes. Read only.
+var fracKeep, fracFill = func() (keep, fill [16]uint64) {
+	for k := range keep {
+		switch {
+		case k == 0 || k > 9:
+			fill[k] = ^uint64(0)
+		case k >= 8:
+			keep[k] = ^uint64(0)
+		default:
+			keep[k] = 1<<(8*k) - 1
+			fill[k] = lowBits * '0' &^ keep[k]
+		}
+	}
+	return keep, fill
+}()
 
 // stampMax is the longest RFC 3339 time a prefix may have.
 const stampMax = len("2006-01-02T15:04:05.000000000-07:00")
