@@ -1,6 +1,7 @@
 package logline
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -265,5 +266,31 @@ func TestStampedRun(t *testing.T) {
 			t.Fatalf("%q: NextAny says %d %v %+v, ParseAny %d %v %+v", line, kind, form, rec, wantKind, wantForm, want)
 		}
 		rest = rest[n:]
+	}
+}
+
+// TestNextTimedTakes checks that the fast path is the one CRI lines and
+// time-prefixed lines of slog take, and that a prefix's time is told by
+// its minute's cache after the first line (stampReads), so that
+// FuzzNextAny and TestStampedRun compare something.
+func TestNextTimedTakes(t *testing.T) {
+	for _, frame := range []string{"cri", "stamped"} {
+		for _, inner := range []string{"logfmt", "json"} {
+			data := formLines(50, inner, frame)
+			p, _ := NewParser(Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"})
+			var rec Record
+			for rest := data; len(rest) > 0; {
+				n, kind, form := p.nextTimed(rest, &rec)
+				if n == 0 || kind != Event || form.Frame().String() != frame {
+					line, _, _ := bytes.Cut(rest, []byte{'\n'})
+					t.Fatalf("nextTimed leaves %q (%d, %d, %v)", line, n, kind, form)
+				}
+				if prefix, _, _ := bytes.Cut(rest, []byte{' '}); frame == "stamped" && !p.stampReads &&
+					bytes.IndexByte(prefix, '.') >= 0 { // a time with no fraction is read (zuluSeconds)
+					t.Fatalf("%s+%s: %q read, and stampReads is false", frame, inner, prefix)
+				}
+				rest = rest[n:]
+			}
+		}
 	}
 }
