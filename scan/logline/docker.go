@@ -61,35 +61,43 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 	const (
 		logWord = uint64('{') | '"'<<8 | 'l'<<16 | 'o'<<24 | 'g'<<32 | '"'<<40 | ':'<<48 | '"'<<56
 		timeAt  = len(`,"stream":"stdout","time":"`)
-		tail    = len(`"}`) + 1 // after the time: its quote, the brace and the '\n'
 	)
-	if len(b) < 16 || le64(b) != logWord || !plainStart(b[8:]) {
+	if len(b) < 16 || le64(b) != logWord {
 		return 0, 0
 	}
-	// appendJSONText makes room for all of s: b may be the rest of a
-	// mapped file. A log longer than the window goes to nextPiece.
-	var end int
-	if p.frameBuf, end = appendJSONText(p.frameBuf[:0], b[:min(len(b), dockerWindow)], 8); end < 0 {
-		return 0, 0
+	// jsonUnescape reads up to the log's closing quote when the log holds
+	// only ASCII and escapes of one letter; appendJSONText reads the
+	// others. Both make room for all of s: b may be the rest of a mapped
+	// file. A log longer than the window goes to nextPiece.
+	if cap(p.frameBuf) < dockerWindow+nextSlack {
+		p.frameBuf = make([]byte, 0, dockerWindow+nextSlack)
 	}
+	s := b[:min(len(b), dockerWindow)]
+	r, n := jsonUnescape(p.frameBuf[:dockerWindow], s[8:])
+	end := 8 + r
+	if end >= len(s) || s[end] != '"' {
+		var buf []byte
+		if buf, end = appendJSONText(p.frameBuf[:0], s, 8); end < 0 {
+			return 0, 0
+		}
+		p.frameBuf, n = buf[:0], len(buf)
+	}
+	log := p.frameBuf[:n]
 	// The log must end in an escaped "\n": a raw '\n' there is the
 	// line's end, and the general path reads the line as cut there.
-	// plainStart again on the log as fastFramed tests it: an escape (\t)
-	// may hide where the key ends.
-	n := len(p.frameBuf)
-	if n == 0 || p.frameBuf[n-1] != '\n' || b[end-1] != 'n' || !plainStart(p.frameBuf) {
+	// plainStart on the log as fastFramed tests it: an escape (\t) may
+	// hide where the key ends.
+	if n == 0 || log[n-1] != '\n' || b[end-1] != 'n' || !plainStart(log) {
 		return 0, 0
 	}
 	rest := b[end+1:]
-	if len(rest) < timeAt+len("2006-01-02T15:04:05Z")+tail ||
-		string(rest[0:8]) != `,"stream` || string(rest[24:timeAt]) != `":"` {
+	if len(rest) < timeAt+len("2006-01-02T15:04:05Z\"}\n") || le64(rest) != le64s(`,"stream`) ||
+		le64(rest[timeAt-8:]) != le64s(`"time":"`) || p.anyOpen { // a piece waits for its stream's next line: nextPiece joins
 		return 0, 0
 	}
-	switch {
-	case p.anyOpen: // a piece waits for its stream's next line: nextPiece joins
-		return 0, 0
-	case string(rest[8:16]) == `":"stdou` && string(rest[16:24]) == `t","time`:
-	case string(rest[8:16]) == `":"stder` && string(rest[16:24]) == `r","time`:
+	switch w, x := le64(rest[8:]), le64(rest[16:]); {
+	case w == le64s(`":"stdou`) && x == le64s(`t","time`):
+	case w == le64s(`":"stder`) && x == le64s(`r","time`):
 	default:
 		return 0, 0
 	}
@@ -97,6 +105,7 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 	// quote and "}". A quote inside what is taken for the time does not
 	// matter: such a time does not read, and the line goes to nextPiece if
 	// the record needs it.
+	const tail = len(`"}`) + 1
 	raw := rest[timeAt:min(len(rest), timeAt+stampMax+tail)]
 	nl := bytes.IndexByte(raw, '\n')
 	if nl < tail || raw[nl-2] != '"' || raw[nl-1] != '}' {
@@ -105,14 +114,11 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 	q := nl - 2
 	raw = raw[:q]
 	// Next reads words past a line's end, which in a file are the next
-	// line's; without them after the log it leaves the line to its slow
-	// path. What they hold does not change what Next reads.
-	if cap(p.frameBuf)-n < nextSlack {
-		p.frameBuf = append(p.frameBuf, make([]byte, nextSlack)...)
-	}
+	// line's; the buffer holds nextSlack bytes after the log. What they
+	// hold does not change what Next reads.
 	p.dropQueued()
 	inner := ShapeLogfmt
-	if p.frameBuf[0] == '{' {
+	if log[0] == '{' {
 		inner = ShapeJSON
 	}
 	m, kind := p.Next(p.frameBuf[:n+nextSlack], rec)
@@ -128,6 +134,12 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 		rec.Time, rec.Has = ns, rec.Has&^BadTime|HasTime
 	}
 	return len(b) - len(rest) + timeAt + q + tail, Event
+}
+
+// le64s is le64 of a constant of eight bytes, folded by the compiler.
+func le64s(s string) uint64 {
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // dockerWindow bounds the bytes nextDocker looks at for a line: moby

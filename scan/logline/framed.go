@@ -1,9 +1,6 @@
 package logline
 
-import (
-	"bytes"
-	"math/bits"
-)
+import "bytes"
 
 // The framings platforms wrap around a program's lines:
 //
@@ -212,8 +209,8 @@ func (p *Parser) parseFramed(h frameHead, rec *Record) Kind {
 func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
 	if len(b) > 0 && p.forced == 0 && p.format == Auto {
 		if isDigit(b[0]) {
-			if n, kind, frame := p.nextTimed(b, rec); n > 0 {
-				return n, kind, MakeForm(frame, p.innerShape)
+			if n, kind, form := p.nextTimed(b, rec); n > 0 {
+				return n, kind, form
 			}
 		} else if b[0] == '{' {
 			if n, kind := p.nextDocker(b, rec); n > 0 {
@@ -248,47 +245,67 @@ func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
 // line with no piece of its stream open) or a time-prefixed line, of plain
 // logfmt or JSON: its head, then its content through Next, which finds the
 // line's end as it parses, so the line is not searched for its '\n' first.
-// It returns 0 for any other line. It is criHead, parseStamped and
-// fastFramed made one, with no frameHead to copy (docs/performance.md).
-func (p *Parser) nextTimed(b []byte, rec *Record) (int, Kind, Shape) {
-	sp := p.stampEnd(b)
-	if sp < 0 {
-		return 0, 0, 0
-	}
+// It returns 0 for any other line, and for the input's last bytes. It is
+// criHead, parseStamped and fastFramed made one, with no frameHead to copy
+// (docs/performance.md).
+func (p *Parser) nextTimed(b []byte, rec *Record) (int, Kind, Form) {
 	const (
 		stdoutF = uint64('s') | 't'<<8 | 'd'<<16 | 'o'<<24 | 'u'<<32 | 't'<<40 | ' '<<48 | 'F'<<56
 		stderrF = uint64('s') | 't'<<8 | 'd'<<16 | 'e'<<24 | 'r'<<32 | 'r'<<40 | ' '<<48 | 'F'<<56
 	)
-	off, frame, stream := sp+1, ShapeStamped, -1
-	if len(b)-off > len("stdout F ") {
-		switch le64(b[off:]) {
-		case stdoutF:
-			stream = streamOut
-		case stderrF:
-			stream = streamErr
-		}
+	if len(b) < timedView {
+		return 0, 0, 0
 	}
-	if stream >= 0 {
-		off += len("stdout F ")
-		frame = ShapeCRI
-		if b[off-1] != ' ' || p.anyOpen {
+	v := (*[timedView]byte)(b)
+	// The SP after the time, found a word at a time by belowBang, whose
+	// first mark is exact: two calls of bytes.IndexByte cost more than the
+	// rest of the CRI head. Times of up to six fractional digits end in
+	// the first word.
+	sp := 19
+	if m := belowBang(le64(v[19:])); m != 0 {
+		sp += firstMarked(m)
+	} else if m := belowBang(le64(v[27:])); m != 0 {
+		sp = 27 + firstMarked(m)
+	} else {
+		sp = stampMax
+	}
+	if sp < len("2006-01-02T15:04:05Z") || v[sp] != ' ' {
+		return 0, 0, 0
+	}
+	// The time's shape: its minute, most often the last prefix's
+	// (stampShape), and two digits of seconds.
+	if lo, hi := le64(v[0:]), le64(v[8:]); lo != p.stampMinute[0] || lo == 0 || hi != p.stampMinute[1] || v[16] != ':' {
+		if !p.stampShape((*[stampView]byte)(v[:stampView])) {
 			return 0, 0, 0
 		}
-	} else if _, ok := p.frameTime(b[:sp]); !ok {
-		return 0, 0, 0 // a bare prefix is told by a time that reads, as parseStamped tells it
+	} else if v[17]-'0' > 9 || v[18]-'0' > 9 {
+		return 0, 0, 0
+	}
+	off, form := sp+1, MakeForm(ShapeStamped, ShapeLogfmt)
+	if w := le64(v[off:]); w == stdoutF || w == stderrF {
+		if v[off+len("stdout F")] != ' ' || p.anyOpen {
+			return 0, 0, 0
+		}
+		off += len("stdout F ")
+		form = MakeForm(ShapeCRI, ShapeLogfmt)
+	} else if !p.stampReads || !zuluSeconds(v, sp) {
+		if !p.stampRead(b, sp) {
+			return 0, 0, 0 // a bare prefix is told by a time that reads, as parseStamped tells it
+		}
 	}
 	body := b[off:]
 	if !plainStart(body) {
 		return 0, 0, 0
 	}
-	m, kind := p.Next(body, rec)
-	if kind != Event || m == 0 || body[m-1] != '\n' {
+	inner := ShapeLogfmt
+	if body[0] == '{' {
+		inner, form = ShapeJSON, form+Form(ShapeJSON-ShapeLogfmt)
+	}
+	m, kind := p.Next(body, rec) // an Event ends at its '\n'
+	if kind != Event {
 		return 0, 0, 0
 	}
-	p.innerShape = ShapeLogfmt
-	if body[0] == '{' {
-		p.innerShape = ShapeJSON
-	}
+	p.innerShape = inner
 	if rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 {
 		ns, ok := p.frameTime(b[:sp])
 		if !ok {
@@ -296,36 +313,17 @@ func (p *Parser) nextTimed(b []byte, rec *Record) (int, Kind, Shape) {
 		}
 		rec.Time, rec.Has = ns, rec.Has&^BadTime|HasTime
 	}
-	return off + m, Event, frame
+	return off + m, Event, form
 }
 
-// stampEnd returns the index of the SP after the RFC 3339 time that b
-// starts with, or -1 when b does not start so or a control byte comes
-// first. The SP is found among the bytes after the seconds by belowBang, a
-// word at a time: two calls of bytes.IndexByte cost more than the rest of
-// the CRI head.
-func (p *Parser) stampEnd(b []byte) int {
-	const view = stampMax + 8 - 3 // the words at 19, 27 and 32 reach byte 39
-	if len(b) < view {
-		sp := bytes.IndexByte(b[:min(len(b), stampMax+1)], ' ')
-		if sp < len("2006-01-02T15:04:05Z") || !rfc3339Shape(b[:sp]) || bytes.IndexByte(b[19:sp], '\n') >= 0 {
-			return -1
-		}
-		return sp
-	}
-	v := (*[view]byte)(b)
-	m := packMarks(belowBang(le64(v[19:]))) | packMarks(belowBang(le64(v[27:])))<<8 | packMarks(belowBang(le64(v[32:])))<<13
-	sp := 19 + bits.TrailingZeros64(m)
-	if sp < len("2006-01-02T15:04:05Z") || sp > stampMax || v[sp] != ' ' || !p.stampShape(v) {
-		return -1
-	}
-	return sp
-}
+// timedView is how much of a line nextTimed looks at: the longest time,
+// a SP and the word after it.
+const timedView = stampMax + 1 + 8 + 4
 
 // stampShape is rfc3339Shape for a prefix, whose first 16 bytes (the date,
 // hour and minute) are most often the last prefix's: then only the
 // seconds are tested.
-func (p *Parser) stampShape(v *[stampMax + 8 - 3]byte) bool {
+func (p *Parser) stampShape(v *[stampView]byte) bool {
 	lo, hi := le64(v[0:]), le64(v[8:])
 	if lo == p.stampMinute[0] && lo != 0 && hi == p.stampMinute[1] && v[16] == ':' && isDigit(v[17]) && isDigit(v[18]) {
 		return true // lo != 0: the cache's zero value is no time's
@@ -333,9 +331,54 @@ func (p *Parser) stampShape(v *[stampMax + 8 - 3]byte) bool {
 	if !rfc3339Shape(v[:]) {
 		return false
 	}
-	p.stampMinute = [2]uint64{lo, hi}
+	p.stampMinute, p.stampReads = [2]uint64{lo, hi}, false
 	return true
 }
+
+// stampView is as much of a prefix as stampShape looks at.
+const stampView = stampMax + 8 - 3
+
+// stampRead says that the time of a bare prefix, b[:sp], reads, and
+// remembers whether every time of its minute of zuluSeconds's form does:
+// then the next prefixes of that minute are told without being read.
+// b holds timedView bytes at least.
+func (p *Parser) stampRead(b []byte, sp int) bool {
+	_, ok := p.frameTime(b[:sp])
+	// In the years 1677 and 2262 ParseTime's range ends within a minute.
+	p.stampReads = ok && le64(b) == p.stampMinute[0] && le64(b[8:]) == p.stampMinute[1] &&
+		zuluSeconds((*[timedView]byte)(b), sp) && string(b[:4]) > "1677" && string(b[:4]) < "2262"
+	return ok
+}
+
+// zuluSeconds says that the time v[:sp], whose minute and seconds' digits
+// have their shape, has seconds below 60, a fraction of one to nine digits
+// and Z: a form ParseTime reads in any minute it reads. The fraction's
+// digits are tested a word at a time, the ninth on its own. A time with
+// no fraction is left to stampRead.
+func zuluSeconds(v *[timedView]byte, sp int) bool {
+	k := uint(sp-len("2006-01-02T15:04:05.Z")) & 15           // the fraction's digits
+	d := le64(v[20:])&fracKeep[k] | fracFill[k] - lowBits*'0' // the digits' bytes among the eight at 20, '0' in the others
+	return (d|(d+lowBits*0x76))&highBits == 0 && v[19+k]-'0' <= 9 && v[20+k] == 'Z' &&
+		v[19] == '.' && v[17] <= '5'
+}
+
+// fracKeep[k] keeps the bytes of k fractional digits among a word's, and
+// fracFill[k] puts '0' in the others; for k not of 1 to 9, it puts 0xff
+// in all, which no digit test passes. Read only.
+var fracKeep, fracFill = func() (keep, fill [16]uint64) {
+	for k := range keep {
+		switch {
+		case k == 0 || k > 9:
+			fill[k] = ^uint64(0)
+		case k >= 8:
+			keep[k] = ^uint64(0)
+		default:
+			keep[k] = 1<<(8*k) - 1
+			fill[k] = lowBits * '0' &^ keep[k]
+		}
+	}
+	return keep, fill
+}()
 
 // stampMax is the longest RFC 3339 time a prefix may have.
 const stampMax = len("2006-01-02T15:04:05.000000000-07:00")

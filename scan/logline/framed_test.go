@@ -1,6 +1,8 @@
 package logline
 
 import (
+	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -165,6 +167,130 @@ func TestDetect(t *testing.T) {
 		var p Parser
 		if _, native := p.Detect([]byte(c.data)); native != c.native {
 			t.Errorf("%s: Detect native = %v, want %v", c.name, native, c.native)
+		}
+	}
+}
+
+// TestZuluSeconds: the word test agrees with a byte loop on the seconds,
+// fraction and zone of times of every length (but a time with no fraction,
+// which zuluSeconds leaves to stampRead), with bytes broken anywhere
+// after the minute.
+func TestZuluSeconds(t *testing.T) {
+	ref := func(s []byte) bool { // s: what follows the minute's colon
+		if len(s) < 3 || s[0] < '0' || s[0] > '5' || !isDigit(s[1]) || s[len(s)-1] != 'Z' {
+			return false
+		}
+		if len(s) == 3 {
+			return false // no fraction: left to stampRead
+		}
+		frac := s[2 : len(s)-1]
+		if len(frac) < 2 || len(frac) > 10 || frac[0] != '.' {
+			return false
+		}
+		for _, c := range frac[1:] {
+			if !isDigit(c) {
+				return false
+			}
+		}
+		return true
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	alphabet := []byte("0123456789.Z5/:9Z\x00\xff")
+	for range 300_000 {
+		var v [timedView]byte
+		copy(v[:], "2026-11-26T08:00:")
+		sp := len("2006-01-02T15:04:05Z") + r.IntN(stampMax-19)
+		for i := 17; i < sp; i++ {
+			v[i] = byte('0' + r.IntN(10))
+		}
+		v[19], v[sp-1] = '.', 'Z'
+		if sp == 20 {
+			v[19] = 'Z'
+		}
+		for range r.IntN(3) {
+			v[17+r.IntN(sp-17)] = alphabet[r.IntN(len(alphabet))]
+		}
+		v[sp] = ' '
+		if !isDigit(v[17]) || !isDigit(v[18]) {
+			continue // the caller has tested them
+		}
+		if got, want := zuluSeconds(&v, sp), ref(v[17:sp]); got != want {
+			t.Fatalf("zuluSeconds(%q) = %v, want %v", v[:sp], got, want)
+		}
+	}
+}
+
+// TestStampedRun: in a run of one parser, where time prefixes share their
+// minute and then break it (seconds of 60, a bad fraction, another zone, a
+// month that does not exist, the years where ParseTime's range ends),
+// every line reads through NextAny as a fresh parser's ParseAny reads it.
+func TestStampedRun(t *testing.T) {
+	prefixes := []string{
+		"2026-11-26T08:00:00.001Z", "2026-11-26T08:00:00.01Z", "2026-11-26T08:00:01Z",
+		"2026-11-26T08:00:59.123456789Z", "2026-11-26T08:00:60Z", "2026-11-26T08:00:05.1x3Z",
+		"2026-11-26T08:00:05.Z", "2026-11-26T08:00:05.1234567890Z", "2026-11-26T08:00:05.5+01:00",
+		"2026-11-26T08:00:05,5Z", "2026-11-26T08:00:07.25Z",
+		"2026-13-26T08:00:00.001Z", "2026-13-26T08:00:00.002Z", "2026-02-29T08:00:00Z", "2028-02-29T08:00:00Z",
+		"2262-04-11T23:47:16.854Z", "2262-04-11T23:47:16.999Z", "2262-04-11T23:47:17Z",
+		"1677-09-21T00:12:43.146Z", "1677-09-21T00:12:44Z", "1677-09-21T00:12:43Z",
+		"2026-11-26T08:01:00.5Z", "2026-11-26T08:01:00.5Z stdout F",
+	}
+	inners := []string{
+		`time=2026-11-26T08:00:00.123Z level=INFO msg="user action" user=a action=login latency_ms=12`,
+		`level=WARN msg=x user=b`,
+		`{"level":"INFO","msg":"x","user":"c"}`,
+	}
+	var b []byte
+	for _, pre := range prefixes { // in order, then mixed
+		b = append(b, pre+" "+inners[0]+"\n"...)
+	}
+	for i := range 400 {
+		b = append(b, prefixes[(i*7)%len(prefixes)]+" "+inners[i%len(inners)]+"\n"...)
+		if i%5 == 0 {
+			b = append(b, prefixes[i%len(prefixes)]+" "+inners[(i/5)%len(inners)]+"\n"...)
+		}
+	}
+	cfg := Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"}
+	p, err := NewParser(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec Record
+	for rest := b; len(rest) > 0; {
+		n, kind, form := p.NextAny(rest, true, &rec)
+		line := rest[:n-1]
+		q, _ := NewParser(cfg)
+		var want Record
+		wantKind, wantForm := q.ParseAny(line, &want)
+		if kind != wantKind || form != wantForm || fmt.Sprint(rec) != fmt.Sprint(want) {
+			t.Fatalf("%q: NextAny says %d %v %+v, ParseAny %d %v %+v", line, kind, form, rec, wantKind, wantForm, want)
+		}
+		rest = rest[n:]
+	}
+}
+
+// TestNextTimedTakes checks that the fast path is the one CRI lines and
+// time-prefixed lines of slog take, and that a prefix's time is told by
+// its minute's cache after the first line (stampReads), so that
+// FuzzNextAny and TestStampedRun compare something.
+func TestNextTimedTakes(t *testing.T) {
+	for _, frame := range []string{"cri", "stamped"} {
+		for _, inner := range []string{"logfmt", "json"} {
+			data := formLines(50, inner, frame)
+			p, _ := NewParser(Config{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"})
+			var rec Record
+			for rest := data; len(rest) > 0; {
+				n, kind, form := p.nextTimed(rest, &rec)
+				if n == 0 || kind != Event || form.Frame().String() != frame {
+					line, _, _ := bytes.Cut(rest, []byte{'\n'})
+					t.Fatalf("nextTimed leaves %q (%d, %d, %v)", line, n, kind, form)
+				}
+				if prefix, _, _ := bytes.Cut(rest, []byte{' '}); frame == "stamped" && !p.stampReads &&
+					bytes.IndexByte(prefix, '.') >= 0 { // a time with no fraction is read (zuluSeconds)
+					t.Fatalf("%s+%s: %q read, and stampReads is false", frame, inner, prefix)
+				}
+				rest = rest[n:]
+			}
 		}
 	}
 }

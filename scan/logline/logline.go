@@ -190,6 +190,7 @@ type Parser struct {
 	joins       [numStreams]join
 	anyOpen     bool      // some join is open: the fast framed paths step aside
 	stampMinute [2]uint64 // the first 16 bytes of the last prefix stampShape passed
+	stampReads  bool      // every time of stampMinute's minute in zuluSeconds's form reads
 	fastLen     int       // the bytes Next read in fastFramed's last success
 	// shape state (H4)
 	// now places klog's dates, which have no year (see klogTime); the

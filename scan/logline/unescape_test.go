@@ -11,12 +11,18 @@ import (
 // every place of jsonUnescape's 16-byte blocks and of the word loop after
 // them, and checks each string against encoding/json.
 func TestAppendJSONTextBlocks(t *testing.T) {
+	checkAppendJSONText(t, 90, 20000)
+	checkAppendJSONText(t, 300, 5000) // several of jsonUnescape's blocks to a string
+}
+
+func checkAppendJSONText(t *testing.T, maxLen, n int) {
+	t.Helper()
 	pieces := []string{"a", "bcdefgh", `\"`, `\\`, `\n`, `\/`, `\u00e9`, "é", `\x`, `"`, "ijklmnopqrstuvwxyz0123"}
-	r := rand.New(rand.NewPCG(1, 2))
-	for range 20000 {
+	r := rand.New(rand.NewPCG(1, uint64(maxLen)))
+	for range n {
 		var b strings.Builder
 		b.WriteByte('"')
-		for b.Len() < 1+r.IntN(90) {
+		for b.Len() < 1+r.IntN(maxLen) {
 			b.WriteString(pieces[r.IntN(len(pieces))])
 		}
 		b.WriteString(`"tail`)
