@@ -70,6 +70,12 @@ bench-metrics: bench-tools
 bench-forms:
 	$(GO) test -run='^$$' -bench='^BenchmarkForms$$' -benchtime=2000x -count=3 ./scan/logline
 
+# The same forms in instructions per line under cachegrind (needs valgrind):
+# what docs/performance.md's framing tables count, steady on a busy machine.
+.PHONY: bench-forms-instr
+bench-forms-instr:
+	bench/forms-instr.sh $(GO)
+
 # The perf gate: logproc's instructions per line under cachegrind, for scan
 # (-metrics seed), scan -metrics all and gen, against bench/perf-baseline.json
 # (fails on more than 2 % growth),
