@@ -2,7 +2,6 @@ package bus
 
 import (
 	"encoding/hex"
-	"io"
 	"strings"
 
 	"github.com/minio/highwayhash"
@@ -24,16 +23,6 @@ const refSumPrefix = "hh256:"
 func refSum(data []byte) string {
 	sum := highwayhash.Sum(data, refKey)
 	return refSumPrefix + hex.EncodeToString(sum[:])
-}
-
-// refSumOf is the sum of what r holds, and its length.
-func refSumOf(r io.Reader) (string, int64, error) {
-	h, err := highwayhash.New(refKey)
-	if err != nil {
-		return "", 0, err
-	}
-	n, err := io.Copy(h, r)
-	return refSumPrefix + hex.EncodeToString(h.Sum(nil)), n, err
 }
 
 // validRefSum accepts what refSum makes.
