@@ -10,13 +10,10 @@ package bus
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"sync/atomic"
-
-	"github.com/minio/highwayhash"
 
 	"github.com/logproc/logproc/scan"
 )
@@ -96,7 +93,7 @@ func (c *counter) countRef(ctx context.Context, bt *batch, o scan.Options) (res 
 // refCheck sums the bytes of bt in m and says how they differ from the
 // ones published, if they do.
 func refCheck(m *scan.Mapping, bt *batch) (string, error) {
-	h, err := highwayhash.New(refKey)
+	h, err := newRefHash()
 	if err != nil {
 		return "", err
 	}
@@ -106,7 +103,7 @@ func refCheck(m *scan.Mapping, bt *batch) (string, error) {
 		}
 		return "", fmt.Errorf("read %s: %w", bt.Ref, err)
 	}
-	if got := refSumPrefix + hex.EncodeToString(h.Sum(nil)); got != bt.Sum {
+	if got := refSumOf(h); got != bt.Sum {
 		return fmt.Sprintf("sent by reference, and %s has other bytes there now (sum %.18s…, published %.18s…): the file changed since it was published", bt.Ref, got, bt.Sum), nil
 	}
 	return "", nil

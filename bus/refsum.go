@@ -2,6 +2,7 @@ package bus
 
 import (
 	"encoding/hex"
+	"hash"
 	"strings"
 
 	"github.com/minio/highwayhash"
@@ -24,6 +25,12 @@ func refSum(data []byte) string {
 	sum := highwayhash.Sum(data, refKey)
 	return refSumPrefix + hex.EncodeToString(sum[:])
 }
+
+// newRefHash is what refSum sums with, for bytes that come in pieces;
+// refSumOf gives the sum as refSum writes it.
+func newRefHash() (hash.Hash, error) { return highwayhash.New(refKey) }
+
+func refSumOf(h hash.Hash) string { return refSumPrefix + hex.EncodeToString(h.Sum(nil)) }
 
 // validRefSum accepts what refSum makes.
 func validRefSum(s string) bool {
