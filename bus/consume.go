@@ -1,7 +1,6 @@
 package bus
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -45,11 +44,6 @@ const stallWait = 2 * pullExpiry
 // delivered before, and then for the writes of those it holds: a consumer
 // ends within about a second of SIGINT, even with its server gone.
 const drainWait = 400 * time.Millisecond
-
-// batchWindow is the scan window for a batch: scan allocates one per
-// call, and streams a batch in chunks of that size, so it is smaller than
-// scan's default.
-const batchWindow = 64 << 10
 
 // opTimeout bounds one key-value write, acknowledgement or Nak; past it,
 // the batch is retried later.
@@ -415,11 +409,11 @@ func (c *counter) count(ctx context.Context, m jetstream.Msg) func() {
 		c.beforeCount(bt)
 	}
 	o := c.opts
-	// One worker, a small window: scan allocates it, and its stream
-	// chunks, per call. PartOfFile: a batch with no record is counted as
-	// malformed lines, and report decides whether its file is a log.
-	// ListUsers: the record lists the users, with no map to build.
-	o.Workers, o.Buffer, o.PartOfFile, o.ListUsers = 1, batchWindow, true, true
+	// One worker: a consumer counts as many batches at once as it has
+	// workers. PartOfFile: a batch with no record is counted as malformed
+	// lines, and report decides whether its file is a log. ListUsers: the
+	// record lists the users, with no map to build.
+	o.Workers, o.PartOfFile, o.ListUsers = 1, true, true
 	var res scan.Result
 	check := func() (string, error) { return "", nil }
 	if bt.Ref != "" {
@@ -428,7 +422,7 @@ func (c *counter) count(ctx context.Context, m jetstream.Msg) func() {
 			return func() { c.parkRef(ctx, m, bt, reason) }
 		}
 	} else {
-		res, err = scan.Reader(ctx, bt.File, bytes.NewReader(m.Data()), o)
+		res, err = scan.Bytes(ctx, bt.File, m.Data(), o) // in place in the message
 	}
 	if err != nil {
 		if ctx.Err() != nil {

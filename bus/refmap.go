@@ -79,7 +79,6 @@ func (c *counter) countRef(ctx context.Context, bt *batch, o scan.Options) (res 
 		f.release()
 		return res, nil, fmt.Sprintf("sent by reference, and %s is shorter now (%d of %d bytes there)", bt.Ref, max(have-bt.Offset, 0), bt.Length), nil
 	}
-	o.Buffer = 0 // mapped: scan's own window
 	if res, err = f.m.Section(ctx, bt.File, bt.Offset, bt.Length, o); err != nil {
 		f.release() // a file truncated while counted is parked with the error, as any scan error
 		return res, nil, "", err

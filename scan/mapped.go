@@ -82,7 +82,14 @@ func (m *Mapping) Section(ctx context.Context, name string, off, n int64, o Opti
 		return Section(ctx, m.path, name, off, n, o)
 	}
 	defer runtime.KeepAlive(m)
-	return scanInputs(ctx, []string{m.path}, o, nil, "stdin", &section{name: name, off: off, n: n, mapped: m.b})
+	return scanInputs(ctx, []string{m.path}, o, nil, "stdin", &section{name: name, off: off, n: n, mapped: m.b, given: true})
+}
+
+// Bytes scans b in place, as one input called name, as Section scans a
+// mapped file: for a caller that holds the bytes already (the bus, a
+// batch's message), where Reader would copy them through a window.
+func Bytes(ctx context.Context, name string, b []byte, o Options) (Result, error) {
+	return scanInputs(ctx, []string{name}, o, nil, "stdin", &section{name: name, n: int64(len(b)), mapped: b, given: true})
 }
 
 // WriteTo writes the bytes [off, off+n) of the mapping to w, in one Write
@@ -120,7 +127,7 @@ func (truncated) Is(target error) bool { return target == ErrTruncated }
 // openInput opens path as scanInputs reads it: a section with its bytes
 // mapped already (Mapping.Section) opens nothing.
 func openInput(ctx context.Context, path string, o Options, sec *section) (*input, error) {
-	if sec != nil && sec.mapped != nil {
+	if sec != nil && sec.given {
 		return &input{path: path, size: int64(len(sec.mapped)), mapped: sec.mapped}, nil
 	}
 	return open(ctx, path, o.Stdin, o.NoMmap)

@@ -127,3 +127,31 @@ func TestMapEmpty(t *testing.T) {
 		t.Fatal("Map of a directory: no error")
 	}
 }
+
+// TestBytes: bytes in memory scanned in place count what Reader counts of
+// them, with the name given, empty bytes included.
+func TestBytes(t *testing.T) {
+	var data []byte
+	for i := range 4000 {
+		if i%89 == 1 {
+			data = append(data, "\x00garbage\n"...)
+			continue
+		}
+		data = append(data, `{"level":"error","user":"u`+strconv.Itoa(i%31)+`"}`+"\n"...)
+	}
+	for _, b := range [][]byte{data, data[:len(data)-1], nil, {}} {
+		for _, workers := range []int{1, 2} {
+			got, err := Bytes(context.Background(), "batch", b, Options{Workers: workers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Reader(context.Background(), "batch", bytes.NewReader(b), Options{Workers: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%d bytes, workers %d: Bytes:\n%+v\nReader:\n%+v", len(b), workers, got, want)
+			}
+		}
+	}
+}

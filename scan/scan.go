@@ -152,7 +152,8 @@ func Reader(ctx context.Context, name string, r io.Reader, o Options) (Result, e
 type section struct {
 	name   string
 	off, n int64
-	mapped []byte // the whole file, mapped by the caller (Mapping); nil: open it
+	mapped []byte // the whole input, in memory already (Mapping, Bytes)
+	given  bool   // mapped is the input: there is no file to open
 }
 
 // Section scans the bytes [off, off+n) of the regular file at path,
