@@ -41,8 +41,10 @@ func surveyFile(ctx context.Context, fb *fileBytes, size int64, known map[string
 		}
 	}
 	stops := make([]int64, 0, len(at)+1)
+	var countTo int64 // lines are counted up to the last known end only: where a match needs them
 	for off := range at {
 		stops = append(stops, off)
+		countTo = max(countTo, off)
 	}
 	slices.Sort(stops)
 	stops = slices.Compact(append(stops, size))
@@ -80,7 +82,9 @@ func surveyFile(ctx context.Context, fb *fileBytes, size int64, known map[string
 		} else {
 			tail = append(tail, rest...)
 		}
-		lines += int64(bytes.Count(chunk, []byte{'\n'}))
+		if pos < countTo { // a piece ends at a stop at the latest
+			lines += int64(bytes.Count(chunk, []byte{'\n'}))
+		}
 		pos += int64(len(chunk))
 	}
 	for _, stop := range stops {
