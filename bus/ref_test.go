@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/logproc/logproc/gen"
 )
@@ -108,4 +109,72 @@ func countOne(t *testing.T, ts *testServer, b *Bus, o ConsumeOptions) Snapshot {
 	snap := waitDone(t, b)
 	c.stop()
 	return snap
+}
+
+// TestByReferenceRotated: a log rotated while a worker holds it mapped,
+// then published again by reference at the same path, has the new file's
+// batches counted from the new file, not summed in the old mapping and
+// parked; the old file's batches not yet counted are parked, as the path
+// holds other bytes now.
+func TestByReferenceRotated(t *testing.T) {
+	ts := startTestServer(t)
+	dir := t.TempDir()
+	path := genFile(t, dir, "app.log", gen.Options{Records: 20000, Seed: 41})
+	next := genFile(t, dir, "next.log", gen.Options{Records: 15000, Seed: 42}) // shorter: the old mapping covers its batches
+	b := ts.connect(t, "test")
+	st, err := Publish(context.Background(), b, []string{path}, PublishOptions{BatchSize: 128 << 10, ByReference: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := testOptions
+	o.Workers = 1
+	var seen atomic.Int32
+	var newBatches int
+	published := make(chan struct{}) // the new file's batches are in the stream
+	o.beforeCount = func(batch) {
+		if seen.Add(1) != int32(st.Batches) { // the old file's last batch
+			return
+		}
+		defer close(published)
+		if err := os.Rename(path, path+".1"); err != nil {
+			t.Error(err)
+			return
+		}
+		if err := os.Rename(next, path); err != nil {
+			t.Error(err)
+			return
+		}
+		ns, err := Publish(context.Background(), b, []string{path}, PublishOptions{BatchSize: 128 << 10, ByReference: true})
+		if err != nil {
+			t.Error(err)
+		}
+		newBatches = ns.Batches
+	}
+	c := startConsumers(t, ts, 1, o, nil)
+	select {
+	case <-published:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the old file's last batch did not come in 30 s")
+	}
+	snap := waitDone(t, b) // Wait knows the segments published before it began
+	c.stop()
+	// The old file's last batch is counted after the rotation: parked.
+	if len(snap.Parked) > 1 || newBatches < 3 {
+		t.Fatalf("%d new batches; %d parked (the first: %+v), want at most the old file's last batch", newBatches, len(snap.Parked), snap.Parked[0])
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(path + ".1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := int64(bytes.Count(data, []byte{'\n'}) + bytes.Count(old, []byte{'\n'}))
+	if len(snap.Parked) == 1 {
+		want -= int64(bytes.Count(old[snap.Parked[0].Offset:], []byte{'\n'}))
+	}
+	if got := snap.Result.Totals.Lines(); got != want {
+		t.Fatalf("%d lines counted, want %d: the new file's and the old one's not parked", got, want)
+	}
 }

@@ -23,6 +23,7 @@ import (
 // last batch counted in it has had its bytes summed.
 type mappedFile struct {
 	path string
+	fi   os.FileInfo // the file at path when it was mapped
 	m    *scan.Mapping
 	refs atomic.Int32 // the worker's hold, and one per batch not yet summed
 }
@@ -35,9 +36,15 @@ func (f *mappedFile) release() {
 
 // refMapping returns the worker's mapping of path, holding at least end
 // bytes, with a hold on it for the caller to release: the last one when
-// it will do, a new one otherwise.
+// it will do, a new one otherwise. The last one will not do once another
+// file has taken the path (a log rotated, then published again): its
+// batches are the new file's.
 func (c *counter) refMapping(path string, end int64) (*mappedFile, error) {
-	if f := c.mapped; f != nil && f.path == path && f.m.Len() >= end {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if f := c.mapped; f != nil && f.path == path && os.SameFile(f.fi, fi) && f.m.Len() >= end {
 		f.refs.Add(1)
 		return f, nil
 	}
@@ -46,7 +53,7 @@ func (c *counter) refMapping(path string, end int64) (*mappedFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &mappedFile{path: path, m: m}
+	f := &mappedFile{path: path, fi: fi, m: m}
 	f.refs.Store(2)
 	c.mapped = f
 	return f, nil
