@@ -109,7 +109,8 @@ bench-bus:
 
 # The per-consumer row from real processes: logproc serve, one logproc
 # consume -workers 1 on batches already in the stream, against logproc scan
-# -workers 1, on the file make bench-bus made (BUS_RECORDS lines).
+# -workers 1, on the file make bench-bus made (BUS_RECORDS lines); batches
+# published by value, then by reference.
 .PHONY: bench-bus-procs
 bench-bus-procs:
 	mkdir -p bench/data/bin
@@ -117,6 +118,7 @@ bench-bus-procs:
 	$(GO) build -o bench/data/bin/logproc-server ./cmd/logproc-server
 	test -f bench/data/bus-$(BUS_RECORDS).log || bench/data/bin/logproc gen -quiet -n $(BUS_RECORDS) -o bench/data/bus-$(BUS_RECORDS).log
 	sh bench/bus-consumer.sh bench/data/bin bench/data/bus-$(BUS_RECORDS).log $(BUS_ROUNDS)
+	BUS_PUBLISH=-by-reference sh bench/bus-consumer.sh bench/data/bin bench/data/bus-$(BUS_RECORDS).log $(BUS_ROUNDS)
 
 # Rewrite cmd/logproc/default.pgo, the CPU profile go build uses to inline
 # the hot calls (profile-guided optimisation): scan with every metric and

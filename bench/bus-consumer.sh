@@ -7,9 +7,12 @@
 # leaves out the IDLE it waits before it stops; the server's CPU during
 # the consumer comes from /proc. Each report is compared with scan's JSON.
 #
+# BUS_PUBLISH holds publish's flags (-by-reference, say).
+#
 #	bench/bus-consumer.sh BIN_DIR FILE [ROUNDS]
 set -eu
 bin=$1 file=$2 rounds=${3:-3}
+publish_flags=${BUS_PUBLISH:-}
 idle_ms=500
 work=$(mktemp -d)
 port=$((20000 + $$ % 20000))
@@ -44,23 +47,23 @@ hz=$(getconf CLK_TCK)
 for r in $(seq "$rounds"); do
 	/usr/bin/time -f '%e %U %S' -o "$work/t.scan" "$bin/logproc" scan -quiet -workers 1 -o "$work/s.json" "$file"
 	"$bin/logproc" reset -quiet
-	"$bin/logproc" publish -quiet "$file"
+	"$bin/logproc" publish -quiet $publish_flags "$file"
 	before=$(cpu "$srv")
 	/usr/bin/time -f '%e %U %S' -o "$work/t.cons" "$bin/logproc" consume -quiet -workers 1 -idle ${idle_ms}ms
 	after=$(cpu "$srv")
-	"$bin/logproc" report -quiet -o "$work/r.json"
-	cmp -s "$work/r.json" "$work/s.json" || { echo "round $r: report differs from scan" >&2; exit 1; }
+	"$bin/logproc" report -o "$work/r.json" 2>"$work/report.err"
+	cmp -s "$work/r.json" "$work/s.json" || { echo "round $r: report differs from scan: $(tail -1 "$work/report.err")" >&2; exit 1; }
 	read -r sw su ss <"$work/t.scan"
 	read -r cw cu cs <"$work/t.cons"
 	echo "$r $sw $su $ss $cw $cu $cs $(((after - before)))" >>"$work/rows"
 done
 
-awk -v lines="$lines" -v idle="$idle_ms" -v hz="$hz" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
+awk -v mode="${publish_flags:-by value}" -v lines="$lines" -v idle="$idle_ms" -v hz="$hz" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
 function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } return a[int((n + 1) / 2)] }
 { n++; sw[n] = $2; sc[n] = $3 + $4; cw[n] = $5 - idle / 1000; cc[n] = $6 + $7; sv[n] = $8 / hz }
 END {
 	s = med(sw, n); c = med(cw, n); scpu = med(sc, n); ccpu = med(cc, n); srv = med(sv, n)
-	printf "\nreal processes, median of %d rounds, load average %s at the end\n\n", n, load
+	printf "\nreal processes, publish %s, median of %d rounds, load average %s at the end\n\n", mode, n, load
 	print "| | s | lines/s | CPU s | server CPU s |"
 	print "|---|---:|---:|---:|---:|"
 	printf "| logproc scan -workers 1 | %.2f | %d | %.2f | |\n", s, lines / s, scpu

@@ -10,12 +10,12 @@
 // IDs whatever -batch-size and path a later publish uses.
 //
 // Consume runs anywhere, in any number of processes: they share one durable
-// pull consumer, made by Connect. A batch is parsed by scan.Reader: the
+// pull consumer, made by Connect. A batch is parsed by scan.Bytes: the
 // same parser and counters as a local scan. Its partial result is written
 // to a key-value bucket with a create-only write keyed by the batch ID,
 // and only then acknowledged:
 //
-//	stream ──▶ consumer ──scan.Reader──▶ kv.Create("b.<id>", partial) ──▶ ack
+//	stream ──▶ consumer ──scan.Bytes───▶ kv.Create("b.<id>", partial) ──▶ ack
 //
 // Delivery is at least once (a consumer that dies before its ack has the
 // batch delivered again), counting is exactly once: the second write of a

@@ -2,10 +2,13 @@ package bus
 
 import (
 	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/logproc/logproc/agg"
+	"github.com/logproc/logproc/scan"
 )
 
 // TestPackedUsers: the users section gives back the map it was made of,
@@ -88,14 +91,28 @@ func TestPackedRefused(t *testing.T) {
 }
 
 // TestRefSum: the sum publish computes of a batch's bytes is the one a
-// consumer computes reading them, a byte changed anywhere changes it, and
-// the header takes only what refSum makes.
+// consumer computes of them in the file's mapping, in the middle of the
+// file too, a byte changed anywhere changes it, and the header takes only
+// what refSum makes.
 func TestRefSum(t *testing.T) {
 	data := []byte(strings.Repeat("level=INFO user=a msg=x\n", 5000))
 	sum := refSum(data)
-	got, n, err := refSumOf(strings.NewReader(string(data)))
-	if err != nil || n != int64(len(data)) || got != sum {
-		t.Fatalf("refSumOf: %s, %d, %v; want %s, %d", got, n, err, sum, len(data))
+	path := filepath.Join(t.TempDir(), "a.log")
+	if err := os.WriteFile(path, append(append([]byte("head\n"), data...), "tail\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := scan.Map(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	bt := batch{Ref: path, Offset: 5, Length: int64(len(data)), Sum: sum}
+	if reason, err := refCheck(m, &bt); reason != "" || err != nil {
+		t.Fatalf("refCheck of the bytes published: %q, %v", reason, err)
+	}
+	bt.Offset++
+	if reason, err := refCheck(m, &bt); !strings.Contains(reason, "changed since it was published") || err != nil {
+		t.Fatalf("refCheck of other bytes: %q, %v", reason, err)
 	}
 	if !validRefSum(sum) {
 		t.Errorf("refSum's %q is not valid", sum)

@@ -6,10 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"slices"
 	"strings"
 
@@ -30,10 +28,10 @@ type survey struct {
 	linesAtMatch int64 // newlines in [0, To) of match
 }
 
-// surveyFile reads f once, hashing it with HighwayHash-256 (fileHash),
+// surveyFile reads the file once, hashing it with HighwayHash-256 (fileHash),
 // and checks its prefixes against the segments known. The whole content
 // is hashed: a file edited anywhere is another file.
-func surveyFile(ctx context.Context, f io.ReaderAt, size int64, known map[string]manifest) (survey, error) {
+func surveyFile(ctx context.Context, fb *fileBytes, size int64, known map[string]manifest) (survey, error) {
 	sv := survey{size: size}
 	// The offsets where a known segment ends, to stop reading at.
 	at := map[int64][]string{}
@@ -43,8 +41,10 @@ func surveyFile(ctx context.Context, f io.ReaderAt, size int64, known map[string
 		}
 	}
 	stops := make([]int64, 0, len(at)+1)
+	var countTo int64 // lines are counted up to the last known end only: where a match needs them
 	for off := range at {
 		stops = append(stops, off)
+		countTo = max(countTo, off)
 	}
 	slices.Sort(stops)
 	stops = slices.Compact(append(stops, size))
@@ -66,36 +66,35 @@ func surveyFile(ctx context.Context, f io.ReaderAt, size int64, known map[string
 		}
 	}
 	var lines int64
-	buf := make([]byte, 1<<20)
 	pos := int64(0)
+	piece := func(chunk []byte) {
+		rest := chunk
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			h.Write(tail)
+			h.Write(chunk[:i+1])
+			tail, spilled, rest = tail[:0], false, chunk[i+1:]
+			sv.end = pos + int64(i) + 1
+		}
+		if spilled || len(tail)+len(rest) > maxTail {
+			spill()
+			h.Write(rest)
+			spilled = spilled || len(rest) > 0
+		} else {
+			tail = append(tail, rest...)
+		}
+		if pos < countTo { // a piece ends at a stop at the latest
+			lines += int64(bytes.Count(chunk, []byte{'\n'}))
+		}
+		pos += int64(len(chunk))
+	}
 	for _, stop := range stops {
 		for pos < stop {
 			if err := ctx.Err(); err != nil {
 				return sv, err
 			}
-			n, err := f.ReadAt(buf[:min(int64(len(buf)), stop-pos)], pos)
-			chunk := buf[:n]
-			rest := chunk
-			if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
-				h.Write(tail)
-				h.Write(chunk[:i+1])
-				tail, spilled, rest = tail[:0], false, chunk[i+1:]
-				sv.end = pos + int64(i) + 1
-			}
-			if spilled || len(tail)+len(rest) > maxTail {
-				spill()
-				h.Write(rest)
-				spilled = spilled || len(rest) > 0
-			} else {
-				tail = append(tail, rest...)
-			}
-			lines += int64(bytes.Count(chunk, []byte{'\n'}))
-			pos += int64(n)
-			if err != nil && !errors.Is(err, io.EOF) {
-				return sv, fmt.Errorf("read at offset %d: %w", pos, err)
-			}
-			if n == 0 {
-				return sv, fmt.Errorf("offset %d: the file shrank while it was read", pos)
+			// Up to 16 pieces between looks at ctx.
+			if err := fb.each(pos, min(stop-pos, 16*pieceSize), piece); err != nil {
+				return sv, err
 			}
 		}
 		if ids := at[stop]; len(ids) > 0 {
@@ -122,7 +121,7 @@ func surveyFile(ctx context.Context, f io.ReaderAt, size int64, known map[string
 		if err != nil {
 			return sv, err
 		}
-		if _, err := io.Copy(e, io.NewSectionReader(f, 0, sv.end)); err != nil {
+		if err := fb.each(0, sv.end, func(b []byte) { e.Write(b) }); err != nil {
 			return sv, fmt.Errorf("read up to offset %d: %w", sv.end, err)
 		}
 		e.Sum(sv.endHash[:0])

@@ -121,6 +121,7 @@ type filePublisher struct {
 	ctx   context.Context
 	path  string
 	f     *os.File
+	fb    *fileBytes // f's bytes, in place where it maps
 	known map[string]manifest
 	o     PublishOptions
 	run   int64
@@ -147,7 +148,14 @@ func (p *filePublisher) publish() error {
 		return fmt.Errorf("%s: not a regular file; publish names batches by file offset, so it reads regular files only (no pipes or standard input)", p.path)
 	}
 	p.limit = p.b.MaxPayload() - headerRoom - int64(len(p.path))*3
-	sv, err := surveyFile(p.ctx, f, fi.Size(), p.known)
+	p.fb = &fileBytes{r: f}
+	if m, err := scan.Map(p.path); err == nil {
+		defer m.Close()
+		if now, err := os.Stat(p.path); err == nil && os.SameFile(fi, now) {
+			p.fb.m = m // the file opened, not one that took its path since
+		}
+	}
+	sv, err := surveyFile(p.ctx, p.fb, fi.Size(), p.known)
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.path, err)
 	}
@@ -247,22 +255,26 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 	pub := publisher{b: p.b, ctx: p.ctx}
 	line := m.FirstLine
 	for i, r := range ranges {
-		data := make([]byte, r.Len()) // the message keeps it until acknowledged
-		if _, err := p.f.ReadAt(data, r.Start); err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("%s: read %d bytes at offset %d: %w", p.path, len(data), r.Start, err)
-		}
 		bt := batch{ID: batchID(id, i), File: m.File, Offset: r.Start, Line: line, Run: m.Run, Index: m.Index}
-		msg := &nats.Msg{Subject: p.b.subject, Data: data}
+		msg := &nats.Msg{Subject: p.b.subject}
+		var n int64
 		if m.Ref {
-			bt.Ref, bt.Length, bt.Sum = abs, r.Len(), refSum(data)
-			msg.Data = nil
+			sum, lines, err := p.refSum(r)
+			if err != nil {
+				return err
+			}
+			bt.Ref, bt.Length, bt.Sum, n = abs, r.Len(), sum, lines
+		} else {
+			msg.Data = make([]byte, r.Len()) // the message keeps it until acknowledged
+			if _, err := p.f.ReadAt(msg.Data, r.Start); err != nil && !errors.Is(err, io.EOF) {
+				return fmt.Errorf("%s: read %d bytes at offset %d: %w", p.path, len(msg.Data), r.Start, err)
+			}
+			n = int64(countLines(msg.Data))
 		}
 		msg.Header = bt.header()
 		if err := pub.send(msg, bt.ID); err != nil {
 			return fmt.Errorf("%s: publish the batch at offset %d: %w (publish again to finish)", p.path, r.Start, err)
 		}
-		n := int64(countLines(data))
-		data = nil
 		line += n
 		p.st.Lines += n
 		p.st.Batches++
@@ -295,6 +307,23 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 	}
 	p.known[id] = m
 	return nil
+}
+
+// refSum sums a batch sent by reference and counts its lines, reading its
+// bytes once, in place where the file is mapped.
+func (p *filePublisher) refSum(r scan.Range) (string, int64, error) {
+	h, err := newRefHash()
+	if err != nil {
+		return "", 0, err
+	}
+	var lines int64
+	if err := p.fb.each(r.Start, r.Len(), func(b []byte) {
+		h.Write(b)
+		lines += int64(countLines(b))
+	}); err != nil {
+		return "", 0, fmt.Errorf("%s: %w", p.path, err)
+	}
+	return refSumOf(h), lines, nil
 }
 
 func (p *filePublisher) progress(n int64) {

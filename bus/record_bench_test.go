@@ -23,8 +23,8 @@ func benchRecord(b *testing.B) record {
 	if len(data) > 4<<20 {
 		data = data[:bytes.LastIndexByte(data[:4<<20], '\n')+1]
 	}
-	o := scanAll(scan.Options{Workers: 1, Buffer: batchWindow, PartOfFile: true})
-	res, err := scan.Reader(context.Background(), path, bytes.NewReader(data), o)
+	o := scanAll(scan.Options{Workers: 1, PartOfFile: true})
+	res, err := scan.Bytes(context.Background(), path, data, o)
 	if err != nil {
 		b.Fatal(err)
 	}

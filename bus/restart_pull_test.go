@@ -91,3 +91,26 @@ func waitStatus(t *testing.T, b *Bus, ok func(nats.Status) bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestPullAhead: a consumer never asks for more batches at once than the
+// client keeps pending on a subscription before it drops them, at the
+// server's largest message, and asks for at least one.
+func TestPullAhead(t *testing.T) {
+	for _, c := range []struct {
+		workers    int
+		maxPayload int64
+		want       int
+	}{
+		{1, 1 << 20, 4},
+		{2, 8 << 20, 6},
+		{8, 8 << 20, 6},
+		{64, 1 << 20, 48},
+		{2, 64 << 20, 1},
+		{1, 0, 4},
+	} {
+		got := pullAhead(c.workers, c.maxPayload)
+		if got != c.want || (got > 1 && int64(got)*c.maxPayload > nats.DefaultSubPendingBytesLimit) {
+			t.Errorf("pullAhead(%d workers, max_payload %d) = %d, want %d", c.workers, c.maxPayload, got, c.want)
+		}
+	}
+}

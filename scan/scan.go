@@ -152,6 +152,8 @@ func Reader(ctx context.Context, name string, r io.Reader, o Options) (Result, e
 type section struct {
 	name   string
 	off, n int64
+	mapped []byte // the whole input, in memory already (Mapping, Bytes)
+	given  bool   // mapped is the input: there is no file to open
 }
 
 // Section scans the bytes [off, off+n) of the regular file at path,
@@ -203,7 +205,7 @@ func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, std
 	var size int64
 	pieces := 0 // what there is to share among workers
 	for _, path := range paths {
-		in, err := open(ctx, path, o.Stdin, o.NoMmap)
+		in, err := openInput(ctx, path, o, sec)
 		if err != nil {
 			return Result{}, err
 		}
@@ -426,14 +428,14 @@ func (in *input) narrow(sec *section, workers int) error {
 	if sec.off < 0 || sec.n < 0 || sec.off+sec.n > in.size {
 		return fmt.Errorf("section of %d bytes at offset %d: the file has %d", sec.n, sec.off, in.size)
 	}
-	if in.data == nil && sec.n > 0 {
+	if in.data == nil && in.mapped == nil && sec.n > 0 {
 		return errors.New("a section is read from the file's mapping, and this file is not mapped (gzip data, or not a regular file)")
 	}
 	in.path, in.size = sec.name, sec.n
 	if sec.n == 0 {
 		return nil
 	}
-	split, err := Split(io.NewSectionReader(in.data, sec.off, sec.n), sec.n, rangesPerFile(sec.n, workers))
+	split, err := Split(io.NewSectionReader(in.readerAt(), sec.off, sec.n), sec.n, rangesPerFile(sec.n, workers))
 	if err != nil {
 		return err
 	}

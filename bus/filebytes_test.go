@@ -1,0 +1,51 @@
+package bus
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/logproc/logproc/scan"
+)
+
+// TestFileBytes: each hands out exactly the bytes asked for, in pieces of
+// at most pieceSize, in place or through a buffer, and a file that is
+// shorter than asked (shrunk, truncated while mapped) is an error.
+func TestFileBytes(t *testing.T) {
+	data := bytes.Repeat([]byte("level=INFO user=ann msg=hello\n"), 3*pieceSize/30+7)
+	path := filepath.Join(t.TempDir(), "a.log")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := scan.Map(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for name, fb := range map[string]*fileBytes{"read": {r: bytes.NewReader(data)}, "mapped": {m: m}} {
+		for _, r := range [][2]int64{{0, int64(len(data))}, {5, 1}, {pieceSize - 3, pieceSize + 10}, {7, 0}} {
+			var got []byte
+			err := fb.each(r[0], r[1], func(b []byte) {
+				if len(b) > pieceSize {
+					t.Errorf("%s: a piece of %d bytes", name, len(b))
+				}
+				got = append(got, b...)
+			})
+			if err != nil || !bytes.Equal(got, data[r[0]:r[0]+r[1]]) {
+				t.Fatalf("%s: each(%d, %d): %d bytes, %v", name, r[0], r[1], len(got), err)
+			}
+		}
+		if err := fb.each(int64(len(data))-10, 20, func([]byte) {}); err == nil || !strings.Contains(err.Error(), "shrank") {
+			t.Fatalf("%s: past the end: %v", name, err)
+		}
+	}
+	if err := os.Truncate(path, 100); err != nil {
+		t.Fatal(err)
+	}
+	fb := fileBytes{m: m}
+	if err := fb.each(2*pieceSize, 100, func(b []byte) { bytes.Count(b, []byte{'\n'}) }); err == nil || !strings.Contains(err.Error(), "shrank") {
+		t.Fatalf("truncated while mapped: %v", err)
+	}
+}
