@@ -86,7 +86,10 @@ var nextLines = []string{
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefg latency_ms=7`,                           // an action of 7 bytes
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefgh latency_ms=7`,                          // an action of 8 bytes
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghi latency_ms=7`,                         // an action of 9 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcde latency_ms=7`,                   // an action of 15 bytes
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdef latency_ms=7`,                  // an action of 16 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefg latency_ms=7`,                 // an action of 17 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefgh` + "\t" + `latency_ms=7`,               // a tab ends the action's first word
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcd latency_ms=7`,          // an action of 24 bytes
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcde latency_ms=7`,         // an action of 25 bytes
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcdefghija latency_ms=7`,   // an action of 31 bytes
