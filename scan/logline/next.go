@@ -352,9 +352,9 @@ func packMarks(m uint64) uint64 {
 }
 
 // plainQuoteEnd returns the index of the DQUOTE that ends the quoted string
-// whose content starts at b[i], or -1 when a '\n' comes first, when the
-// first DQUOTE has a backslash before it (it may be escaped: closingQuote
-// decides), or when there is none.
+// whose content starts at b[i], or -1 when a '\n' (or a '*' or STX, as
+// quoteOrNewline marks) comes first, when the first DQUOTE has a backslash
+// before it (it may be escaped: closingQuote decides), or when there is none.
 func plainQuoteEnd(b []byte, i int) int {
 	for ; i+8 <= len(b); i += 8 {
 		if m := quoteOrNewline(le64(b[i : i+8])); m != 0 {
@@ -362,14 +362,18 @@ func plainQuoteEnd(b []byte, i int) int {
 		}
 	}
 	for ; i < len(b); i++ {
-		if b[i] == '"' || b[i] == '\n' {
+		if c := b[i] | 0x28; c == 0x2A {
 			return quoteAt(b, i)
 		}
 	}
 	return -1
 }
 
-func quoteOrNewline(w uint64) uint64 { return byteMask(w, '"') | byteMask(w, '\n') }
+// quoteOrNewline marks the first DQUOTE or '\n' of w, as byteMask does, and
+// as well a '*' or STX before them: the four bytes that OR 0x28 makes 0x2A.
+// One mask costs 5 instructions a word less than two; quoteAt refuses the
+// other two bytes, and msgEnd then reads the msg.
+func quoteOrNewline(w uint64) uint64 { return byteMask(w|lowBits*0x28, 0x2A) }
 
 // quoteAt returns i if b[i] is a DQUOTE that no backslash comes before,
 // else -1. b[i-1] is the opening quote at the least.

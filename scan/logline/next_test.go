@@ -109,6 +109,11 @@ var nextLines = []string{
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="quota \"exceeded\"" user=ann action=login latency_ms=5`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="ends in a backslash\\" user=ann`,
+	// A '*' or STX in the msg: quoteOrNewline marks them, msgEnd reads on.
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="GET /api/* done" user=ann action=login latency_ms=5`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="a message longer than 24 bytes, * then" user=ann action=login latency_ms=5`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="*" user=ann action=login latency_ms=5`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="stx ` + "\x02" + `" user=ann action=login latency_ms=5`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg=bare user=ann action=login latency_ms=5`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg= user=ann action=login latency_ms=5`,
 	`time=2026-11-26T08:00:00.000Z level="INFO" msg="user action" user=ann`,
@@ -281,7 +286,7 @@ func BenchmarkNext(b *testing.B) {
 // The words are random but rich in the bytes that matter.
 func TestWordTests(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	alphabet := []byte{' ', '\n', '\r', '\t', '"', '\\', '!', '0', '9', ':', 'a', 0x00, 0x7f, 0x80, 0xff, 0xa0}
+	alphabet := []byte{' ', '\n', '\r', '\t', '"', '\\', '!', '0', '9', ':', 'a', 0x00, 0x7f, 0x80, 0xff, 0xa0, '*', 0x02}
 	randomBytes := func(n int) []byte {
 		b := make([]byte, n)
 		for i := range b {
@@ -308,7 +313,7 @@ func TestWordTests(t *testing.T) {
 		if m := belowBang(w); (m == 0) != (want == 8) || m != 0 && firstMarked(m) != want {
 			t.Fatalf("belowBang(%q): first mark %d, want %d", b, firstMarked(m), want)
 		}
-		want = firstMatch(b, func(c byte) bool { return c == '"' || c == '\n' })
+		want = firstMatch(b, quoteStop)
 		if m := quoteOrNewline(w); (m == 0) != (want == 8) || m != 0 && firstMarked(m) != want {
 			t.Fatalf("quoteOrNewline(%q): first mark %d, want %d", b, firstMarked(m), want)
 		}
@@ -336,7 +341,7 @@ func TestWordTests(t *testing.T) {
 			continue // plainQuoteEnd's content starts after an opening quote
 		}
 		want = -1
-		if q := i + firstMatch(b[i:], func(c byte) bool { return c == '"' || c == '\n' }); q < len(b) && b[q] == '"' && b[q-1] != '\\' {
+		if q := i + firstMatch(b[i:], quoteStop); q < len(b) && b[q] == '"' && b[q-1] != '\\' {
 			want = q
 		}
 		if got := plainQuoteEnd(b, i); got != want {
@@ -344,6 +349,9 @@ func TestWordTests(t *testing.T) {
 		}
 	}
 }
+
+// quoteStop is the byte-at-a-time twin of quoteOrNewline's marks.
+func quoteStop(c byte) bool { return c == '"' || c == '\n' || c == '*' || c == 0x02 }
 
 // TestNewlineIn64: newlineIn64 finds the first '\n' of 64 bytes, at every
 // position, with more after it or none, and 64 when there is none.
