@@ -16,7 +16,7 @@ import (
 // time, never a wrong count.
 type actionTable struct {
 	slots []actionSlot // len is a power of two
-	shift uint         // 64 - log2(len(slots))
+	shift uint         // 64 - log2(len(slots)); &63 spares Go its test for 64 and more
 	used  int
 	// displaced counts the names not in their home slot.
 	displaced int
@@ -84,7 +84,7 @@ func (t *actionTable) home(name []byte) *actionCounts {
 	}
 	w, m := (*[16]byte)(name[:16]), &wordMasks[n]
 	lo, hi := binary.LittleEndian.Uint64(w[:8])&m[0], binary.LittleEndian.Uint64(w[8:])&m[1]
-	if s := &t.slots[hashWords(lo, hi, n)>>t.shift]; s.lo == lo && s.hi == hi && len(s.name) == n {
+	if s := &t.slots[hashWords(lo, hi, n)>>(t.shift&63)]; s.lo == lo && s.hi == hi && len(s.name) == n {
 		return s.a
 	}
 	return nil

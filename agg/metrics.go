@@ -41,7 +41,7 @@ func (s *Shard) CountAction(slot int, action []byte, latency int64, hasLatency b
 	if n := len(action); n <= 16 && cap(action) >= 16 {
 		w, m := (*[16]byte)(action[:16]), &wordMasks[n]
 		lo, hi := binary.LittleEndian.Uint64(w[:8])&m[0], binary.LittleEndian.Uint64(w[8:])&m[1]
-		if h := &t.slots[hashWords(lo, hi, n)>>t.shift]; h.lo == lo && h.hi == hi && len(h.name) == n {
+		if h := &t.slots[hashWords(lo, hi, n)>>(t.shift&63)]; h.lo == lo && h.hi == hi && len(h.name) == n {
 			a = h.a
 		}
 	}

@@ -158,6 +158,9 @@ type Parser struct {
 	// "latency_ms" (in milliseconds) alone, and neither key names another
 	// field. tailAction and tailLatency say which of the two are taken.
 	slogTail, tailAction, tailLatency bool
+	// timedTail says slogTail and the time taken, every metric: Next
+	// hands nextSlogTail the time before any other test.
+	timedTail bool
 	// nextFast says that Next may read slog's shape: slogFast, unless
 	// every line must be JSON.
 	nextFast bool
@@ -303,6 +306,7 @@ func NewParser(c Config) (Parser, error) {
 	p.slogTail = p.slogFast && (p.tailAction || p.tailLatency) &&
 		(p.tailAction || c.ActionKey == "" && owner["action"] == "") &&
 		(p.tailLatency || c.LatencyKey == "" && owner["latency_ms"] == "")
+	p.timedTail = p.slogTail && p.want&(1<<fieldTime) != 0
 	return p, nil
 }
 

@@ -86,7 +86,10 @@ var nextLines = []string{
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefg latency_ms=7`,                           // an action of 7 bytes
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefgh latency_ms=7`,                          // an action of 8 bytes
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghi latency_ms=7`,                         // an action of 9 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcde latency_ms=7`,                   // an action of 15 bytes
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdef latency_ms=7`,                  // an action of 16 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefg latency_ms=7`,                 // an action of 17 bytes
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefgh` + "\t" + `latency_ms=7`,               // a tab ends the action's first word
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcd latency_ms=7`,          // an action of 24 bytes
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcde latency_ms=7`,         // an action of 25 bytes
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=ann action=abcdefghijabcdefghijabcdefghija latency_ms=7`,   // an action of 31 bytes
@@ -106,12 +109,29 @@ var nextLines = []string{
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user=`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="quota \"exceeded\"" user=ann action=login latency_ms=5`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="ends in a backslash\\" user=ann`,
+	// A '*' or STX in the msg: quoteOrNewline marks them, msgEnd reads on.
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="GET /api/* done" user=ann action=login latency_ms=5`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="a message longer than 24 bytes, * then" user=ann action=login latency_ms=5`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="*" user=ann action=login latency_ms=5`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="stx ` + "\x02" + `" user=ann action=login latency_ms=5`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg=bare user=ann action=login latency_ms=5`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg= user=ann action=login latency_ms=5`,
 	`time=2026-11-26T08:00:00.000Z level="INFO" msg="user action" user=ann`,
 	`time=2026-11-26T08:00:00.000Z level=INFORMATIONAL msg="user action" user=ann`,
 	`time=2026-11-26T08:00:00.000Z  level=INFO msg="user action" user=ann`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" component=cache user=ann`,
+	// Some key other than the user after the msg: nextNoUser.
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="cache refreshed" component=cache latency_ms=18`,
+	`time=2026-11-26T08:00:00.000Z level=WARN msg="cron job finished" component=scheduler latency_ms=541` + "\r",
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" component=scheduler user=ann action=login latency_ms=5 x=1`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action"  user=ann action=login latency_ms=5`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" user2=ann action=login latency_ms=5 user=bob`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" component="a b" latency_ms=5 action=x`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" component=cache bad"key=1 user=ann latency_ms=5`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" level=ERROR time=2020-01-01T00:00:00Z user=ann`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action" component=cache latency_ms=18 ` + "\t ",
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action"` + "\t" + `component=cache latency_ms=18 user=ann action=x`,
+	`time=2026-11-26T08:00:00.000Z level=INFO msg="user action"x=1 component=cache latency_ms=18 user=ann action=x`,
 	`time=2026-11-26T08:00:00+01:00 level=INFO msg="user action" user=ann action=login latency_ms=5`,
 	`time="2026-11-26T08:00:00.000" level=INFO msg="user action" user=ann action=login`,
 	`time=2026-11-26T08:00:00.000Z level=INFO msg="a message longer than thirty-two bytes, with, commas" user=ann`,
@@ -266,7 +286,7 @@ func BenchmarkNext(b *testing.B) {
 // The words are random but rich in the bytes that matter.
 func TestWordTests(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	alphabet := []byte{' ', '\n', '\r', '\t', '"', '\\', '!', '0', '9', ':', 'a', 0x00, 0x7f, 0x80, 0xff, 0xa0}
+	alphabet := []byte{' ', '\n', '\r', '\t', '"', '\\', '!', '0', '9', ':', 'a', 0x00, 0x7f, 0x80, 0xff, 0xa0, '*', 0x02}
 	randomBytes := func(n int) []byte {
 		b := make([]byte, n)
 		for i := range b {
@@ -293,7 +313,7 @@ func TestWordTests(t *testing.T) {
 		if m := belowBang(w); (m == 0) != (want == 8) || m != 0 && firstMarked(m) != want {
 			t.Fatalf("belowBang(%q): first mark %d, want %d", b, firstMarked(m), want)
 		}
-		want = firstMatch(b, func(c byte) bool { return c == '"' || c == '\n' })
+		want = firstMatch(b, quoteStop)
 		if m := quoteOrNewline(w); (m == 0) != (want == 8) || m != 0 && firstMarked(m) != want {
 			t.Fatalf("quoteOrNewline(%q): first mark %d, want %d", b, firstMarked(m), want)
 		}
@@ -321,7 +341,7 @@ func TestWordTests(t *testing.T) {
 			continue // plainQuoteEnd's content starts after an opening quote
 		}
 		want = -1
-		if q := i + firstMatch(b[i:], func(c byte) bool { return c == '"' || c == '\n' }); q < len(b) && b[q] == '"' && b[q-1] != '\\' {
+		if q := i + firstMatch(b[i:], quoteStop); q < len(b) && b[q] == '"' && b[q-1] != '\\' {
 			want = q
 		}
 		if got := plainQuoteEnd(b, i); got != want {
@@ -329,6 +349,9 @@ func TestWordTests(t *testing.T) {
 		}
 	}
 }
+
+// quoteStop is the byte-at-a-time twin of quoteOrNewline's marks.
+func quoteStop(c byte) bool { return c == '"' || c == '\n' || c == '*' || c == 0x02 }
 
 // TestNewlineIn64: newlineIn64 finds the first '\n' of 64 bytes, at every
 // position, with more after it or none, and 64 when there is none.
