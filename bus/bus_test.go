@@ -592,22 +592,44 @@ func TestDrain(t *testing.T) {
 	}
 }
 
-// TestEmptyReport: a report before anything was published is an empty
-// result, at once, and Wait has nothing to wait for.
-func TestEmptyReport(t *testing.T) {
+// TestWaitBeforePublish: Wait started before anything is published does
+// not take 0 of 0 batches for done (report -wait is often started first):
+// with nothing published it waits out its deadline and says so, and once
+// a file is published it returns when every line of it is counted.
+func TestWaitBeforePublish(t *testing.T) {
 	ts := startTestServer(t)
 	b := ts.connect(t, "test")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := Wait(ctx, b, 10*time.Millisecond, nil); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	err := Wait(ctx, b, 10*time.Millisecond, nil)
+	cancel()
+	var we *WaitError
+	if !errors.As(err, &we) || we.Status.Published != 0 || !strings.Contains(err.Error(), "nothing was published") {
+		t.Fatalf("Wait with nothing published: %v; want a WaitError saying nothing was published", err)
+	}
+	snap, err := Report(context.Background(), b)
+	if err != nil || snap.Status != (Status{}) || snap.Result.Totals.Lines() != 0 {
+		t.Fatalf("Report with nothing published: %+v, %v; want an empty snapshot", snap.Status, err)
+	}
+
+	const records = 3000
+	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: records, Seed: 5})
+	polled := make(chan struct{})
+	var once sync.Once
+	waited := make(chan error, 1)
+	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer wcancel()
+	go func() {
+		waited <- Wait(wctx, b, 10*time.Millisecond, func(Status) { once.Do(func() { close(polled) }) })
+	}()
+	<-polled // Wait has seen the empty job before the publish starts
+	c := startConsumers(t, ts, 1, testOptions, nil)
+	publish(t, b, 8<<10, path)
+	if err := <-waited; err != nil {
 		t.Fatalf("Wait: %v", err)
 	}
-	snap, err := Report(ctx, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !snap.Done() || snap.Status != (Status{}) || snap.Result.Totals.Lines() != 0 || snap.Result.Bytes != 0 {
-		t.Fatalf("empty report: %+v", snap)
+	c.stop()
+	if snap, err = Report(context.Background(), b); err != nil || !snap.Done() || snap.Result.Totals.Lines() != records {
+		t.Fatalf("after Wait: %s, %d lines, %v; want every batch of %d lines counted", snap.Status, snap.Result.Totals.Lines(), err, records)
 	}
 }
 

@@ -384,6 +384,8 @@ func (e *WaitError) Error() string {
 	switch {
 	case e.Last != nil:
 		msg += "; the last poll failed: " + e.Last.Error()
+	case e.Status.Published == 0:
+		msg += "; nothing was published: is publish running, with the same -stream and -bucket?"
 	case e.Status.Unfinished > 0 && e.Status.Pending == 0:
 		msg += fmt.Sprintf("; the publish of %d file segments did not finish and nothing is left in the stream: run publish again", e.Status.Unfinished)
 	case e.Status.Pending > 0:
@@ -394,8 +396,8 @@ func (e *WaitError) Error() string {
 
 func (e *WaitError) Unwrap() error { return e.Err }
 
-// Wait polls until every published batch is counted or parked, or ctx
-// ends; each poll's status goes to progress, if not nil. Each poll merges
+// Wait polls until something is published and every published batch is
+// counted or parked, or ctx ends; each poll's status goes to progress, if not nil. Each poll merges
 // the records new since the last (as Report does) and the checkpoint is
 // saved now and then and at the end, so that the Report after it reads
 // only what came since. A poll that fails (a leader election, a
@@ -419,10 +421,13 @@ func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status
 			if progress != nil {
 				progress(s)
 			}
-			if s.Done() || time.Since(r.saved) >= saveEvery {
+			// Nothing published is not done: report -wait is often started
+			// before publish, and 0 of 0 would end it with empty results.
+			done := s.Done() && s.Published > 0
+			if done || time.Since(r.saved) >= saveEvery {
 				r.save(pctx, b)
 			}
-			if s.Done() {
+			if done {
 				cancel()
 				return nil
 			}

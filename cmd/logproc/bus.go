@@ -427,6 +427,13 @@ func report(ctx context.Context, f *commandFlags, s *busSettings, output string,
 	if err != nil {
 		return err
 	}
+	if snap.Published == 0 {
+		within := ""
+		if wait > 0 {
+			within = fmt.Sprintf(" within -wait=%s", wait)
+		}
+		return fmt.Errorf("nothing was published in bucket %s%s: run 'logproc publish FILE' first (or give the -stream and -bucket it used)", s.opts.Bucket, within)
+	}
 	if len(snap.NotLog) > 0 && snap.Done() {
 		// As scan: a file with no record at all is not a log.
 		return snap.NotLog[0]

@@ -132,6 +132,23 @@ func TestBusNotLog(t *testing.T) {
 	interrupt(t, srv, srvErr)
 }
 
+// TestBusReportNothingPublished: report on a job with nothing published
+// is an error, not an empty result with exit 0, with -wait too (a report
+// started before publish waits for one), and writes no results file.
+func TestBusReportNothingPublished(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"NATS_URL=" + freeURL(t), "LOGPROC_NATS_STORE=" + filepath.Join(dir, "nats-data")}
+	srv, srvErr := background(t, dir, env, "serve")
+	r := logproc(t, dir, env, "report", "-o", "r.json")
+	wantError(t, r, 1, "nothing was published in bucket logproc", "logproc publish FILE")
+	r = logproc(t, dir, env, "report", "-wait", "300ms", "-o", "r.json")
+	wantError(t, r, 1, "nothing was published in bucket logproc within -wait=300ms")
+	if _, err := os.Stat(filepath.Join(dir, "r.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("report with nothing published left r.json: %v", err)
+	}
+	interrupt(t, srv, srvErr)
+}
+
 func TestBusBadSettings(t *testing.T) {
 	dir := t.TempDir()
 	url := freeURL(t)
