@@ -55,15 +55,25 @@ func (p *Parser) dockerHead(line []byte) (h frameHead, ok bool) {
 // one line of plain logfmt or JSON and no piece of its stream is open: its
 // log unescaped, then read by Next, and the line's end found after the
 // time, so the line is not searched for its '\n' first. It returns 0 for
-// any other line, which nextPiece reads. It is dockerHead, fastFramed and
+// any other line, which nextPiece reads. slog's line is first read where
+// it lies, by nextEscaped, with no copy. It is dockerHead, fastFramed and
 // nextPiece made one, as nextTimed is for CRI (docs/performance.md).
 func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
-	const (
-		logWord = uint64('{') | '"'<<8 | 'l'<<16 | 'o'<<24 | 'g'<<32 | '"'<<40 | ':'<<48 | '"'<<56
-		timeAt  = len(`,"stream":"stdout","time":"`)
-	)
+	const logWord = uint64('{') | '"'<<8 | 'l'<<16 | 'o'<<24 | 'g'<<32 | '"'<<40 | ':'<<48 | '"'<<56
 	if len(b) < 16 || le64(b) != logWord {
 		return 0, 0
+	}
+	// slog's line is read where it lies, inside the JSON string, when its
+	// only escapes are its msg's quotes and its last \n; any other line
+	// is unescaped and read by Next, which is the escaped read's twin.
+	if !p.anyOpen {
+		if m, _ := p.nextEscaped(b[8:], rec); m > 0 {
+			if n := p.dockerTail(b, 8+m, rec); n > 0 {
+				p.dropQueued()
+				p.innerShape = ShapeLogfmt
+				return n, Event
+			}
+		}
 	}
 	// jsonUnescape reads up to the log's closing quote when the log holds
 	// only ASCII and escapes of one letter; appendJSONText reads the
@@ -90,29 +100,9 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 	if n == 0 || log[n-1] != '\n' || b[end-1] != 'n' || !plainStart(log) {
 		return 0, 0
 	}
-	rest := b[end+1:]
-	if len(rest) < timeAt+len("2006-01-02T15:04:05Z\"}\n") || le64(rest) != le64s(`,"stream`) ||
-		le64(rest[timeAt-8:]) != le64s(`"time":"`) || p.anyOpen { // a piece waits for its stream's next line: nextPiece joins
+	if p.anyOpen { // a piece waits for its stream's next line: nextPiece joins
 		return 0, 0
 	}
-	switch w, x := le64(rest[8:]), le64(rest[16:]); {
-	case w == le64s(`":"stdou`) && x == le64s(`t","time`):
-	case w == le64s(`":"stder`) && x == le64s(`r","time`):
-	default:
-		return 0, 0
-	}
-	// The line ends at the first '\n' after the time, which must follow its
-	// quote and "}". A quote inside what is taken for the time does not
-	// matter: such a time does not read, and the line goes to nextPiece if
-	// the record needs it.
-	const tail = len(`"}`) + 1
-	raw := rest[timeAt:min(len(rest), timeAt+stampMax+tail)]
-	nl := bytes.IndexByte(raw, '\n')
-	if nl < tail || raw[nl-2] != '"' || raw[nl-1] != '}' {
-		return 0, 0
-	}
-	q := nl - 2
-	raw = raw[:q]
 	// Next reads words past a line's end, which in a file are the next
 	// line's; the buffer holds nextSlack bytes after the log. What they
 	// hold does not change what Next reads.
@@ -125,15 +115,50 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 	if kind != Event || m != n {
 		return 0, 0
 	}
-	p.innerShape = inner
+	if n := p.dockerTail(b, end+1, rec); n > 0 {
+		p.innerShape = inner
+		return n, Event
+	}
+	return 0, 0
+}
+
+// dockerTail reads what follows the log of the json-file line b, from
+// b[at], after its closing quote, when it is moby's: its stream, its time
+// and the line's end, the first '\n' after the time. It returns the
+// line's length with its '\n', or 0 when the rest is not moby's or the
+// time, needed because rec has none, does not read.
+func (p *Parser) dockerTail(b []byte, at int, rec *Record) int {
+	const timeAt = len(`,"stream":"stdout","time":"`)
+	rest := b[at:]
+	if len(rest) < timeAt+len("2006-01-02T15:04:05Z\"}\n") || le64(rest) != le64s(`,"stream`) ||
+		le64(rest[timeAt-8:]) != le64s(`"time":"`) {
+		return 0
+	}
+	switch w, x := le64(rest[8:]), le64(rest[16:]); {
+	case w == le64s(`":"stdou`) && x == le64s(`t","time`):
+	case w == le64s(`":"stder`) && x == le64s(`r","time`):
+	default:
+		return 0
+	}
+	// The line ends at the first '\n' after the time, which must follow its
+	// quote and "}". A quote inside what is taken for the time does not
+	// matter: such a time does not read, and the line goes to nextPiece if
+	// the record needs it.
+	const tail = len(`"}`) + 1
+	raw := rest[timeAt:min(len(rest), timeAt+stampMax+tail)]
+	nl := bytes.IndexByte(raw, '\n')
+	if nl < tail || raw[nl-2] != '"' || raw[nl-1] != '}' {
+		return 0
+	}
+	q := nl - 2
 	if rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 {
-		ns, ok := p.frameTime(raw)
+		ns, ok := p.frameTime(raw[:q])
 		if !ok {
-			return 0, 0 // the general path decides
+			return 0 // the general path decides
 		}
 		rec.Time, rec.Has = ns, rec.Has&^BadTime|HasTime
 	}
-	return len(b) - len(rest) + timeAt + q + tail, Event
+	return at + timeAt + q + tail
 }
 
 // le64s is le64 of a constant of eight bytes, folded by the compiler.

@@ -2,6 +2,7 @@ package logline
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -59,6 +60,96 @@ func FuzzNextDocker(f *testing.F) {
 		}
 		sameRecord(t, data, &a, &c)
 	})
+}
+
+// FuzzNextEscaped checks nextEscaped, slog's line read where it
+// lies in Docker's log, against its slow twin, the log unescaped and read by
+// Next, on a log given as the JSON string's content (any escapes, raw quotes
+// and bytes) and on a log given raw, quoted as moby quotes it; each with
+// every field taken, with the time alone and with no time.
+func FuzzNextEscaped(f *testing.F) {
+	for _, s := range []string{
+		`time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1@example.com action=login latency_ms=42\n`,
+		`time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1@example.com action=login latency_ms=42 k=v\n`,
+		`time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1@example.com\n`,
+		`time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1@ex\"ample.com action=login latency_ms=42\n`,
+		`time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1@ex"ample.com action=login latency_ms=42\n`,
+		`time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1\\ action=login latency_ms=42\n`,
+		`time=2026-11-26T08:00:00.123Z level=IN\tFO msg=\"user action\" user=u1 action=login latency_ms=42\n`,
+		`time=2026-11-26T08:00:00.123Z level=INFO msg=\"user \\\"action\" user=u1 action=login latency_ms=42\n`,
+		`time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1 action=log\u0069n latency_ms=42\n`,
+		`time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1 action=login latency_ms=42\r\n`,
+		`time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1 action=login latency_ms=42\nx\n`,
+		`time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=\xff\xfe action=login latency_ms=42\n`,
+		"time=2026-11-26T08:00:00.123Z level=INFO msg=\\\"a\\\" user=u\xc3\xa9 action=\xe9 latency_ms=42\\n",
+		`time=2026-11-26T08:00:00.1\"3Z level=INFO msg=\"user action\" user=u1 action=login latency_ms=42\n`,
+		`time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1 action=login latency_ms=4\n2\n`,
+	} {
+		f.Add([]byte(s))
+	}
+	cfgs := []Config{
+		{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"},
+		{TimeKey: "time"},
+		{},
+	}
+	const envelope = `","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n"
+	f.Fuzz(func(t *testing.T, log []byte) {
+		quoted, _ := json.Marshal(string(log)) // moby's quoting (invalid UTF-8 as U+FFFD)
+		for _, cfg := range cfgs {
+			escapedTwin(t, cfg, []byte(`{"log":"`+string(log)+envelope))
+			escapedTwin(t, cfg, []byte(`{"log":`+string(quoted)+envelope[1:]))
+		}
+	})
+}
+
+// escapedTwin reads the log of the json-file line b with nextEscaped
+// and, when that takes it, unescaped and read by Next: both must give the
+// same record, and the escaped read must end after the log's closing quote.
+func escapedTwin(t *testing.T, cfg Config, b []byte) {
+	t.Helper()
+	esc, err := NewParser(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a Record
+	m, kind := esc.nextEscaped(b[8:], &a)
+	if m == 0 {
+		return
+	}
+	log, end := appendJSONText(nil, b, 8)
+	if kind != Event || end < 0 || 8+m != end+1 {
+		t.Fatalf("%q: the escaped read ends at %d (%d), the JSON string at %d", b, 8+m, kind, end+1)
+	}
+	twin, _ := NewParser(cfg)
+	var c Record
+	n, kindT := twin.Next(append(log, make([]byte, nextSlack)...), &c)
+	if kindT != Event || n != len(log) {
+		t.Fatalf("%q: the escaped read takes the log, Next on it unescaped steps %d of %d bytes (%d)", b, n, len(log), kindT)
+	}
+	sameRecord(t, b, &a, &c)
+}
+
+// TestNextEscapedTakes checks that slog's lines in json-file are read by
+// nextEscaped, with each set of fields, so that FuzzNextEscaped
+// compares something, and that nextDocker takes them that way.
+func TestNextEscapedTakes(t *testing.T) {
+	data := formLines(200, "logfmt", "docker")
+	for _, cfg := range []Config{{ActionKey: "action", LatencyKey: "latency_ms", TimeKey: "time,ts"}, {TimeKey: "time"}, {}} {
+		p, _ := NewParser(cfg)
+		var rec Record
+		for rest := data; len(rest) > 0; {
+			line, after, _ := bytes.Cut(rest, []byte{'\n'})
+			if m, _ := p.nextEscaped(rest[8:], &rec); m == 0 {
+				t.Fatalf("%+v: the escaped read leaves %q", cfg, line)
+			}
+			escapedTwin(t, cfg, rest)
+			// nextDocker's buffer stays empty: the log was not copied.
+			if n, kind := p.nextDocker(rest, &rec); n != len(line)+1 || kind != Event || cap(p.frameBuf) != 0 {
+				t.Fatalf("%+v: nextDocker(%q) = %d, %d, buffer %d", cfg, line, n, kind, cap(p.frameBuf))
+			}
+			rest = after
+		}
+	}
 }
 
 // TestNextDockerTakes checks that the fast path is the one slog's lines in

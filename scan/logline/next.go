@@ -27,6 +27,10 @@ import (
 // to nextSlow. What follows the user, when more fields are taken, is read
 // by nextSlogTail or else by parseLogfmt, as parseText does.
 func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
+	// esc is true in nextEscaped, this function generated for a line
+	// inside a JSON string (next_escaped.go): the code for the other mode
+	// is dropped from each at compile time.
+	const esc = false
 	// The head of the line, time to msg, and then the user, are read
 	// through array pointers at fixed offsets, which need no bounds
 	// checks: slicing b for every word cost more than the words' tests.
@@ -37,7 +41,10 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 		msgWord   = uint64(' ') | 'm'<<8 | 's'<<16 | 'g'<<24 | '='<<32 | '"'<<40
 		userWord  = uint64(' ') | 'u'<<8 | 's'<<16 | 'e'<<24 | 'r'<<32 | '='<<40
 		sixBytes  = 1<<48 - 1
-		levelAt   = len(slogTimePair) + len(" level=") // 36
+		// escMsgWord is msgWord in a JSON string.
+		escMsgWord = uint64(' ') | 'm'<<8 | 's'<<16 | 'g'<<24 | '='<<32 | '\\'<<40 | '"'<<48
+		sevenBytes = 1<<56 - 1
+		levelAt    = len(slogTimePair) + len(" level=") // 36
 		// headView holds the time, the level, " msg=" and 24 bytes of
 		// the msg, and more.
 		headView = 96
@@ -46,20 +53,43 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 		userView = userAt + 32
 	)
 	if !p.nextFast || len(b) < headView {
+		if esc {
+			return 0, 0
+		}
 		return p.nextSlow(b, rec)
 	}
 	h := (*[headView]byte)(b)
-	if le64(h[0:])&timeMask != timeWord || h[5] == '"' || h[29] != ' ' ||
+	if esc {
+		// A time's bytes, '+' to 'Z', hold no SP, quote, backslash or
+		// high byte.
+		if le64(h[0:])&timeMask != timeWord || h[29] != ' ' ||
+			outsideTime(le64(h[5:]))|outsideTime(le64(h[13:]))|outsideTime(le64(h[21:])) != 0 ||
+			le64(h[30:])&sixBytes != levelWord {
+			return 0, 0
+		}
+	} else if le64(h[0:])&timeMask != timeWord || h[5] == '"' || h[29] != ' ' ||
 		belowBang(le64(h[5:]))|belowBang(le64(h[13:]))|belowBang(le64(h[21:])) != 0 ||
 		le64(h[30:])&sixBytes != levelWord {
 		return p.nextSlow(b, rec)
 	}
-	m := belowBang(le64(h[levelAt:]))
+	var m uint64
+	if esc {
+		m = escEnd(le64(h[levelAt:]))
+	} else {
+		m = belowBang(le64(h[levelAt:]))
+	}
 	if m == 0 || h[levelAt] == '"' {
+		if esc {
+			return 0, 0
+		}
 		return p.nextSlow(b, rec)
 	}
 	e := levelAt + firstMarked(m) // the level has one to seven bytes
-	if e == levelAt || le64(h[e:])&sixBytes != msgWord {
+	if esc {
+		if e == levelAt || le64(h[e:])&sevenBytes != escMsgWord {
+			return 0, 0
+		}
+	} else if e == levelAt || le64(h[e:])&sixBytes != msgWord {
 		return p.nextSlow(b, rec)
 	}
 	level := b[levelAt:e]
@@ -67,37 +97,85 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 	// gen's longer messages ("slow user action", "user action failed")
 	// went on to plainQuoteEnd through a mispredicted branch.
 	j := e + len(` msg="`)
+	if esc {
+		j++ // \"
+	}
 	v := (*[24]byte)(h[j:])
 	var q int
-	if marks := packMarks(quoteOrNewline(le64(v[0:]))) | packMarks(quoteOrNewline(le64(v[8:])))<<8 |
-		packMarks(quoteOrNewline(le64(v[16:])))<<16; marks != 0 {
-		q = quoteAt(b, j+bits.TrailingZeros64(marks))
+	if esc {
+		// The msg's first backslash, quote or newline must be its
+		// closing \": q is that quote, as in the bare line.
+		q = escQuoteEnd(b, j, packMarks(quoteOrNewline(le64(v[0:]))|byteMask(le64(v[0:]), '\\'))|
+			packMarks(quoteOrNewline(le64(v[8:]))|byteMask(le64(v[8:]), '\\'))<<8|
+			packMarks(quoteOrNewline(le64(v[16:]))|byteMask(le64(v[16:]), '\\'))<<16)
+		if q < 0 || len(b)-q < userView {
+			return 0, 0
+		}
 	} else {
-		q = plainQuoteEnd(b, j+24)
-	}
-	if q < 0 {
-		q = msgEnd(b, j)
-	}
-	if q < 0 || len(b)-q < userView {
-		return p.nextSlow(b, rec)
+		if marks := packMarks(quoteOrNewline(le64(v[0:]))) | packMarks(quoteOrNewline(le64(v[8:])))<<8 |
+			packMarks(quoteOrNewline(le64(v[16:])))<<16; marks != 0 {
+			q = quoteAt(b, j+bits.TrailingZeros64(marks))
+		} else {
+			q = plainQuoteEnd(b, j+24)
+		}
+		if q < 0 {
+			q = msgEnd(b, j)
+		}
+		if q < 0 || len(b)-q < userView {
+			return p.nextSlow(b, rec)
+		}
 	}
 	u := (*[userView]byte)(b[q:])
 	if le64(u[1:])&sixBytes != userWord || u[userAt] == '"' {
+		if esc {
+			return 0, 0
+		}
 		if u[1] == ' ' && le64(u[1:])&sixBytes != userWord {
-			return p.nextNoUser(b, q+1, level, (*[24]byte)(h[len("time="):]), rec)
+			// A key other than the user after the msg (gen's
+			// `component=` lines): the pairs after the msg are read as
+			// logfmt, as nextAfterTail reads those after the user.
+			// nextSlow read the whole line again, and its logfmt
+			// reader's mispredicted branches, on 2 % of gen's lines,
+			// cost more than the other 98 % of lines had mispredicted
+			// in all (docs/performance.md). Written out here, not a
+			// call: profile-guided optimisation inlined it, and finds a
+			// hot call by its line in the function.
+			rec.Level, rec.User, rec.Action = level, nil, nil
+			rec.Latency, rec.Time, rec.Has = 0, 0, 0
+			found := uint8(1 << fieldLevel)
+			if p.want&(1<<fieldTime) != 0 {
+				found |= 1 << fieldTime
+				p.nextSlogTime((*[24]byte)(h[len("time="):]), rec)
+			}
+			return p.nextAfterTail(b, q+1, rec, found)
 		}
 		return p.nextSlow(b, rec)
 	}
 	// The user ends at the first byte below '!' in the next 32, which
-	// must be a SP or the '\n'; a longer user is left to nextSlow.
-	marks := packMarks(belowBang(le64(u[userAt:]))) | packMarks(belowBang(le64(u[userAt+8:])))<<8 |
-		packMarks(belowBang(le64(u[userAt+16:])))<<16 | packMarks(belowBang(le64(u[userAt+24:])))<<24
+	// must be a SP or the '\n' (in a JSON string, the backslash of \n"); a
+	// longer user is left to nextSlow.
+	w0, w1, w2, w3 := le64(u[userAt:]), le64(u[userAt+8:]), le64(u[userAt+16:]), le64(u[userAt+24:])
+	var marks uint64
+	if esc {
+		marks = packMarks(escEnd(w0)) | packMarks(escEnd(w1))<<8 |
+			packMarks(escEnd(w2))<<16 | packMarks(escEnd(w3))<<24
+	} else {
+		marks = packMarks(belowBang(w0)) | packMarks(belowBang(w1))<<8 |
+			packMarks(belowBang(w2))<<16 | packMarks(belowBang(w3))<<24
+	}
 	if marks&1 != 0 || marks == 0 {
+		if esc {
+			return 0, 0
+		}
 		return p.nextSlow(b, rec)
 	}
 	i := q + userAt
 	e = i + bits.TrailingZeros64(marks)
-	if b[e] != ' ' && b[e] != '\n' {
+	if esc {
+		if b[e] != ' ' && !escLineEnd(b, e) {
+			return 0, 0
+		}
+	} else if b[e] != ' ' && b[e] != '\n' {
 		return p.nextSlow(b, rec)
 	}
 	// Field by field: a Record literal was built on the stack and then
@@ -116,13 +194,33 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 			if end := p.nextSlogTail(b, e, (*[24]byte)(h[len("time="):]), rec); end > 0 {
 				return end, Event
 			}
+			if esc {
+				return 0, 0
+			}
 			return p.nextAfterTail(b, e, rec, found)
 		}
-		if t := (*[24]byte)(h[len("time="):]); !p.slogTail || found == p.want || b[e] == '\n' {
+		if t := (*[24]byte)(h[len("time="):]); !p.slogTail || found == p.want || b[e] == '\n' || esc && b[e] != ' ' {
 			p.nextSlogTime(t, rec)
 		} else {
 			tailTime = t
 		}
+	}
+	if esc {
+		if b[e] != ' ' {
+			return e + len(`\n"`), Event
+		}
+		if found == p.want {
+			if end := escLineRest(b, e); end > 0 {
+				return end, Event
+			}
+			return 0, 0
+		}
+		if p.slogTail {
+			if end := p.nextSlogTail(b, e, tailTime, rec); end > 0 {
+				return end, Event
+			}
+		}
+		return 0, 0
 	}
 	if b[e] == '\n' {
 		return e + 1, Event
@@ -145,23 +243,6 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 		}
 	}
 	return p.nextAfterTail(b, e, rec, found)
-}
-
-// nextNoUser is Next on a line of slog's shape whose msg is followed, at
-// b[i], by a SP and a key other than the user (gen's `component=` lines):
-// the pairs after the msg are read as logfmt, as nextAfterTail reads those
-// after the user. nextSlow read the whole line again, and its logfmt
-// reader's mispredicted branches, on 2 % of gen's lines, cost more than
-// the other 98 % of lines had mispredicted in all (docs/performance.md).
-func (p *Parser) nextNoUser(b []byte, i int, level []byte, t *[24]byte, rec *Record) (int, Kind) {
-	rec.Level, rec.User, rec.Action = level, nil, nil
-	rec.Latency, rec.Time, rec.Has = 0, 0, 0
-	found := uint8(1 << fieldLevel)
-	if p.want&(1<<fieldTime) != 0 {
-		found |= 1 << fieldTime
-		p.nextSlogTime(t, rec)
-	}
-	return p.nextAfterTail(b, i, rec, found)
 }
 
 // nextAfterTail is Next on a line of slog's shape whose fields after the
@@ -237,8 +318,12 @@ func (p *Parser) LastLine() []byte { return p.last }
 // It stays a call of its own: inlined into Next by profile-guided
 // optimisation, its registers cost the seed's counters, which take no tail.
 //
+// With esc (nextSlogTailEscaped) the action ends at a quote, a backslash or a
+// high byte as well (then no latency follows it), and the line at \n".
+//
 //go:noinline
 func (p *Parser) nextSlogTail(b []byte, i int, t *[24]byte, rec *Record) int {
+	const esc = false // true in nextSlogTailEscaped
 	const (
 		actionWord  = uint64(' ') | 'a'<<8 | 'c'<<16 | 't'<<24 | 'i'<<32 | 'o'<<40 | 'n'<<48 | '='<<56
 		latencyWord = uint64(' ') | 'l'<<8 | 'a'<<16 | 't'<<24 | 'e'<<32 | 'n'<<40 | 'c'<<48 | 'y'<<56
@@ -269,11 +354,22 @@ func (p *Parser) nextSlogTail(b []byte, i int, t *[24]byte, rec *Record) int {
 	// mark is exact), most often within its first 16 bytes: found there
 	// with no branch on which word holds it (firstMarked of no mark is
 	// 8), as a loop's exit was mispredicted on about half of gen's lines.
-	k := actionAt + bits.TrailingZeros16(uint16(packMarks(belowBang(le64(v[actionAt:])))|
-		packMarks(belowBang(le64(v[actionAt+8:])))<<8))
+	a0, a1 := le64(v[actionAt:]), le64(v[actionAt+8:])
+	var k int
+	if esc {
+		k = actionAt + bits.TrailingZeros16(uint16(packMarks(escEnd(a0))|
+			packMarks(escEnd(a1))<<8))
+	} else {
+		k = actionAt + bits.TrailingZeros16(uint16(packMarks(belowBang(a0))|
+			packMarks(belowBang(a1))<<8))
+	}
 	if k == actionAt+16 {
 		for ; k < actionAt+32; k += 8 {
-			if m := belowBang(le64(v[k:])); m != 0 {
+			m := belowBang(le64(v[k:]))
+			if esc {
+				m = escEnd(le64(v[k:]))
+			}
+			if m != 0 {
 				k += firstMarked(m)
 				break
 			}
@@ -299,21 +395,37 @@ func (p *Parser) nextSlogTail(b []byte, i int, t *[24]byte, rec *Record) int {
 	// The shift is 8 to 56: &63 spares Go's test for 64 and more.
 	ms := int64(decimalWord(x << ((64 - 8*digits) & 63)))
 	end := i + k + latencyAt + digits + 1
-	switch l[latencyAt+digits] {
-	case '\n':
-	case '\r': // CRLF, which Parse trims; a '\r' inside the line is not
-		if end == len(b) || b[end] != '\n' {
+	if esc {
+		switch l[latencyAt+digits] {
+		case '\\':
+			if !escLineEnd(b, end-1) {
+				return 0
+			}
+			end += len(`n"`)
+		case ' ':
+			if end = escLineRest(b, end-1); end < 0 {
+				return 0
+			}
+		default:
 			return 0
 		}
-		end++
-	case ' ':
-		nl := bytes.IndexByte(b[end:], '\n')
-		if nl < 0 {
+	} else {
+		switch l[latencyAt+digits] {
+		case '\n':
+		case '\r': // CRLF, which Parse trims; a '\r' inside the line is not
+			if end == len(b) || b[end] != '\n' {
+				return 0
+			}
+			end++
+		case ' ':
+			nl := bytes.IndexByte(b[end:], '\n')
+			if nl < 0 {
+				return 0
+			}
+			end += nl + 1
+		default:
 			return 0
 		}
-		end += nl + 1
-	default:
-		return 0
 	}
 	if p.tailAction {
 		rec.Action = v[actionAt:k] // its capacity lets actionTable read whole words

@@ -1,0 +1,83 @@
+package logline
+
+//go:generate go test -run ^TestNextEscapedGenerated$ -update-escaped
+
+import "math/bits"
+
+// The word tests of nextEscaped (next_escaped.go): a line of slog's shape
+// read where it lies inside a JSON string (Docker's log), not unescaped
+// into a buffer first.
+
+// outsideTime marks the bytes of w outside '+' to 'Z', which hold every
+// byte of a time slog writes and no quote, backslash or high byte. Only
+// whether any is marked is exact.
+func outsideTime(w uint64) uint64 {
+	return ((w - lowBits*'+') | (w + lowBits*(0x7F-'Z')) | w) & highBits
+}
+
+// escEnd marks, for a value read in a JSON string, the bytes that end it
+// (SP, and the '\n' and control bytes, as belowBang marks) and those it may
+// not hold: '!' and the quote (the string's end), a backslash (an escape,
+// which the value would not hold once unescaped) and a byte of 0x80 or
+// more (which unescaping may make U+FFFD). Its first mark is exact: only
+// the bytes below '#' borrow.
+func escEnd(w uint64) uint64 {
+	return ((w-lowBits*'#')|w)&highBits | byteMask(w, '\\')
+}
+
+// escQuoteEnd returns the index of the quote of the \" that ends the msg
+// whose content starts at b[j] inside a JSON string, or -1 when the msg's
+// first backslash, quote or '\n' (or '*' or STX, as quoteOrNewline marks)
+// is not that \". marks holds those of the msg's first 24 bytes, packed.
+func escQuoteEnd(b []byte, j int, marks uint64) int {
+	k := j + bits.TrailingZeros64(marks)
+	if marks == 0 {
+		k = escMsgMark(b, j+24)
+	}
+	if k < 0 || k+1 >= len(b) || b[k] != '\\' || b[k+1] != '"' {
+		return -1
+	}
+	return k + 1
+}
+
+// escMsgMark is escQuoteEnd's search past the msg's first 24 bytes, from
+// b[i]: the index of the first byte it marks, or -1.
+func escMsgMark(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		w := le64(b[i:])
+		if m := quoteOrNewline(w) | byteMask(w, '\\'); m != 0 {
+			return i + firstMarked(m)
+		}
+	}
+	return -1
+}
+
+// escLineEnd says that b[k:] starts with \n", a line's end in a JSON string.
+func escLineEnd(b []byte, k int) bool {
+	return k+2 < len(b) && b[k] == '\\' && b[k+1] == 'n' && b[k+2] == '"'
+}
+
+// escLineRest returns the index after the \n" that ends, inside a JSON
+// string, the line whose rest starts at b[i], when no other backslash, no
+// quote and no raw '\n' comes before it; else -1.
+func escLineRest(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		w := le64(b[i:])
+		if m := byteMask(w, '\\') | byteMask(w, '"') | byteMask(w, '\n'); m != 0 {
+			i += firstMarked(m)
+			if escLineEnd(b, i) {
+				return i + len(`\n"`)
+			}
+			return -1
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '\\' || c == '"' || c == '\n' {
+			if escLineEnd(b, i) {
+				return i + len(`\n"`)
+			}
+			return -1
+		}
+	}
+	return -1
+}
