@@ -2,8 +2,6 @@ package logline
 
 //go:generate go test -run ^TestNextEscapedGenerated$ -update-escaped
 
-import "math/bits"
-
 // The word tests of nextEscaped (next_escaped.go): a line of slog's shape
 // read where it lies inside a JSON string (Docker's log), not unescaped
 // into a buffer first.
@@ -25,23 +23,9 @@ func escEnd(w uint64) uint64 {
 	return ((w-lowBits*'#')|w)&highBits | byteMask(w, '\\')
 }
 
-// escQuoteEnd returns the index of the quote of the \" that ends the msg
-// whose content starts at b[j] inside a JSON string, or -1 when the msg's
-// first backslash, quote or '\n' (or '*' or STX, as quoteOrNewline marks)
-// is not that \". marks holds those of the msg's first 24 bytes, packed.
-func escQuoteEnd(b []byte, j int, marks uint64) int {
-	k := j + bits.TrailingZeros64(marks)
-	if marks == 0 {
-		k = escMsgMark(b, j+24)
-	}
-	if k < 0 || k+1 >= len(b) || b[k] != '\\' || b[k+1] != '"' {
-		return -1
-	}
-	return k + 1
-}
-
-// escMsgMark is escQuoteEnd's search past the msg's first 24 bytes, from
-// b[i]: the index of the first byte it marks, or -1.
+// escMsgMark is nextEscaped's search for the msg's closing \" past its
+// first 24 bytes, from b[i]: the index of the first backslash, quote or
+// '\n' (or '*' or STX, as quoteOrNewline marks), or -1.
 func escMsgMark(b []byte, i int) int {
 	for ; i+8 <= len(b); i += 8 {
 		w := le64(b[i:])

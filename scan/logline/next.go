@@ -105,12 +105,17 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 	if esc {
 		// The msg's first backslash, quote or newline must be its
 		// closing \": q is that quote, as in the bare line.
-		q = escQuoteEnd(b, j, packMarks(quoteOrNewline(le64(v[0:]))|byteMask(le64(v[0:]), '\\'))|
-			packMarks(quoteOrNewline(le64(v[8:]))|byteMask(le64(v[8:]), '\\'))<<8|
-			packMarks(quoteOrNewline(le64(v[16:]))|byteMask(le64(v[16:]), '\\'))<<16)
-		if q < 0 || len(b)-q < userView {
+		marks := packMarks(quoteOrNewline(le64(v[0:]))|byteMask(le64(v[0:]), '\\')) |
+			packMarks(quoteOrNewline(le64(v[8:]))|byteMask(le64(v[8:]), '\\'))<<8 |
+			packMarks(quoteOrNewline(le64(v[16:]))|byteMask(le64(v[16:]), '\\'))<<16
+		k := j + bits.TrailingZeros64(marks)
+		if marks == 0 {
+			k = escMsgMark(b, j+24)
+		}
+		if k < 0 || len(b)-k < userView+1 || b[k] != '\\' || b[k+1] != '"' {
 			return 0, 0
 		}
+		q = k + 1
 	} else {
 		if marks := packMarks(quoteOrNewline(le64(v[0:]))) | packMarks(quoteOrNewline(le64(v[8:])))<<8 |
 			packMarks(quoteOrNewline(le64(v[16:])))<<16; marks != 0 {
