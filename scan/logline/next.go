@@ -159,14 +159,13 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 	// The user ends at the first byte below '!' in the next 32, which
 	// must be a SP or the '\n' (in a JSON string, the backslash of \n"); a
 	// longer user is left to nextSlow.
-	w0, w1, w2, w3 := le64(u[userAt:]), le64(u[userAt+8:]), le64(u[userAt+16:]), le64(u[userAt+24:])
 	var marks uint64
 	if esc {
-		marks = packMarks(escEnd(w0)) | packMarks(escEnd(w1))<<8 |
-			packMarks(escEnd(w2))<<16 | packMarks(escEnd(w3))<<24
+		marks = packMarks(escEnd(le64(u[userAt:]))) | packMarks(escEnd(le64(u[userAt+8:])))<<8 |
+			packMarks(escEnd(le64(u[userAt+16:])))<<16 | packMarks(escEnd(le64(u[userAt+24:])))<<24
 	} else {
-		marks = packMarks(belowBang(w0)) | packMarks(belowBang(w1))<<8 |
-			packMarks(belowBang(w2))<<16 | packMarks(belowBang(w3))<<24
+		marks = packMarks(belowBang(le64(u[userAt:]))) | packMarks(belowBang(le64(u[userAt+8:])))<<8 |
+			packMarks(belowBang(le64(u[userAt+16:])))<<16 | packMarks(belowBang(le64(u[userAt+24:])))<<24
 	}
 	if marks&1 != 0 || marks == 0 {
 		if esc {
@@ -359,14 +358,13 @@ func (p *Parser) nextSlogTail(b []byte, i int, t *[24]byte, rec *Record) int {
 	// mark is exact), most often within its first 16 bytes: found there
 	// with no branch on which word holds it (firstMarked of no mark is
 	// 8), as a loop's exit was mispredicted on about half of gen's lines.
-	a0, a1 := le64(v[actionAt:]), le64(v[actionAt+8:])
 	var k int
 	if esc {
-		k = actionAt + bits.TrailingZeros16(uint16(packMarks(escEnd(a0))|
-			packMarks(escEnd(a1))<<8))
+		k = actionAt + bits.TrailingZeros16(uint16(packMarks(escEnd(le64(v[actionAt:])))|
+			packMarks(escEnd(le64(v[actionAt+8:])))<<8))
 	} else {
-		k = actionAt + bits.TrailingZeros16(uint16(packMarks(belowBang(a0))|
-			packMarks(belowBang(a1))<<8))
+		k = actionAt + bits.TrailingZeros16(uint16(packMarks(belowBang(le64(v[actionAt:])))|
+			packMarks(belowBang(le64(v[actionAt+8:])))<<8))
 	}
 	if k == actionAt+16 {
 		for ; k < actionAt+32; k += 8 {
