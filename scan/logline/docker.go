@@ -3,6 +3,7 @@ package logline
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 )
 
 // dockerHead reads a json-file line's head: its log, unescaped into
@@ -68,13 +69,20 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 	// is unescaped and read by Next, which is the escaped read's twin.
 	if !p.anyOpen {
 		if m, _ := p.nextEscaped(b[8:], rec); m > 0 {
-			if n := p.dockerTail(b, 8+m, rec); n > 0 {
+			at := 8 + m
+			if n := p.dockerTail(b, at, rec); n > 0 {
 				p.dropQueued()
 				p.innerShape = ShapeLogfmt
 				return n, Event
 			}
 		}
 	}
+	return p.nextDockerCopy(b, rec)
+}
+
+// nextDockerCopy is nextDocker for a log that nextEscaped does not read:
+// unescaped into p.frameBuf and read by Next.
+func (p *Parser) nextDockerCopy(b []byte, rec *Record) (int, Kind) {
 	// jsonUnescape reads up to the log's closing quote when the log holds
 	// only ASCII and escapes of one letter; appendJSONText reads the
 	// others. Both make room for all of s: b may be the rest of a mapped
@@ -127,7 +135,56 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 // and the line's end, the first '\n' after the time. It returns the
 // line's length with its '\n', or 0 when the rest is not moby's or the
 // time, needed because rec has none, does not read.
+//
+// moby writes `","stream":"stdout","time":"`, a time of 20 to 30 bytes and
+// `"}\n`: the words are compared in place, and the time's closing quote
+// is its first byte below '+', so no '\n' comes before it. Any other tail
+// goes to dockerTailSlow, which searches for the '\n'.
 func (p *Parser) dockerTail(b []byte, at int, rec *Record) int {
+	const (
+		timeAt = len(`,"stream":"stdout","time":"`)
+		view   = timeAt + 32 + len("}\n") + 1 // a time's quote in its first 32 bytes, }\n, and a byte read with them
+	)
+	if len(b)-at < view {
+		return p.dockerTailSlow(b, at, rec)
+	}
+	v := (*[view]byte)(b[at:])
+	if le64(v[0:]) != le64s(`,"stream`) || le64(v[timeAt-8:]) != le64s(`"time":"`) {
+		return 0
+	}
+	switch w, x := le64(v[8:]), le64(v[16:]); {
+	case w == le64s(`":"stdou`) && x == le64s(`t","time`):
+	case w == le64s(`":"stder`) && x == le64s(`r","time`):
+	default:
+		return 0
+	}
+	// The quote is in the time's third or fourth word: the first two
+	// need only hold no mark.
+	m := belowPlus(le64(v[timeAt+16:]))
+	q := 16 + bits.TrailingZeros64(m)/8
+	if m == 0 {
+		q = 24 + bits.TrailingZeros64(belowPlus(le64(v[timeAt+24:])))/8
+	}
+	if belowPlus(le64(v[timeAt:]))|belowPlus(le64(v[timeAt+8:])) != 0 || q >= 32 || binary.LittleEndian.Uint32(v[timeAt+q:])&(1<<24-1) != '"'|'}'<<8|'\n'<<16 {
+		return p.dockerTailSlow(b, at, rec)
+	}
+	if rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 {
+		ns, ok := p.frameTime(v[timeAt : timeAt+q])
+		if !ok {
+			return 0 // the general path decides
+		}
+		rec.Time, rec.Has = ns, rec.Has&^BadTime|HasTime
+	}
+	return at + timeAt + q + len("\"}\n")
+}
+
+// belowPlus marks the bytes of w below '+' (the quote, SP, '\n' and the
+// control bytes) or of 0x80 and more. Its first mark is exact.
+func belowPlus(w uint64) uint64 { return ((w - lowBits*'+') | w) & highBits }
+
+// dockerTailSlow is dockerTail's slow twin: it finds the line's end with
+// bytes.IndexByte and takes any time of up to stampMax bytes.
+func (p *Parser) dockerTailSlow(b []byte, at int, rec *Record) int {
 	const timeAt = len(`,"stream":"stdout","time":"`)
 	rest := b[at:]
 	if len(rest) < timeAt+len("2006-01-02T15:04:05Z\"}\n") || le64(rest) != le64s(`,"stream`) ||

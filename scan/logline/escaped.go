@@ -1,5 +1,7 @@
 package logline
 
+import "encoding/binary"
+
 //go:generate go test -run ^TestNextEscapedGenerated$ -update-escaped
 
 // The word tests of nextEscaped (next_escaped.go): a line of slog's shape
@@ -17,10 +19,12 @@ func outsideTime(w uint64) uint64 {
 // (SP, and the '\n' and control bytes, as belowBang marks) and those it may
 // not hold: '!' and the quote (the string's end), a backslash (an escape,
 // which the value would not hold once unescaped) and a byte of 0x80 or
-// more (which unescaping may make U+FFFD). Its first mark is exact: only
-// the bytes below '#' borrow.
+// more (which unescaping may make U+FFFD). The backslash is the byte
+// that w^'\\' makes 0, which that word less one marks (the bytes it wraps,
+// 0x81 and up, are marked anyway): one subtraction, not byteMask's
+// three operations. Its first mark is exact: only marked bytes borrow.
 func escEnd(w uint64) uint64 {
-	return ((w-lowBits*'#')|w)&highBits | byteMask(w, '\\')
+	return ((w - lowBits*'#') | ((w ^ lowBits*'\\') - lowBits) | w) & highBits
 }
 
 // escMsgMark is nextEscaped's search for the msg's closing \" past its
@@ -37,8 +41,10 @@ func escMsgMark(b []byte, i int) int {
 }
 
 // escLineEnd says that b[k:] starts with \n", a line's end in a JSON string.
+// It reads four bytes, one past the quote: a JSON string's end is followed
+// by the rest of its object.
 func escLineEnd(b []byte, k int) bool {
-	return k+2 < len(b) && b[k] == '\\' && b[k+1] == 'n' && b[k+2] == '"'
+	return k+4 <= len(b) && binary.LittleEndian.Uint32(b[k:])&(1<<24-1) == '\\'|'n'<<8|'"'<<16
 }
 
 // escLineRest returns the index after the \n" that ends, inside a JSON

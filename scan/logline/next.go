@@ -110,9 +110,11 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 			packMarks(quoteOrNewline(le64(v[16:]))|byteMask(le64(v[16:]), '\\'))<<16
 		k := j + bits.TrailingZeros64(marks)
 		if marks == 0 {
-			k = escMsgMark(b, j+24)
+			if k = escMsgMark(b, j+24); k < 0 {
+				return 0, 0
+			}
 		}
-		if k < 0 || len(b)-k < userView+1 || b[k] != '\\' || b[k+1] != '"' {
+		if len(b)-k < userView+1 || binary.LittleEndian.Uint16(b[k:]) != '\\'|'"'<<8 {
 			return 0, 0
 		}
 		q = k + 1
