@@ -70,6 +70,15 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 	if !p.anyOpen {
 		if m, _ := p.nextEscaped(b[8:], rec); m > 0 {
 			at := 8 + m
+			// dockerTail's common case written out, a call fewer: moby's
+			// tail, whose time is not read as the line has its own.
+			if len(b)-at >= dockerTailView && (rec.Has&HasTime != 0 || p.want&(1<<fieldTime) == 0) {
+				if q := mobyTail((*[dockerTailView]byte)(b[at:])); q > 0 {
+					p.dropQueued()
+					p.innerShape = ShapeLogfmt
+					return at + dockerTimeAt + q + len("\"}\n"), Event
+				}
+			}
 			if n := p.dockerTail(b, at, rec); n > 0 {
 				p.dropQueued()
 				p.innerShape = ShapeLogfmt
@@ -135,47 +144,64 @@ func (p *Parser) nextDockerCopy(b []byte, rec *Record) (int, Kind) {
 // and the line's end, the first '\n' after the time. It returns the
 // line's length with its '\n', or 0 when the rest is not moby's or the
 // time, needed because rec has none, does not read.
-//
-// moby writes `","stream":"stdout","time":"`, a time of 20 to 30 bytes and
-// `"}\n`: the words are compared in place, and the time's closing quote
-// is its first byte below '+', so no '\n' comes before it. Any other tail
-// goes to dockerTailSlow, which searches for the '\n'.
 func (p *Parser) dockerTail(b []byte, at int, rec *Record) int {
-	const (
-		timeAt = len(`,"stream":"stdout","time":"`)
-		view   = timeAt + 32 + len("}\n") + 1 // a time's quote in its first 32 bytes, }\n, and a byte read with them
-	)
-	if len(b)-at < view {
+	if len(b)-at < dockerTailView {
 		return p.dockerTailSlow(b, at, rec)
 	}
-	v := (*[view]byte)(b[at:])
-	if le64(v[0:]) != le64s(`,"stream`) || le64(v[timeAt-8:]) != le64s(`"time":"`) {
+	q := mobyTail((*[dockerTailView]byte)(b[at:]))
+	if q < 0 {
 		return 0
 	}
-	switch w, x := le64(v[8:]), le64(v[16:]); {
-	case w == le64s(`":"stdou`) && x == le64s(`t","time`):
-	case w == le64s(`":"stder`) && x == le64s(`r","time`):
-	default:
-		return 0
-	}
-	// The quote is in the time's third or fourth word: the first two
-	// need only hold no mark.
-	m := belowPlus(le64(v[timeAt+16:]))
-	q := 16 + bits.TrailingZeros64(m)/8
-	if m == 0 {
-		q = 24 + bits.TrailingZeros64(belowPlus(le64(v[timeAt+24:])))/8
-	}
-	if belowPlus(le64(v[timeAt:]))|belowPlus(le64(v[timeAt+8:])) != 0 || q >= 32 || binary.LittleEndian.Uint32(v[timeAt+q:])&(1<<24-1) != '"'|'}'<<8|'\n'<<16 {
+	if q == 0 {
 		return p.dockerTailSlow(b, at, rec)
 	}
 	if rec.Has&HasTime == 0 && p.want&(1<<fieldTime) != 0 {
-		ns, ok := p.frameTime(v[timeAt : timeAt+q])
+		ns, ok := p.frameTime(b[at+dockerTimeAt : at+dockerTimeAt+q])
 		if !ok {
 			return 0 // the general path decides
 		}
 		rec.Time, rec.Has = ns, rec.Has&^BadTime|HasTime
 	}
-	return at + timeAt + q + len("\"}\n")
+	return at + dockerTimeAt + q + len("\"}\n")
+}
+
+const (
+	// dockerTimeAt is where moby's time starts after a log's closing quote.
+	dockerTimeAt = len(`,"stream":"stdout","time":"`)
+	// dockerTailView is what mobyTail reads: the keys, a time whose quote
+	// is in its first 32 bytes, }\n, and a byte read with them.
+	dockerTailView = dockerTimeAt + 32 + len("}\n") + 1
+)
+
+// mobyTail reads the bytes after a json-file log's closing quote as moby
+// writes them, `,"stream":"stdout","time":"`, a time (20 to 30 bytes) and
+// `"}\n`, and returns the time's length. The words are compared in place,
+// and the time's closing quote is its first byte below '+', so no '\n' comes
+// before it. It returns -1 when the stream or time key is not moby's, and 0
+// for any other tail, which dockerTailSlow reads.
+func mobyTail(v *[dockerTailView]byte) int {
+	if le64(v[0:]) != le64s(`,"stream`) || le64(v[dockerTimeAt-8:]) != le64s(`"time":"`) {
+		return -1
+	}
+	switch w, x := le64(v[8:]), le64(v[16:]); {
+	case w == le64s(`":"stdou`) && x == le64s(`t","time`):
+	case w == le64s(`":"stder`) && x == le64s(`r","time`):
+	default:
+		return -1
+	}
+	// The quote is in the time's third or fourth word: the first two
+	// need only hold no mark.
+	const t = dockerTimeAt
+	m := belowPlus(le64(v[t+16:]))
+	q := 16 + bits.TrailingZeros64(m)/8
+	if m == 0 {
+		q = 24 + bits.TrailingZeros64(belowPlus(le64(v[t+24:])))/8
+	}
+	if belowPlus(le64(v[t:]))|belowPlus(le64(v[t+8:])) != 0 || q >= 32 ||
+		binary.LittleEndian.Uint32(v[t+q:])&(1<<24-1) != '"'|'}'<<8|'\n'<<16 {
+		return 0
+	}
+	return q
 }
 
 // belowPlus marks the bytes of w below '+' (the quote, SP, '\n' and the

@@ -33,11 +33,22 @@ func escEnd(w uint64) uint64 {
 func escMsgMark(b []byte, i int) int {
 	for ; i+8 <= len(b); i += 8 {
 		w := le64(b[i:])
-		if m := quoteOrNewline(w) | byteMask(w, '\\'); m != 0 {
+		if m := escMsgStops(w); m != 0 {
 			return i + firstMarked(m)
 		}
 	}
 	return -1
+}
+
+// escMsgStops marks the bytes of w that stop the escaped read of a msg: a
+// backslash and those quoteOrNewline marks (DQUOTE, '\n', '*', STX). Both
+// tests are of a byte made 0, less one; a byte of 0x80 and up, which that
+// also marks, is unmarked by &^w and borrows from none. Its first mark is
+// exact: only marked bytes borrow.
+func escMsgStops(w uint64) uint64 {
+	x := (w | lowBits*0x28) ^ lowBits*0x2A
+	y := w ^ lowBits*'\\'
+	return ((x - lowBits) | (y - lowBits)) &^ w & highBits
 }
 
 // escLineEnd says that b[k:] starts with \n", a line's end in a JSON string.

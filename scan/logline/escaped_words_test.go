@@ -19,6 +19,7 @@ func TestEscapedWordMarks(t *testing.T) {
 	}{
 		{"escEnd", escEnd, func(c byte) bool { return c < '#' || c == '\\' || c >= 0x80 }},
 		{"belowPlus", belowPlus, func(c byte) bool { return c < '+' || c >= 0x80 }},
+		{"escMsgStops", escMsgStops, func(c byte) bool { return c == '\\' || c == '"' || c == '\n' || c == '*' || c == 2 }},
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var w [8]byte

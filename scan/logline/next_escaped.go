@@ -96,9 +96,8 @@ func (p *Parser) nextEscaped(b []byte, rec *Record) (int, Kind) {
 	if esc {
 		// The msg's first backslash, quote or newline must be its
 		// closing \": q is that quote, as in the bare line.
-		marks := packMarks(quoteOrNewline(le64(v[0:]))|byteMask(le64(v[0:]), '\\')) |
-			packMarks(quoteOrNewline(le64(v[8:]))|byteMask(le64(v[8:]), '\\'))<<8 |
-			packMarks(quoteOrNewline(le64(v[16:]))|byteMask(le64(v[16:]), '\\'))<<16
+		marks := packMarks(escMsgStops(le64(v[0:]))) | packMarks(escMsgStops(le64(v[8:])))<<8 |
+			packMarks(escMsgStops(le64(v[16:])))<<16
 		k := j + bits.TrailingZeros64(marks)
 		if marks == 0 {
 			if k = escMsgMark(b, j+24); k < 0 {
