@@ -225,3 +225,53 @@ func TestNextAnyFramedAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestMobyTail checks mobyTail, the word read of json-file's tail after
+// the log, on moby's tails (a time of 20 to 30 bytes, either stream) and
+// on others, and dockerTail against its slow twin, the '\n' searched for,
+// on each: with the line's own time and with none, so the wrapper's time is
+// read.
+func TestMobyTail(t *testing.T) {
+	const pad = "                                                                " // the next line
+	tests := []struct {
+		tail string
+		want int // mobyTail: the time's length, 0 for dockerTailSlow, -1 for not moby's
+	}{
+		{`,"stream":"stdout","time":"2026-11-26T08:00:00Z"}` + "\n", 20},
+		{`,"stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n", 22},
+		{`,"stream":"stderr","time":"2026-11-26T08:00:00.123Z"}` + "\n", 24},
+		{`,"stream":"stdout","time":"2026-11-26T08:00:00.123456789Z"}` + "\n", 30},
+		{`,"stream":"stdout","time":"2026-11-26T08:00:00.123456789+01:00"}` + "\n", 0},
+		{`,"stream":"stdout","time":"2026-11-26 08:00:00.123Z"}` + "\n", 0},
+		{`,"stream":"stdout","time":"2026-11-26T08:00:00.123Z"}` + "\r\n", 0},
+		{`,"stream":"stdout","time":"2026-11-26T08:00:00.123Z" }` + "\n", 0},
+		{`,"stream":"stdout","time":"2026-11-` + "\n" + `26T08:00:00.123Z"}` + "\n", 0},
+		{`,"stream":"stdout","time":"2026-11-26T08:00:00.1` + "\n" + `"}` + "\n", 0},
+		{`,"stream":"stdout","time":"2026-11-26T08:00` + "\xc3\xa9" + `:00.123Z"}` + "\n", 0},
+		{`,"stream":"stdout","time":"2026"}` + "\n", 0},
+		{`,"stream":"stdin","time":"2026-11-26T08:00:00.123Z"}` + "\n", -1},
+		{`,"attrs":{"k":"v"},"stream":"stdout","time":"2026-11-26T08:00:00.123Z"}` + "\n", -1},
+		{`,"stream":"stdout","Time":"2026-11-26T08:00:00.123Z"}` + "\n", -1},
+	}
+	for _, tt := range tests {
+		b := []byte(`{"log":"x\n"` + tt.tail + pad)
+		at := len(`{"log":"x\n"`)
+		if got := mobyTail((*[dockerTailView]byte)(b[at:])); got != tt.want {
+			t.Errorf("mobyTail(%q) = %d, want %d", tt.tail, got, tt.want)
+		}
+		for _, cfg := range []Config{{TimeKey: "time"}, {}} {
+			p, _ := NewParser(cfg)
+			q, _ := NewParser(cfg)
+			for _, has := range []Has{HasTime, 0} {
+				a, c := Record{Has: has}, Record{Has: has}
+				n, m := p.dockerTail(b, at, &a), q.dockerTailSlow(b, at, &c)
+				if n != m || a.Time != c.Time || a.Has != c.Has {
+					t.Errorf("%+v, Has %d: dockerTail(%q) = %d %d %d, dockerTailSlow %d %d %d", cfg, has, tt.tail, n, a.Time, a.Has, m, c.Time, c.Has)
+				}
+				if tt.want > 0 && has == 0 && cfg.TimeKey != "" && (n == 0 || a.Has&HasTime == 0) {
+					t.Errorf("%q: the wrapper's time was not read: %d, %+v", tt.tail, n, a)
+				}
+			}
+		}
+	}
+}
