@@ -255,22 +255,15 @@ func (p *Parser) nextSlogTailEscaped(b []byte, i int, t *[24]byte, rec *Record) 
 		// The latency's key and 8 bytes from the action's end.
 		latencyView = latencyAt + 8
 	)
-	if t != nil {
-		if ns, ok := p.minute.sameSecond(t); ok {
-			rec.Time, rec.Has = ns, HasTime
-		} else {
-			p.nextSlogTime(t, rec)
-		}
-	}
 	// One fixed view holds both fields: an action of 32 bytes, the
 	// latency's key and 8 bytes end 60 bytes in. Slicing b for each
 	// field cost a bounds check and a length per slice.
 	if len(b)-i < 64 {
-		return 0
+		return p.noTail(t, rec)
 	}
 	v := (*[64]byte)(b[i:])
 	if le64(v[0:]) != actionWord || v[actionAt] == '"' {
-		return 0
+		return p.noTail(t, rec)
 	}
 	// The action ends at its first byte below '!' (belowBang's first
 	// mark is exact), most often within its first 16 bytes: found there
@@ -297,11 +290,14 @@ func (p *Parser) nextSlogTailEscaped(b []byte, i int, t *[24]byte, rec *Record) 
 		}
 	}
 	if k == actionAt || k >= actionAt+32 { // empty, or no end in 32 bytes
-		return 0
+		return p.noTail(t, rec)
 	}
+	// k is 9 to 39: the mask, which changes nothing, lets Go prove it and
+	// drop the bounds checks of the views below.
+	k = actionAt + (k-actionAt)&31
 	l := (*[latencyView]byte)(v[k:])
 	if le64(l[0:]) != latencyWord || binary.LittleEndian.Uint32(l[8:]) != latencyEnd {
-		return 0
+		return p.noTail(t, rec)
 	}
 	// The digits end at the first byte that is not one: less '0', a
 	// digit's byte is 0 to 9, and any other has its high bit set, or gets
@@ -311,48 +307,59 @@ func (p *Parser) nextSlogTailEscaped(b []byte, i int, t *[24]byte, rec *Record) 
 	nd := (x + lowBits*0x76 | x) & highBits
 	digits := firstMarked(nd) // 8 when nd is 0
 	if digits == 0 || nd == 0 {
-		return 0
+		return p.noTail(t, rec)
 	}
 	// The shift is 8 to 56: &63 spares Go's test for 64 and more.
 	ms := int64(decimalWord(x << ((64 - 8*digits) & 63)))
 	end := i + k + latencyAt + digits + 1
 	if esc {
-		switch l[latencyAt+digits] {
+		switch l[latencyAt+digits&7] { // digits is 1 to 7
 		case '\\':
 			if !escLineEnd(b, end-1) {
-				return 0
+				return p.noTail(t, rec)
 			}
 			end += len(`n"`)
 		case ' ':
 			if end = escLineRest(b, end-1); end < 0 {
-				return 0
+				return p.noTail(t, rec)
 			}
 		default:
-			return 0
+			return p.noTail(t, rec)
 		}
 	} else {
-		switch l[latencyAt+digits] {
+		switch l[latencyAt+digits&7] { // digits is 1 to 7
 		case '\n':
 		case '\r': // CRLF, which Parse trims; a '\r' inside the line is not
 			if end == len(b) || b[end] != '\n' {
-				return 0
+				return p.noTail(t, rec)
 			}
 			end++
 		case ' ':
 			nl := bytes.IndexByte(b[end:], '\n')
 			if nl < 0 {
-				return 0
+				return p.noTail(t, rec)
 			}
 			end += nl + 1
 		default:
-			return 0
+			return p.noTail(t, rec)
 		}
 	}
 	if p.tailAction {
 		rec.Action = v[actionAt:k] // its capacity lets actionTable read whole words
 	}
+	var has Has
 	if p.tailLatency {
-		rec.Latency, rec.Has = ms*1e6, rec.Has|HasLatency
+		rec.Latency, has = ms*1e6, HasLatency
 	}
-	return end
+	// The time last, and any call in tail position: reading it first kept
+	// every argument on the stack across nextSlogTime's call.
+	if t == nil {
+		rec.Has |= has
+		return end
+	}
+	if ns, ok := p.minute.sameSecond(t); ok {
+		rec.Time, rec.Has = ns, has|HasTime
+		return end
+	}
+	return p.tailTime(t, rec, has, end)
 }
