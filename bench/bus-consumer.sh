@@ -7,7 +7,8 @@
 # leaves out the IDLE it waits before it stops; the server's CPU during
 # the consumer comes from /proc. Each report is compared with scan's JSON.
 #
-# BUS_PUBLISH holds publish's flags (-by-reference, say).
+# BUS_PUBLISH holds publish's flags (-by-reference, or -compress=false
+# for batches by value as they are, not S2-compressed).
 #
 #	bench/bus-consumer.sh BIN_DIR FILE [ROUNDS]
 set -eu
