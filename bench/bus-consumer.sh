@@ -7,7 +7,8 @@
 # leaves out the IDLE it waits before it stops; the server's CPU during
 # the consumer comes from /proc. Each report is compared with scan's JSON.
 #
-# BUS_PUBLISH holds publish's flags (-by-reference, say).
+# BUS_PUBLISH holds publish's flags (-by-reference, or -compress=false
+# for batches by value as they are, not S2-compressed).
 #
 #	bench/bus-consumer.sh BIN_DIR FILE [ROUNDS]
 set -eu
@@ -51,7 +52,9 @@ for r in $(seq "$rounds"); do
 	before=$(cpu "$srv")
 	/usr/bin/time -f '%e %U %S' -o "$work/t.cons" "$bin/logproc" consume -quiet -workers 1 -idle ${idle_ms}ms
 	after=$(cpu "$srv")
-	"$bin/logproc" report -o "$work/r.json" 2>"$work/report.err"
+	# Not done means the consumer went idle before the last batch came (a
+	# pull slower than the idle, on a busy machine): said, not a silent exit.
+	"$bin/logproc" report -o "$work/r.json" 2>"$work/report.err" || { echo "round $r: report: $(tail -1 "$work/report.err")" >&2; exit 1; }
 	cmp -s "$work/r.json" "$work/s.json" || { echo "round $r: report differs from scan: $(tail -1 "$work/report.err")" >&2; exit 1; }
 	read -r sw su ss <"$work/t.scan"
 	read -r cw cu cs <"$work/t.cons"

@@ -61,13 +61,15 @@ func TestPackedRefused(t *testing.T) {
 	for _, c := range []struct {
 		name, val, want string
 	}{
-		{"version 1, JSON", `{"v":1,"batch":{"id":"x"},"result":{}}`, "record version 1; this logproc reads version 3"},
-		{"a later version", string(other), "record version 4; this logproc reads version 3"},
+		{"version 1, JSON", `{"v":1,"batch":{"id":"x"},"result":{}}`, "record version 1; this logproc reads version 4"},
+		{"a later version", string(other), "record version 5; this logproc reads version 4"},
 		{"not a record", "hello", "neither a packed record nor JSON"},
 		{"empty", "", "neither a packed record nor JSON"},
 		{"cut", string(good[:len(good)-3]), "record:"},
-		{"magic only", valueMagic + "\x03", "record:"},
-		{"version 2, packed", valueMagic + "\x02" + string(good[len(valueMagic)+1:]), "record version 2; this logproc reads version 3"},
+		{"magic only", valueMagic + "\x04", "record:"},
+		{"version 2, packed", valueMagic + "\x02" + string(good[len(valueMagic)+1:]), "record version 2; this logproc reads version 4"},
+		// A consumer of version 3 counts a compressed batch as lines.
+		{"version 3, packed", valueMagic + "\x03" + string(good[len(valueMagic)+1:]), "record version 3; this logproc reads version 4"},
 	} {
 		_, _, err := decodeRecord([]byte(c.val))
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {

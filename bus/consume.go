@@ -348,6 +348,8 @@ type counter struct {
 	finishing chan func()
 	// mapped is the file the last batch by reference was counted in.
 	mapped *mappedFile
+	// dec holds the last compressed batch's bytes, decoded.
+	dec batchDecoder
 }
 
 // runFinisher runs the last steps sent to finishing, in order, until
@@ -435,7 +437,11 @@ func (c *counter) count(ctx context.Context, m jetstream.Msg) func() {
 			return func() { c.parkRef(ctx, m, bt, reason) }
 		}
 	} else {
-		res, err = scan.Bytes(ctx, bt.File, m.Data(), o) // in place in the message
+		data, derr := c.dec.decode(m.Headers().Get(hdrEncoding), m.Data())
+		if derr != nil {
+			return func() { c.park(ctx, m, bt, fmt.Sprintf("%s:%d (offset %d): %v", bt.File, bt.Line, bt.Offset, derr)) }
+		}
+		res, err = scan.Bytes(ctx, bt.File, data, o) // in place in the message, or in dec's buffer
 	}
 	if err != nil {
 		if ctx.Err() != nil {

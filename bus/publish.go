@@ -58,6 +58,12 @@ type PublishOptions struct {
 	// file, which they must reach at the same path (a shared mount).
 	// Segments published before keep the mode they were published in.
 	ByReference bool
+	// Uncompressed sends a batch by value as it is. By default it goes
+	// compressed (S2) when that makes it smaller: the server stores and
+	// delivers a fraction of the bytes (a sixth of logproc gen's), and
+	// consumers of an older logproc cannot read it (report refuses their
+	// records, see recordVersion).
+	Uncompressed bool
 	// Progress, when set, counts the bytes of the files dealt with so far:
 	// sent, or found published before, or held back; a progress bar reads it.
 	Progress *atomic.Int64
@@ -127,7 +133,9 @@ type filePublisher struct {
 	run   int64
 	index int
 	st    *PublishStats
-	limit int64 // the longest batch the server takes
+	limit int64  // the longest batch the server takes
+	raw   []byte // a batch's bytes, read to be compressed
+	enc   batchEncoder
 }
 
 func (p *filePublisher) publish() error {
@@ -258,6 +266,7 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 		bt := batch{ID: batchID(id, i), File: m.File, Offset: r.Start, Line: line, Run: m.Run, Index: m.Index}
 		msg := &nats.Msg{Subject: p.b.subject}
 		var n int64
+		var encoding string
 		if m.Ref {
 			sum, lines, err := p.refSum(r)
 			if err != nil {
@@ -265,13 +274,14 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 			}
 			bt.Ref, bt.Length, bt.Sum, n = abs, r.Len(), sum, lines
 		} else {
-			msg.Data = make([]byte, r.Len()) // the message keeps it until acknowledged
-			if _, err := p.f.ReadAt(msg.Data, r.Start); err != nil && !errors.Is(err, io.EOF) {
-				return fmt.Errorf("%s: read %d bytes at offset %d: %w", p.path, len(msg.Data), r.Start, err)
+			if msg.Data, encoding, n, err = p.batchBytes(r); err != nil {
+				return err
 			}
-			n = int64(countLines(msg.Data))
 		}
 		msg.Header = bt.header()
+		if encoding != "" {
+			msg.Header.Set(hdrEncoding, encoding)
+		}
 		if err := pub.send(msg, bt.ID); err != nil {
 			return fmt.Errorf("%s: publish the batch at offset %d: %w (publish again to finish)", p.path, r.Start, err)
 		}
@@ -307,6 +317,31 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 	}
 	p.known[id] = m
 	return nil
+}
+
+// batchBytes reads a batch by value and counts its lines: the message's
+// data (compressed unless Uncompressed, in the encoding returned), which
+// the message keeps until acknowledged.
+func (p *filePublisher) batchBytes(r scan.Range) (data []byte, encoding string, lines int64, err error) {
+	var raw []byte
+	switch {
+	case p.o.Uncompressed:
+		raw = make([]byte, r.Len())
+	case int64(cap(p.raw)) < r.Len():
+		p.raw = make([]byte, r.Len())
+		fallthrough
+	default:
+		raw = p.raw[:r.Len()] // encode copies what the message keeps
+	}
+	if _, err := p.f.ReadAt(raw, r.Start); err != nil && !errors.Is(err, io.EOF) {
+		return nil, "", 0, fmt.Errorf("%s: read %d bytes at offset %d: %w", p.path, len(raw), r.Start, err)
+	}
+	lines = int64(countLines(raw))
+	if p.o.Uncompressed {
+		return raw, "", lines, nil
+	}
+	data, encoding = p.enc.encode(raw)
+	return data, encoding, lines, nil
 }
 
 // refSum sums a batch sent by reference and counts its lines, reading its

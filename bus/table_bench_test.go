@@ -29,8 +29,9 @@ import (
 // table gives each row's median. Settings are the commands' defaults:
 // every metric, scan with 1 and 2 workers, one consumer with 2 workers
 // (and one with 1 worker, by value and by reference, on batches already
-// in the stream), 4 MiB batches by value and 32 MiB by reference, against an in-process
-// server on loopback; every report is checked against scan to the byte.
+// in the stream), 4 MiB batches by value (compressed, and as they are
+// for comparison) and 32 MiB by reference, against an in-process server
+// on loopback; every report is checked against scan to the byte.
 // The CPU columns are the process's (the server's included), which a
 // busy machine changes less than the wall time.
 //
@@ -64,27 +65,35 @@ func BenchmarkTable(b *testing.B) {
 	co := ConsumeOptions{Workers: 2, Scan: o, Sections: out.AllSections()}
 
 	ts := startTestServer(b)
+	one := co
+	one.Workers = 1
+	// A consumer row's ratios are to scan with 1 worker, the others' to
+	// scan with 2.
 	rows := []struct {
-		name string
-		run  func(round int) span
+		name, target string
+		consumer     bool
+		run          func(round int) span
 	}{
-		{"scan, 1 worker", func(int) span { return timeScan(b, path, withWorkers(o, 1)) }},
-		{"scan, 2 workers (the default)", func(int) span { return timeScan(b, path, withWorkers(o, 2)) }},
-		{"bus by value, 4 MiB batches", func(r int) span {
+		{"scan, 1 worker", "", false, func(int) span { return timeScan(b, path, withWorkers(o, 1)) }},
+		{"scan, 2 workers (the default)", "", false, func(int) span { return timeScan(b, path, withWorkers(o, 2)) }},
+		{"bus by value, 4 MiB batches", "at most 4×", false, func(r int) span {
 			return timeEndToEnd(b, ts, "V"+strconv.Itoa(r), path, co, PublishOptions{}, want)
 		}},
-		{"bus by reference, 32 MiB batches", func(r int) span {
+		{"bus by reference, 32 MiB batches", "at most 2×", false, func(r int) span {
 			return timeEndToEnd(b, ts, "R"+strconv.Itoa(r), path, co, PublishOptions{ByReference: true}, want)
 		}},
-		{"one consumer, 1 worker, batches in the stream", func(r int) span {
-			one := co
-			one.Workers = 1
+		{"one consumer, 1 worker, batches in the stream", "at least 80 % of scan, 1 worker", true, func(r int) span {
 			return timeConsumer(b, ts, "C"+strconv.Itoa(r), path, one, PublishOptions{}, want)
 		}},
-		{"one consumer, 1 worker, by reference, batches in the stream", func(r int) span {
-			one := co
-			one.Workers = 1
+		{"one consumer, 1 worker, by reference, batches in the stream", "at least 80 % of scan, 1 worker", true, func(r int) span {
 			return timeConsumer(b, ts, "D"+strconv.Itoa(r), path, one, PublishOptions{ByReference: true}, want)
+		}},
+		// What compression (the default) is measured against.
+		{"bus by value, uncompressed (publish -compress=false)", "", false, func(r int) span {
+			return timeEndToEnd(b, ts, "U"+strconv.Itoa(r), path, co, PublishOptions{Uncompressed: true}, want)
+		}},
+		{"one consumer, 1 worker, uncompressed, batches in the stream", "", true, func(r int) span {
+			return timeConsumer(b, ts, "E"+strconv.Itoa(r), path, one, PublishOptions{Uncompressed: true}, want)
 		}},
 	}
 	took := make([][]time.Duration, len(rows))
@@ -110,17 +119,14 @@ func BenchmarkTable(b *testing.B) {
 		group(int64(lines)), float64(fi.Size())/1e6, 10000, rounds, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), load)
 	fmt.Println("| | s | lines/s | × scan (2 workers) | target | CPU s | × scan's CPU |")
 	fmt.Println("|---|---:|---:|---:|---|---:|---:|")
-	targets := []string{"", "", "at most 4×", "at most 2×", "at least 80 % of scan, 1 worker", "at least 80 % of scan, 1 worker"}
 	for i, row := range rows {
 		ratio := fmt.Sprintf("%.1f", med[i]/med[1])
-		if i >= 4 {
-			ratio = fmt.Sprintf("%.0f %% of scan, 1 worker", 100*med[0]/med[i])
-		}
 		cpuRatio := fmt.Sprintf("%.1f", medCPU[i]/medCPU[1])
-		if i >= 4 {
+		if row.consumer {
+			ratio = fmt.Sprintf("%.0f %% of scan, 1 worker", 100*med[0]/med[i])
 			cpuRatio = fmt.Sprintf("%.1f (of 1 worker's)", medCPU[i]/medCPU[0])
 		}
-		fmt.Printf("| %s | %.3f | %s | %s | %s | %.2f | %s |\n", row.name, med[i], group(int64(float64(lines)/med[i])), ratio, targets[i], medCPU[i], cpuRatio)
+		fmt.Printf("| %s | %.3f | %s | %s | %s | %.2f | %s |\n", row.name, med[i], group(int64(float64(lines)/med[i])), ratio, row.target, medCPU[i], cpuRatio)
 	}
 	fmt.Println()
 	b.ReportMetric(med[2]/med[1], "x-scan-by-value")

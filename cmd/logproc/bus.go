@@ -161,6 +161,7 @@ func publishCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepa
 	var o bus.PublishOptions
 	f.Int64Var(&o.BatchSize, "batch-size", bus.DefaultBatchSize, "`bytes` a batch aims at, at most half the server's max_payload (the default is cut to that); lines are never cut")
 	f.BoolVar(&o.Final, "final", false, "publish a last line with no newline too: the file is whole and will not grow")
+	compress := f.Bool("compress", true, "send each batch by value compressed (S2) when that makes it smaller; -compress=false sends it as it is")
 	f.BoolVar(&o.ByReference, "by-reference", false, "send each batch's place and hash, not its bytes: consumers read the files at the same absolute paths (a shared mount)")
 	return func(ctx context.Context, args []string) (plan, error) {
 		if err := s.check(f); err != nil {
@@ -169,6 +170,7 @@ func publishCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepa
 		if o.BatchSize < 1 {
 			return plan{}, usagef("-batch-size=%d: must be at least 1", o.BatchSize)
 		}
+		o.Uncompressed = !*compress
 		paths, err := inputPaths(args, cfg.LogPath, f.settings.name("LOG_PATH"))
 		if err != nil {
 			return plan{}, err
