@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -504,7 +505,7 @@ func (c *counter) store(ctx context.Context, m jetstream.Msg, rec *record) bool 
 		c.park(ctx, m, rec.Batch, fmt.Sprintf("%s:%d (offset %d): its partial result is %d bytes, more than the server takes in a message; publish with a smaller -batch-size",
 			rec.Batch.File, rec.Batch.Line, rec.Batch.Offset, len(val)))
 		return false
-	case err != nil:
+	case err != nil && !c.landed(ctx, batchPrefix+rec.Batch.ID, val):
 		c.retry(m, err)
 		return false
 	}
@@ -512,6 +513,23 @@ func (c *counter) store(ctx context.Context, m jetstream.Msg, rec *record) bool 
 		c.afterWrite(rec.Batch)
 	}
 	return true
+}
+
+// stopCheck bounds landed's one look at the bucket, so that a consumer
+// told to stop still ends within a second when its server is gone.
+const stopCheck = 250 * time.Millisecond
+
+// landed reports whether a create cut short by the consumer stopping had
+// reached the bucket all the same: then the batch is counted (and its
+// stats say so), not left for another consumer to find counted.
+func (c *counter) landed(ctx context.Context, key string, val []byte) bool {
+	if ctx.Err() == nil {
+		return false
+	}
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopCheck)
+	defer cancel()
+	e, err := c.b.kv.Get(lctx, key)
+	return err == nil && bytes.Equal(e.Value(), val)
 }
 
 // park records why a batch cannot be counted, under the batch's key, so

@@ -14,6 +14,7 @@ import (
 type lostReply struct {
 	jetstream.KeyValue
 	creates int
+	wrote   chan struct{} // closed, when not nil, once the lost create is written
 }
 
 func (k *lostReply) Create(ctx context.Context, key string, val []byte, opts ...jetstream.KVCreateOpt) (uint64, error) {
@@ -23,6 +24,9 @@ func (k *lostReply) Create(ctx context.Context, key string, val []byte, opts ...
 	}
 	if _, err := k.KeyValue.Create(context.Background(), key, val, opts...); err != nil {
 		return 0, err
+	}
+	if k.wrote != nil {
+		close(k.wrote)
 	}
 	<-ctx.Done()
 	return 0, ctx.Err()
@@ -55,5 +59,41 @@ func TestCreateOnceLostReply(t *testing.T) {
 	kv = &lostReply{KeyValue: b.kv, creates: 1}
 	if err := createOnce(ctx, kv, "b.x", []byte("mine")); !errors.Is(err, jetstream.ErrKeyExists) {
 		t.Errorf("createOnce of a batch counted before, no reply lost: %v; want ErrKeyExists (a redelivery)", err)
+	}
+}
+
+// TestStoreLandedAtStop: a consumer told to stop while its record's create
+// is on the way, the create written but its reply not yet back, takes the
+// batch as counted (its stats once, not short by one), and only its own
+// bytes count as landed.
+func TestStoreLandedAtStop(t *testing.T) {
+	ts := startTestServer(t)
+	b := ts.connect(t, "test")
+	real := b.kv
+	lost := &lostReply{KeyValue: real, wrote: make(chan struct{})}
+	b.kv = lost
+	defer func() { b.kv = real }()
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &counter{b: b, stats: &ConsumeStats{}}
+	rec := record{Batch: batch{ID: "stop", File: "a.log", Line: 1}}
+	stored := make(chan bool)
+	go func() { stored <- c.store(ctx, nil, &rec) }()
+	<-lost.wrote
+	cancel()
+	if !<-stored {
+		t.Fatal("store cut short by the stop after its create was written: not taken as counted")
+	}
+	val, err := rec.marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.landed(ctx, batchPrefix+"stop", val) {
+		t.Error("landed: false for the bytes written")
+	}
+	if c.landed(ctx, batchPrefix+"stop", []byte("other")) || c.landed(ctx, batchPrefix+"never", val) {
+		t.Error("landed: true for bytes or a key not written")
+	}
+	if c.landed(context.Background(), batchPrefix+"stop", val) {
+		t.Error("landed: true while the consumer is not stopping (a failed create is retried then)")
 	}
 }
