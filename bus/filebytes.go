@@ -20,6 +20,7 @@ type fileBytes struct {
 	m   *scan.Mapping // nil: read through r
 	r   io.ReaderAt
 	buf []byte
+	one []byte // whole's buffer, when it cannot hand out bytes in place
 }
 
 // each calls use with the bytes [off, off+n), in order, in pieces of at
@@ -66,4 +67,51 @@ type writerFunc func([]byte)
 func (w writerFunc) Write(p []byte) (int, error) {
 	w(p)
 	return len(p), nil
+}
+
+// whole calls use once with the bytes [off, off+n) in one slice, valid
+// only during the call: in place in the mapping when there is one, where
+// publish's compression reads them with no copy, or else read into a
+// buffer kept for the next call. A file shorter than off+n is an error.
+func (fb *fileBytes) whole(off, n int64, use func(b []byte)) error {
+	if fb.m == nil {
+		if int64(cap(fb.one)) < n {
+			fb.one = make([]byte, n)
+		}
+		got, err := fb.r.ReadAt(fb.one[:n], off)
+		switch {
+		case int64(got) == n:
+		case err != nil && !errors.Is(err, io.EOF):
+			return fmt.Errorf("read %d bytes at offset %d: %w", n, off, err)
+		default:
+			return fmt.Errorf("offset %d: the file shrank while it was read", off+int64(got))
+		}
+		use(fb.one[:n])
+		return nil
+	}
+	if fb.m.Len() < off+n {
+		return fmt.Errorf("offset %d: the file shrank while it was read", fb.m.Len())
+	}
+	// WriteTo hands out the mapping's bytes in one Write where it can;
+	// otherwise they are gathered into one.
+	inPlace := false
+	fb.one = fb.one[:0]
+	_, err := fb.m.WriteTo(writerFunc(func(b []byte) {
+		if !inPlace && len(fb.one) == 0 && int64(len(b)) == n {
+			inPlace = true
+			use(b)
+			return
+		}
+		fb.one = append(fb.one, b...)
+	}), off, n)
+	if err != nil {
+		if errors.Is(err, scan.ErrTruncated) {
+			return fmt.Errorf("offset %d: the file shrank while it was read", off)
+		}
+		return err
+	}
+	if !inPlace {
+		use(fb.one)
+	}
+	return nil
 }

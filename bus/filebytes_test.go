@@ -49,3 +49,43 @@ func TestFileBytes(t *testing.T) {
 		t.Fatalf("truncated while mapped: %v", err)
 	}
 }
+
+// TestFileBytesWhole: whole hands out exactly the bytes asked for in one
+// slice, in place or through a buffer, and a file that is shorter than
+// asked (shrunk, truncated while mapped) is an error.
+func TestFileBytesWhole(t *testing.T) {
+	data := bytes.Repeat([]byte("level=INFO user=ann msg=hello\n"), 3*pieceSize/30+7)
+	path := filepath.Join(t.TempDir(), "a.log")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := scan.Map(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for name, fb := range map[string]*fileBytes{"read": {r: bytes.NewReader(data)}, "mapped": {m: m}} {
+		// The longest range first, then shorter ones in its buffer.
+		for _, r := range [][2]int64{{0, int64(len(data))}, {5, 1}, {pieceSize - 3, pieceSize + 10}, {7, 0}, {int64(len(data)) - 4, 4}} {
+			calls := 0
+			var got []byte
+			err := fb.whole(r[0], r[1], func(b []byte) {
+				calls++
+				got = append(got, b...)
+			})
+			if err != nil || calls != 1 || !bytes.Equal(got, data[r[0]:r[0]+r[1]]) {
+				t.Fatalf("%s: whole(%d, %d): %d calls, %d bytes, %v", name, r[0], r[1], calls, len(got), err)
+			}
+		}
+		if err := fb.whole(int64(len(data))-10, 20, func([]byte) { t.Errorf("%s: past the end: used", name) }); err == nil || !strings.Contains(err.Error(), "shrank") {
+			t.Fatalf("%s: past the end: %v", name, err)
+		}
+	}
+	if err := os.Truncate(path, 100); err != nil {
+		t.Fatal(err)
+	}
+	fb := fileBytes{m: m}
+	if err := fb.whole(2*pieceSize, 100, func(b []byte) { bytes.Count(b, []byte{'\n'}) }); err == nil || !strings.Contains(err.Error(), "shrank") {
+		t.Fatalf("truncated while mapped: %v", err)
+	}
+}

@@ -133,8 +133,7 @@ type filePublisher struct {
 	run   int64
 	index int
 	st    *PublishStats
-	limit int64  // the longest batch the server takes
-	raw   []byte // a batch's bytes, read to be compressed
+	limit int64 // the longest batch the server takes
 	enc   batchEncoder
 }
 
@@ -321,26 +320,22 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 
 // batchBytes reads a batch by value and counts its lines: the message's
 // data (compressed unless Uncompressed, in the encoding returned), which
-// the message keeps until acknowledged.
+// the message keeps until acknowledged. Compression reads the batch in
+// place where the file is mapped: no copy of it is made.
 func (p *filePublisher) batchBytes(r scan.Range) (data []byte, encoding string, lines int64, err error) {
-	var raw []byte
-	switch {
-	case p.o.Uncompressed:
-		raw = make([]byte, r.Len())
-	case int64(cap(p.raw)) < r.Len():
-		p.raw = make([]byte, r.Len())
-		fallthrough
-	default:
-		raw = p.raw[:r.Len()] // encode copies what the message keeps
-	}
-	if _, err := p.f.ReadAt(raw, r.Start); err != nil && !errors.Is(err, io.EOF) {
-		return nil, "", 0, fmt.Errorf("%s: read %d bytes at offset %d: %w", p.path, len(raw), r.Start, err)
-	}
-	lines = int64(countLines(raw))
 	if p.o.Uncompressed {
-		return raw, "", lines, nil
+		raw := make([]byte, r.Len())
+		if _, err := p.f.ReadAt(raw, r.Start); err != nil && !errors.Is(err, io.EOF) {
+			return nil, "", 0, fmt.Errorf("%s: read %d bytes at offset %d: %w", p.path, len(raw), r.Start, err)
+		}
+		return raw, "", int64(countLines(raw)), nil
 	}
-	data, encoding = p.enc.encode(raw)
+	if err := p.fb.whole(r.Start, r.Len(), func(raw []byte) {
+		lines = int64(countLines(raw))
+		data, encoding = p.enc.encode(raw) // a copy: raw may be the mapping's
+	}); err != nil {
+		return nil, "", 0, fmt.Errorf("%s: %w", p.path, err)
+	}
 	return data, encoding, lines, nil
 }
 
