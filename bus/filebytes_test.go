@@ -89,3 +89,30 @@ func TestFileBytesWhole(t *testing.T) {
 		t.Fatalf("truncated while mapped: %v", err)
 	}
 }
+
+// TestBatchBytesShrank: a batch by value read past the file's end, the
+// file having shrunk since it was surveyed, is an error, compressed or not:
+// never the zeros of a short read published as lines.
+func TestBatchBytesShrank(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.log")
+	data := bytes.Repeat([]byte("level=INFO user=a\n"), 100)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, uncompressed := range []bool{true, false} {
+		p := &filePublisher{path: path, f: f, fb: &fileBytes{r: f}, o: PublishOptions{Uncompressed: uncompressed}}
+		r := scan.Range{Start: int64(len(data)) - 18, End: int64(len(data)) + 18}
+		if _, _, _, err := p.batchBytes(r); err == nil || !strings.Contains(err.Error(), "shrank") {
+			t.Errorf("uncompressed %v: batch past the end: %v; want the file shrank", uncompressed, err)
+		}
+		r = scan.Range{Start: 0, End: int64(len(data))}
+		if _, _, lines, err := p.batchBytes(r); err != nil || lines != 100 {
+			t.Errorf("uncompressed %v: whole file: %d lines, %v; want 100", uncompressed, lines, err)
+		}
+	}
+}

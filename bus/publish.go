@@ -325,7 +325,11 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 func (p *filePublisher) batchBytes(r scan.Range) (data []byte, encoding string, lines int64, err error) {
 	if p.o.Uncompressed {
 		raw := make([]byte, r.Len())
-		if _, err := p.f.ReadAt(raw, r.Start); err != nil && !errors.Is(err, io.EOF) {
+		if n, err := p.f.ReadAt(raw, r.Start); n < len(raw) {
+			if err == nil || errors.Is(err, io.EOF) {
+				// Never publish the zeros of a short read as the file's lines.
+				return nil, "", 0, fmt.Errorf("%s: offset %d: the file shrank while it was read", p.path, r.Start+int64(n))
+			}
 			return nil, "", 0, fmt.Errorf("%s: read %d bytes at offset %d: %w", p.path, len(raw), r.Start, err)
 		}
 		return raw, "", int64(countLines(raw)), nil
