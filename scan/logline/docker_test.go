@@ -16,6 +16,10 @@ func FuzzAppendJSONText(f *testing.F) {
 		`"{\"level\":\"info\",\"msg\":\"x\\\\y\"}\n"`, `"caf\u00e9 \ud83d\ude00 \ud800"`, "\"\xff\xfe ok\"",
 		`"tab\there\/slash\b\f\r"`, `"unterminated`, `"bad \x escape"`, `"` + strings.Repeat(`é\"`, 40) + `"`,
 		"\"ctl\x01\"",
+		// A JSON line in json-file, its \" at every place of a block, one
+		// last in a block, and one after an escaped backslash.
+		`"{\"time\":\"2026-11-26T08:00:00.123Z\",\"level\":\"INFO\",\"msg\":\"user action\",\"user\":\"user123@example.com\",\"action\":\"login\",\"latency_ms\":123}\n","stream":"stdout"}`,
+		`"` + strings.Repeat(`abcdefghijklmno\"`, 4) + `"`, `"` + strings.Repeat(`ab\"`, 20) + `\\\"` + strings.Repeat(`\"c`, 20) + `"`,
 	} {
 		f.Add(s, "prefix")
 	}

@@ -40,6 +40,61 @@ loop:
 	JMP	loop
 
 mark:
+	// A block whose every mark is \" whole in it (a JSON log's quotes)
+	// is unescaped at once: copies between its backslashes, one each,
+	// where a mark at a time costs a block's read per quote. A backslash
+	// last in the block is left to the next (R12 is 1). Its copies read
+	// up to 31 bytes from BX.
+	LEAQ	32(BX), DX
+	CMPQ	DX, CX
+	JGT	one
+	PMOVMSKB	X3, R12
+	MOVL	R12, R10
+	ANDL	$0x7fff, R10
+	MOVOU	(SI)(BX*1), X4
+	PCMPEQB	X0, X4
+	PMOVMSKB	X4, R11
+	LEAL	(R10)(R10*1), DX
+	CMPL	DX, R11
+	JNE	one
+	ORL	R12, R11
+	CMPL	R11, AX
+	JNE	one
+	SHRL	$15, R12
+	XORL	R13, R13
+	TESTL	R10, R10
+	JZ	last
+	BSFL	R10, AX
+	ADDQ	AX, R9
+	LEAQ	1(AX), R13
+	LEAL	-1(R10), DX
+	ANDL	DX, R10
+	JZ	last
+
+quotes:
+	BSFL	R10, AX
+	LEAQ	(BX)(R13*1), DX
+	MOVOU	(SI)(DX*1), X4
+	MOVOU	X4, (DI)(R9*1)
+	ADDQ	AX, R9
+	SUBQ	R13, R9
+	LEAQ	1(AX), R13
+	LEAL	-1(R10), DX
+	ANDL	DX, R10
+	JNZ	quotes
+
+last:
+	LEAQ	(BX)(R13*1), DX
+	MOVOU	(SI)(DX*1), X4
+	MOVOU	X4, (DI)(R9*1)
+	ADDQ	$16, R9
+	SUBQ	R13, R9
+	SUBQ	R12, R9
+	ADDQ	$16, BX
+	SUBQ	R12, BX
+	JMP	loop
+
+one:
 	BSFL	AX, AX
 	ADDQ	AX, BX
 	ADDQ	AX, R9
