@@ -56,17 +56,18 @@ func (p *Parser) dockerHead(line []byte) (h frameHead, ok bool) {
 // one line of plain logfmt or JSON and no piece of its stream is open: its
 // log unescaped, then read by Next, and the line's end found after the
 // time, so the line is not searched for its '\n' first. It returns 0 for
-// any other line, which nextPiece reads. slog's line is first read where
-// it lies, by nextEscaped, with no copy. It is dockerHead, fastFramed and
-// nextPiece made one, as nextTimed is for CRI (docs/performance.md).
+// any other line, which nextPiece reads. slog's line and a JSON line are
+// first read where they lie, by nextEscaped and nextDockerJSON, with no
+// copy. It is dockerHead, fastFramed and nextPiece made one, as nextTimed
+// is for CRI (docs/performance.md).
 func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 	const logWord = uint64('{') | '"'<<8 | 'l'<<16 | 'o'<<24 | 'g'<<32 | '"'<<40 | ':'<<48 | '"'<<56
 	if len(b) < 16 || le64(b) != logWord {
 		return 0, 0
 	}
-	// slog's line is read where it lies, inside the JSON string, when its
-	// only escapes are its msg's quotes and its last \n; any other line
-	// is unescaped and read by Next, which is the escaped read's twin.
+	// slog's line, or a JSON line, is read where it lies, inside the JSON
+	// string, when its only escapes are its quotes and its last \n; any
+	// other line is unescaped and read by Next, the escaped reads' twin.
 	if !p.anyOpen {
 		if m, _ := p.nextEscaped(b[8:], rec); m > 0 {
 			at := 8 + m
@@ -84,13 +85,41 @@ func (p *Parser) nextDocker(b []byte, rec *Record) (int, Kind) {
 				p.innerShape = ShapeLogfmt
 				return n, Event
 			}
+		} else if b[8] == '{' {
+			if n := p.nextDockerJSON(b, rec); n > 0 {
+				return n, Event
+			}
 		}
 	}
 	return p.nextDockerCopy(b, rec)
 }
 
-// nextDockerCopy is nextDocker for a log that nextEscaped does not read:
-// unescaped into p.frameBuf and read by Next.
+// nextDockerJSON reads the json-file line b whose log is a line of JSON
+// where it lies (parseJSONEscaped), when the log's only escapes are its
+// strings' quotes and its last \n and it is an Event, and the tail is
+// moby's; else it returns 0, and nextDockerCopy reads the line. The read
+// stays before b's first raw '\n', which ends the line: Next on the
+// unescaped log would stop at it too.
+func (p *Parser) nextDockerJSON(b []byte, rec *Record) int {
+	s := b[:min(len(b), dockerWindow)]
+	nl := bytes.IndexByte(s, '\n')
+	if nl < 0 {
+		return 0 // longer than the window: nextPiece reads it
+	}
+	m, kind := p.parseJSONEscaped(s[8:nl], rec)
+	if kind != Event || m == 0 {
+		return 0
+	}
+	n := p.dockerTail(b, 8+m, rec)
+	if n > 0 {
+		p.dropQueued()
+		p.innerShape = ShapeJSON
+	}
+	return n
+}
+
+// nextDockerCopy is nextDocker for a log that nextEscaped and
+// nextDockerJSON do not read: unescaped into p.frameBuf and read by Next.
 func (p *Parser) nextDockerCopy(b []byte, rec *Record) (int, Kind) {
 	// jsonUnescape reads up to the log's closing quote when the log holds
 	// only ASCII and escapes of one letter; appendJSONText reads the

@@ -27,6 +27,10 @@ func FuzzNextDocker(f *testing.F) {
 		`{"log":"I1126 08:00:00.123456 1 main.go:12] \"user action\" user=\"a\"\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
 		`{"log":"time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=u1@example.com action=login latency_ms=42\n","stream":"stdout","time":"2026-11-26` + "\n" + `T08:00:00.5Z"}` + "\n",
 		`{"log":"level=INFO user=a\n","stream":"stdout","attrs":{"k":"v"},"time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"{\"level\":\"INFO\",\"user\":\"u\\\"1\",\"n\":{\"a\":[1,{\"b\":\"c\"}]},\"latency_ms\":1.5e+06}\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"{\"level\":\"INFO\",\"user\":\"u1\"` + "\n" + `}\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"{\"level\":\"INFO\",\"user\":\"u1\"} \n","stream":"stderr","time":"2026-11-26T08:00:00.5Z"}` + "\n",
+		`{"log":"{\"level\":\"INFO\",\"user\":\"u1\",\"time\":\"bad\"}\n","stream":"stdout","time":"2026-11-26T08:00:00.5Z"}` + "\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -1,6 +1,9 @@
 package logline
 
-import "bytes"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // The framings platforms wrap around a program's lines:
 //
@@ -553,7 +556,7 @@ func OpenRecords(b []byte) bool {
 		end--
 	}
 	for end > 0 {
-		start := bytes.LastIndexByte(b[:end], '\n') + 1
+		start := lastNewline(b[:end]) + 1
 		if start == 0 {
 			return false // b's first line may be cut
 		}
@@ -580,4 +583,24 @@ func OpenRecords(b []byte) bool {
 		end = start - 1
 	}
 	return false
+}
+
+// lastNewline is bytes.LastIndexByte(b, '\n') a word at a time: on amd64
+// that is a byte loop, and OpenRecords reads up to 256 KiB back at each
+// cut of a file of one stream. The mark of a byte is exact (no borrow
+// crosses bytes), so the last mark is the last '\n'.
+func lastNewline(b []byte) int {
+	i := len(b)
+	for ; i >= 8; i -= 8 {
+		x := le64(b[i-8:]) ^ lowBits*'\n'
+		if m := ^((x&^highBits + lowBits*0x7F) | x) & highBits; m != 0 {
+			return i - 8 + (63-bits.LeadingZeros64(m))/8
+		}
+	}
+	for i--; i >= 0; i-- {
+		if b[i] == '\n' {
+			return i
+		}
+	}
+	return -1
 }

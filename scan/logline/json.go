@@ -32,6 +32,8 @@ package logline
 // its raw text; the latency and the time a string or such a number; null,
 // true, false, objects and arrays give the field no value.
 
+//go:generate go test -run ^TestJSONEscapedGenerated$ -update-escaped
+
 import (
 	"bytes"
 	"encoding/binary"
@@ -40,7 +42,11 @@ import (
 )
 
 // parseJSON parses a line that starts with '{'. s is trimmed.
+//
+// parseJSONEscaped, generated from it with esc true (json_escaped.go),
+// reads the line where it lies inside a JSON string (Docker's log).
 func (p *Parser) parseJSON(s []byte, rec *Record) Kind {
+	const esc, ql = false, 1 // true, 2 (a quote is \") in parseJSONEscaped
 	*rec = Record{}
 	var found uint8
 	p.nested = p.nested[:0]
@@ -49,19 +55,23 @@ func (p *Parser) parseJSON(s []byte, rec *Record) Kind {
 		i++
 	} else {
 		for {
-			if i >= len(s) || s[i] != '"' {
+			if esc {
+				if i+1 >= len(s) || s[i] != '\\' || s[i+1] != '"' {
+					return Malformed
+				}
+			} else if i >= len(s) || s[i] != '"' {
 				return Malformed
 			}
-			end, plain := jsonStringEnd(s, i+1)
+			end, plain := jsonStringEnd(s, i+ql)
 			if end < 0 {
 				return Malformed
 			}
-			kn, ok := p.matchJSONKey(s[i+1:end], plain, found)
+			kn, ok := p.matchJSONKey(s[i+ql:end], plain, found)
 			if !ok {
 				return Malformed
 			}
-			keyStart := i + 1
-			i = skipJSONSpace(s, end+1)
+			keyStart := i + ql
+			i = skipJSONSpace(s, end+ql)
 			if i >= len(s) || s[i] != ':' {
 				return Malformed
 			}
@@ -71,7 +81,11 @@ func (p *Parser) parseJSON(s []byte, rec *Record) Kind {
 			}
 			if kn == nil {
 				if p.dotted && s[i] == '{' && plain {
-					p.queueNested(s, keyStart, end, i)
+					if !esc {
+						p.queueNested(s, keyStart, end, i)
+					} else if p.isParent(s[keyStart:end]) {
+						return Malformed // takeNested reads unescaped JSON only
+					}
 				}
 				i, ok = p.skipJSONValue(s, i)
 			} else {
@@ -93,7 +107,13 @@ func (p *Parser) parseJSON(s []byte, rec *Record) Kind {
 			return Malformed
 		}
 	}
-	if skipJSONSpace(s, i) != len(s) {
+	if esc {
+		// The line ends at \n", the JSON string's end.
+		if i = skipJSONSpace(s, i); !escLineEnd(s, i) {
+			return Malformed
+		}
+		i += len(`\n"`)
+	} else if skipJSONSpace(s, i) != len(s) {
 		return Malformed
 	}
 	if len(p.nested) > 0 && !p.takeNested(rec, s, found) {
@@ -128,8 +148,9 @@ func (p *Parser) matchJSONKey(raw []byte, plain bool, found uint8) (kn *keyName,
 // number or a string. Any other value (null, true, false, an object or an
 // array) is skipped and gives the field no value.
 func (p *Parser) takeJSON(rec *Record, kn *keyName, s []byte, i int) (int, bool) {
+	const esc, ql = false, 1 // true, 2 (a quote is \") in takeJSONEscaped
 	switch c := s[i]; {
-	case c == '"':
+	case c == '"' && !esc, c == '\\' && esc:
 		value, end, ok := p.jsonString(s, i)
 		if ok {
 			p.takeValue(rec, kn, value)
@@ -150,13 +171,17 @@ func (p *Parser) takeJSON(rec *Record, kn *keyName, s []byte, i int) (int, bool)
 // jsonString decodes the JSON string starting at s[i] (a '"') and returns its
 // value and the index after it.
 func (p *Parser) jsonString(s []byte, i int) ([]byte, int, bool) {
-	end, plain := jsonStringEnd(s, i+1)
+	const esc, ql = false, 1 // true, 2 (a quote is \") in jsonStringEscaped
+	if esc && (i+1 >= len(s) || s[i+1] != '"') {
+		return nil, 0, false
+	}
+	end, plain := jsonStringEnd(s, i+ql)
 	if end < 0 {
 		return nil, 0, false
 	}
-	raw := s[i+1 : end]
-	if plain {
-		return raw, end + 1, true
+	raw := s[i+ql : end]
+	if plain || esc {
+		return raw, end + ql, true
 	}
 	return p.jsonStringSlow(raw, end)
 }
@@ -176,7 +201,11 @@ func (p *Parser) jsonStringSlow(raw []byte, end int) ([]byte, int, bool) {
 // ASCII with no backslash, so that it is its own value. It reads a word at a
 // time, as parseLogfmt does: JSON strings are mostly short keys, and one pass
 // answers both questions.
+//
+// In jsonStringEndEscaped the string ends at \" and end is its backslash;
+// any other backslash, a raw quote or a byte of 0x80 or more gives -1.
 func jsonStringEnd(s []byte, i int) (end int, plain bool) {
+	const esc = false // true in jsonStringEndEscaped
 	for ; i+8 <= len(s); i += 8 {
 		w := binary.LittleEndian.Uint64(s[i : i+8])
 		if m := byteMask(w, '"') | byteMask(w, '\\') | w&highBits; m != 0 {
@@ -186,6 +215,12 @@ func jsonStringEnd(s []byte, i int) (end int, plain bool) {
 	}
 	for i < len(s) && s[i] != '"' && s[i] != '\\' && s[i] < utf8.RuneSelf {
 		i++
+	}
+	if esc {
+		if i+1 < len(s) && s[i] == '\\' && s[i+1] == '"' {
+			return i, true
+		}
+		return -1, false
 	}
 	if i < len(s) && s[i] == '"' {
 		return i, true
@@ -219,6 +254,7 @@ func skipJSONSpaceSlow(s []byte, i int) int {
 // in the package comment). The open objects and arrays are kept in p.nest,
 // so nesting depth costs no stack and, once nest has grown, no allocation.
 func (p *Parser) skipJSONValue(s []byte, i int) (int, bool) {
+	const esc, ql, quote = false, 1, '"' // true, 2, '\\' (a quote is \") in skipJSONValueEscaped
 	nest := p.nest[:0]
 	for {
 		// At the start of a value.
@@ -226,12 +262,15 @@ func (p *Parser) skipJSONValue(s []byte, i int) (int, bool) {
 			return 0, false
 		}
 		switch c := s[i]; c {
-		case '"':
-			end, _ := jsonStringEnd(s, i+1)
+		case quote:
+			if esc && (i+1 >= len(s) || s[i+1] != '"') {
+				return 0, false
+			}
+			end, _ := jsonStringEnd(s, i+ql)
 			if end < 0 {
 				return 0, false
 			}
-			i = end + 1
+			i = end + ql
 		case '{', '[':
 			i = skipJSONSpace(s, i+1)
 			if i < len(s) && s[i] == closing(c) {
@@ -297,14 +336,19 @@ func closing(c byte) byte {
 // skipJSONKey skips `string ws ":" ws` from s[i] and returns the index of the
 // value that follows.
 func skipJSONKey(s []byte, i int) (int, bool) {
-	if i >= len(s) || s[i] != '"' {
+	const esc, ql = false, 1 // true, 2 (a quote is \") in skipJSONKeyEscaped
+	if esc {
+		if i+1 >= len(s) || s[i] != '\\' || s[i+1] != '"' {
+			return 0, false
+		}
+	} else if i >= len(s) || s[i] != '"' {
 		return 0, false
 	}
-	end, _ := jsonStringEnd(s, i+1)
+	end, _ := jsonStringEnd(s, i+ql)
 	if end < 0 {
 		return 0, false
 	}
-	i = skipJSONSpace(s, end+1)
+	i = skipJSONSpace(s, end+ql)
 	if i >= len(s) || s[i] != ':' {
 		return 0, false
 	}
@@ -312,7 +356,13 @@ func skipJSONKey(s []byte, i int) (int, bool) {
 }
 
 // endsScalar reports whether c cannot be part of a JSON scalar.
+//
+// In endsScalarEscaped a backslash ends it too: a string's \" or an escape.
 func endsScalar(c byte) bool {
+	const esc = false // true in endsScalarEscaped
+	if esc && c == '\\' {
+		return true
+	}
 	switch c {
 	case ' ', '\t', '\n', '\r', ',', ':', '[', ']', '{', '}', '"':
 		return true
