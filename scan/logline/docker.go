@@ -23,32 +23,89 @@ func (p *Parser) dockerHead(line []byte) (h frameHead, ok bool) {
 	} else {
 		h.partial = true
 	}
-	rest := line[end+1:]
+	h.stream, h.raw = dockerRest(line[end+1:])
+	return h, true
+}
+
+// dockerRest reads a json-file line's stream and raw time from rest, what
+// follows its log's closing quote.
+func dockerRest(rest []byte) (stream int, raw []byte) {
 	// moby's jsonlog writes the stream and then the time, unless attrs come
 	// between. Compared a word at a time: a 27-byte string compare calls memequal.
 	const timeAt = len(`,"stream":"stdout","time":"`)
 	head := len(rest) > timeAt && string(rest[0:8]) == `,"stream` && string(rest[24:timeAt]) == `":"`
 	switch {
 	case head && string(rest[8:16]) == `":"stdou` && string(rest[16:24]) == `t","time`:
-		h.raw = rest[timeAt:]
+		raw = rest[timeAt:]
 	case head && string(rest[8:16]) == `":"stder` && string(rest[16:24]) == `r","time`:
-		h.stream, h.raw = streamErr, rest[timeAt:]
+		stream, raw = streamErr, rest[timeAt:]
 	default:
 		if bytes.Contains(rest, []byte(`"stream":"stderr"`)) {
-			h.stream = streamErr
+			stream = streamErr
 		}
 		if i := bytes.Index(rest, []byte(`"time":"`)); i >= 0 {
-			h.raw = rest[i+len(`"time":"`):]
+			raw = rest[i+len(`"time":"`):]
 		}
 	}
-	if h.raw != nil { // read only when the content has no time of its own (headTime)
-		if j := bytes.IndexByte(h.raw, '"'); j >= 0 {
-			h.raw = h.raw[:j]
+	if raw != nil { // read only when the content has no time of its own (headTime)
+		if j := bytes.IndexByte(raw, '"'); j >= 0 {
+			raw = raw[:j]
 		} else {
-			h.raw = nil
+			raw = nil
 		}
 	}
-	return h, true
+	return stream, raw
+}
+
+// dockerPiece is dockerHead's ok, stream and partial, read without
+// unescaping the log, for OpenRecords, which asks them of every line up to
+// 256 KiB back from a cut. sure is false when the log holds a \u escape:
+// dockerHead alone tells whether it reads.
+func dockerPiece(line []byte) (stream int, partial, ok, sure bool) {
+	const prefix = `{"log":"`
+	if len(line) < len(prefix) || string(line[:len(prefix)]) != prefix || line[len(line)-1] != '}' {
+		return 0, false, false, true
+	}
+	nl := -1 // the index just after the log's last \n escape
+	i := len(prefix)
+	for {
+		i = quoteOrBackslash(line, i)
+		if i == len(line) {
+			return 0, false, false, true // no closing quote
+		}
+		if line[i] == '"' {
+			break
+		}
+		if i+1 == len(line) {
+			return 0, false, false, true
+		}
+		switch e := line[i+1]; {
+		case e == 'u':
+			return 0, false, false, false
+		case jsonEscapes[e] == 0:
+			return 0, false, false, true // a bad escape
+		case e == 'n':
+			nl = i + 2
+		}
+		i += 2
+	}
+	stream, _ = dockerRest(line[i+1:])
+	return stream, nl != i, true, true
+}
+
+// quoteOrBackslash returns the index of the first '"' or '\\' in s at or
+// after s[i], or len(s).
+func quoteOrBackslash(s []byte, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		w := binary.LittleEndian.Uint64(s[i : i+8])
+		if m := byteMask(w, '"') | byteMask(w, '\\'); m != 0 {
+			return i + firstMarked(m)
+		}
+	}
+	for i < len(s) && s[i] != '"' && s[i] != '\\' {
+		i++
+	}
+	return i
 }
 
 // nextDocker reads the first line of b when it is a whole json-file entry

@@ -2,7 +2,6 @@ package logline
 
 import (
 	"bytes"
-	"math/bits"
 )
 
 // The framings platforms wrap around a program's lines:
@@ -555,27 +554,26 @@ func OpenRecords(b []byte) bool {
 	if end > 0 && b[end-1] == '\n' {
 		end--
 	}
-	for end > 0 {
-		start := lastNewline(b[:end]) + 1
+	// The last lines are read back one at a time: with both streams in the
+	// file they answer at once. With one, the answer lies at b's start or
+	// at a line not framed, and the rest is read forward (openAfter).
+	for n := 0; end > 0; n++ {
+		if n == openBackLines {
+			return p.openAfter(b[:end], seen)
+		}
+		start := bytes.LastIndexByte(b[:end], '\n') + 1
 		if start == 0 {
 			return false // b's first line may be cut
 		}
-		line := trimCR(b[start:end])
-		var h frameHead
-		var ok bool
-		if len(line) > 0 && line[0] == '{' {
-			h, ok = p.dockerHead(line)
-		} else if len(line) > 0 && isDigit(line[0]) {
-			h, ok = p.criHead(line)
-		}
+		stream, partial, ok := p.framedPiece(trimCR(b[start:end]))
 		if !ok {
 			return false
 		}
-		if !seen[h.stream] {
-			if h.partial {
+		if !seen[stream] {
+			if partial {
 				return true
 			}
-			seen[h.stream] = true
+			seen[stream] = true
 			if seen[streamOut] && seen[streamErr] {
 				return false
 			}
@@ -585,22 +583,61 @@ func OpenRecords(b []byte) bool {
 	return false
 }
 
-// lastNewline is bytes.LastIndexByte(b, '\n') a word at a time: on amd64
-// that is a byte loop, and OpenRecords reads up to 256 KiB back at each
-// cut of a file of one stream. The mark of a byte is exact (no borrow
-// crosses bytes), so the last mark is the last '\n'.
-func lastNewline(b []byte) int {
-	i := len(b)
-	for ; i >= 8; i -= 8 {
-		x := le64(b[i-8:]) ^ lowBits*'\n'
-		if m := ^((x&^highBits + lowBits*0x7F) | x) & highBits; m != 0 {
-			return i - 8 + (63-bits.LeadingZeros64(m))/8
+// openBackLines is how many lines OpenRecords reads back before it reads
+// the rest forward.
+const openBackLines = 4
+
+// openAfter is OpenRecords on b for the streams not seen, read forward,
+// each line's end found by bytes.IndexByte: what counts is the last line of
+// each stream after the last line not framed, and after b's first line.
+func (p *Parser) openAfter(b []byte, seen [numStreams]bool) bool {
+	i := bytes.IndexByte(b, '\n') + 1
+	if i == 0 {
+		return false // b's first line may be cut
+	}
+	// A line of stderr holds the word, in its Docker or CRI head: with
+	// stdout seen and no such word, no line can open a record.
+	if seen[streamOut] && !bytes.Contains(b[i:], []byte("stderr")) {
+		return false
+	}
+	var open [numStreams]bool // the last line of the stream is a piece
+	for i <= len(b) {
+		end := bytes.IndexByte(b[i:], '\n')
+		if end < 0 {
+			end = len(b)
+		} else {
+			end += i
+		}
+		stream, partial, ok := p.framedPiece(trimCR(b[i:end]))
+		if !ok {
+			open = [numStreams]bool{}
+		} else {
+			open[stream] = partial
+		}
+		i = end + 1
+	}
+	for s := range open {
+		if open[s] && !seen[s] {
+			return true
 		}
 	}
-	for i--; i >= 0; i-- {
-		if b[i] == '\n' {
-			return i
+	return false
+}
+
+// framedPiece reads a line's stream and whether it is a piece, ok when it
+// is a CRI or Docker line.
+func (p *Parser) framedPiece(line []byte) (stream int, partial, ok bool) {
+	if len(line) > 0 && line[0] == '{' {
+		stream, partial, ok, sure := dockerPiece(line)
+		if sure {
+			return stream, partial, ok
 		}
+		h, ok := p.dockerHead(line)
+		return h.stream, h.partial, ok
 	}
-	return -1
+	if len(line) > 0 && isDigit(line[0]) {
+		h, ok := p.criHead(line)
+		return h.stream, h.partial, ok
+	}
+	return 0, false, false
 }
