@@ -1,0 +1,69 @@
+package agg
+
+import "github.com/logproc/logproc/scan/logline"
+
+// CountRecord counts an event with every field its record holds, as Count,
+// CountAction or CountLatency, CountTime and CountBad would one by one.
+// Its fast path, for an event at one of slog's levels whose action sits in
+// its home slot, whose latency is whole milliseconds under millisSlots and
+// with no windows, tests everything before it counts anything and calls
+// nothing before the user's count, its last step: a value kept across a
+// call is spilled on every line. Any other event goes to countRecordSlow.
+// It stays a call: inlined into the scan's loop, its registers cost more.
+//
+//go:noinline
+func (s *Shard) CountRecord(rec *logline.Record) {
+	slot := knownLevelSlot(rec.Level)
+	action, has, latency := rec.Action, rec.Has, rec.Latency
+	// actionTable.home, written out: as a call it is not inlined.
+	var a *actionCounts
+	if n := len(action); n <= 16 && cap(action) >= 16 {
+		t := &s.actions
+		w, m := (*[16]byte)(action[:16]), &wordMasks[n]
+		lo, hi := le64(w[:8])&m[0], le64(w[8:])&m[1]
+		// An empty action matches an empty slot, whose counters are nil.
+		if h := &t.slots[hashWords(lo, hi, n)>>(t.shift&63)]; h.lo == lo && h.hi == hi && len(h.name) == n {
+			a = h.a
+		}
+	}
+	// A negative latency is past the slots as a uint64.
+	ms := uint64(latency) / 1e6
+	if a == nil || uint(slot) >= uint(len(a.levels)) || has&(logline.BadLatency|logline.BadTime) != 0 ||
+		s.windows.width != 0 || has&logline.HasLatency != 0 && (ms >= uint64(len(a.millis)) || int64(ms)*1e6 != latency) {
+		s.countRecordSlow(rec)
+		return
+	}
+	a.events++
+	a.levels[slot]++
+	if has&logline.HasLatency != 0 {
+		a.millis[ms]++
+	}
+	if has&logline.HasTime != 0 {
+		t := rec.Time
+		s.first = min(s.first, t)
+		s.last = max(s.last, t)
+		s.timed++
+	}
+	s.levels[slot]++
+	if user := rec.User; len(user) > 0 {
+		s.users.add(user)
+	} else {
+		s.noUser[slot]++
+	}
+}
+
+// countRecordSlow is CountRecord for any event its fast path does not take.
+func (s *Shard) countRecordSlow(rec *logline.Record) {
+	slot := s.Count(rec.Level, rec.User)
+	if len(rec.Action) > 0 {
+		s.CountAction(slot, rec.Action, rec.Latency, rec.Has&logline.HasLatency != 0)
+	} else if rec.Has&logline.HasLatency != 0 {
+		s.CountLatency(rec.Latency)
+	}
+	if rec.Has&logline.HasTime != 0 {
+		s.CountTime(rec.Time)
+	}
+	if bad := rec.Has & (logline.BadLatency | logline.BadTime); bad != 0 {
+		s.CountBad(bad&logline.BadLatency != 0, bad&logline.BadTime != 0)
+	}
+}
