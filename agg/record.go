@@ -28,22 +28,18 @@ func (s *Shard) CountRecord(rec *logline.Record) {
 	}
 	// A negative latency is past the slots as a uint64.
 	ms := uint64(latency) / 1e6
-	if a == nil || uint(slot) >= uint(len(a.levels)) || has&(logline.BadLatency|logline.BadTime) != 0 ||
-		s.windows.width != 0 || has&logline.HasLatency != 0 && (ms >= uint64(len(a.millis)) || int64(ms)*1e6 != latency) {
+	if a == nil || uint(slot) >= uint(len(a.levels)) || has != logline.HasLatency|logline.HasTime ||
+		s.windows.width != 0 || ms >= uint64(len(a.millis)) || int64(ms)*1e6 != latency {
 		s.countRecordSlow(rec)
 		return
 	}
 	a.events++
 	a.levels[slot]++
-	if has&logline.HasLatency != 0 {
-		a.millis[ms]++
-	}
-	if has&logline.HasTime != 0 {
-		t := rec.Time
-		s.first = min(s.first, t)
-		s.last = max(s.last, t)
-		s.timed++
-	}
+	a.millis[ms]++
+	t := rec.Time
+	s.first = min(s.first, t)
+	s.last = max(s.last, t)
+	s.timed++
 	s.levels[slot]++
 	if user := rec.User; len(user) > 0 {
 		s.users.add(user)
