@@ -26,16 +26,23 @@ func (s *Shard) CountRecord(rec *logline.Record) {
 			a = h.a
 		}
 	}
+	if a == nil {
+		s.countRecordSlow(rec)
+		return
+	}
+	// The counters' slices in locals: the tests below then prove the
+	// increments in range, which reloaded from a they were not.
+	levels, millis := a.levels, a.millis
 	// A negative latency is past the slots as a uint64.
 	ms := uint64(latency) / 1e6
-	if a == nil || uint(slot) >= uint(len(a.levels)) || has != logline.HasLatency|logline.HasTime ||
-		s.windows.width != 0 || ms >= uint64(len(a.millis)) || int64(ms)*1e6 != latency {
+	if uint(slot) >= uint(len(levels)) || has != logline.HasLatency|logline.HasTime ||
+		s.windows.width != 0 || ms >= uint64(len(millis)) || int64(ms)*1e6 != latency {
 		s.countRecordSlow(rec)
 		return
 	}
 	a.events++
-	a.levels[slot]++
-	a.millis[ms]++
+	levels[slot]++
+	millis[ms]++
 	t := rec.Time
 	s.first = min(s.first, t)
 	s.last = max(s.last, t)
