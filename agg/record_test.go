@@ -142,3 +142,27 @@ func TestCountRecordAllocs(t *testing.T) {
 		t.Errorf("CountRecord: %v allocations, want 0", n)
 	}
 }
+
+// TestLevelWordSlot: levelWordSlot gives slog's four names their slots
+// and -1 for every other name, however it sits in memory: the names of
+// knownLevelSlot's test, the four with a NUL or a byte more or less, and
+// names without eight bytes of capacity.
+func TestLevelWordSlot(t *testing.T) {
+	slots := map[string]int{"DEBUG": 0, "INFO": 1, "WARN": 2, "ERROR": 3}
+	names := []string{"", "I", "INFO", "INFO\x00", "INF", "INFOS", "info", "WARN", "WARNING", "WARN\x00\x00",
+		"DEBUG", "DEBUG\x00", "DEBU", "ERROR", "ERRO", "ERRORS", "ERROR\x00\x00", "TRACE", "FATAL", "NOTICE", "INFO+2",
+		"\x00INFO", "EROR", "ERRRO", "DEBUF", "WARM", "JNFO", "INFP", "ERROS", "SEVEN77", "EIGHT888"}
+	for _, name := range names {
+		want, ok := slots[name]
+		if !ok {
+			want = -1
+		}
+		line := []byte(name + " msg=\"x\" user=u\n") // capacity past the name
+		if got := agg.LevelWordSlot(line[:len(name)]); got != want {
+			t.Errorf("levelWordSlot(%q) = %d, want %d", name, got, want)
+		}
+		if got := agg.LevelWordSlot([]byte(name)[:len(name):len(name)]); got != -1 && got != want {
+			t.Errorf("levelWordSlot(%q) with no spare capacity = %d, want %d or -1", name, got, want)
+		}
+	}
+}
