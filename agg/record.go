@@ -5,8 +5,8 @@ import "github.com/logproc/logproc/scan/logline"
 // CountRecord counts an event with every field its record holds, as Count,
 // CountAction or CountLatency, CountTime and CountBad would one by one.
 // Its fast path, for an event at one of slog's levels whose action sits in
-// its home slot, whose latency is whole milliseconds under millisSlots and
-// with no windows, tests everything before it counts anything and calls
+// its home slot, with a latency of whole milliseconds under millisSlots and
+// a time, no bad field nor windows, tests everything before it counts and calls
 // nothing before the user's count, its last step: a value kept across a
 // call is spilled on every line. Any other event goes to countRecordSlow.
 // It stays a call: inlined into the scan's loop, its registers cost more.
