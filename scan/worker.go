@@ -405,20 +405,7 @@ func (w *worker) count(kind logline.Kind, rec *logline.Record, t *rangeTally) {
 }
 
 // countEvent counts the fields of an event.
-func (w *worker) countEvent(rec *logline.Record) {
-	slot := w.shard.Count(rec.Level, rec.User)
-	if len(rec.Action) > 0 {
-		w.shard.CountAction(slot, rec.Action, rec.Latency, rec.Has&logline.HasLatency != 0)
-	} else if rec.Has&logline.HasLatency != 0 {
-		w.shard.CountLatency(rec.Latency)
-	}
-	if rec.Has&logline.HasTime != 0 {
-		w.shard.CountTime(rec.Time)
-	}
-	if rec.Has&(logline.BadLatency|logline.BadTime) != 0 {
-		w.countBad(rec.Has)
-	}
-}
+func (w *worker) countEvent(rec *logline.Record) { w.shard.CountRecord(rec) }
 
 // countNoEvent counts a line that holds no event.
 func (w *worker) countNoEvent(kind logline.Kind, t *rangeTally) {
@@ -434,11 +421,6 @@ func (w *worker) countNoEvent(kind logline.Kind, t *rangeTally) {
 		t.malformed++
 		w.shard.CountMalformed()
 	}
-}
-
-// countBad records the fields of an event that could not be read.
-func (w *worker) countBad(has logline.Has) {
-	w.shard.CountBad(has&logline.BadLatency != 0, has&logline.BadTime != 0)
 }
 
 // timeFilter keeps the events in [since, until), in Unix nanoseconds.

@@ -1,0 +1,4 @@
+package agg
+
+// LevelWordSlot exports levelWordSlot to agg_test.
+var LevelWordSlot = levelWordSlot

@@ -1,0 +1,110 @@
+package agg
+
+import "github.com/logproc/logproc/scan/logline"
+
+// CountRecord counts an event with every field its record holds, as Count,
+// CountAction or CountLatency, CountTime and CountBad would one by one.
+// Its fast path, for an event at one of slog's levels whose action sits in
+// its home slot, with a latency of whole milliseconds under millisSlots and
+// a time, no bad field nor windows, tests everything before it counts and calls
+// nothing before the user's count, its last step: a value kept across a
+// call is spilled on every line. Any other event goes to countRecordSlow.
+// It stays a call: inlined into the scan's loop, its registers cost more.
+//
+//go:noinline
+func (s *Shard) CountRecord(rec *logline.Record) {
+	slot := levelWordSlot(rec.Level)
+	action, has, latency := rec.Action, rec.Has, rec.Latency
+	// actionTable.home, written out: as a call it is not inlined.
+	var a *actionCounts
+	if n := len(action); n <= 16 && cap(action) >= 16 {
+		t := &s.actions
+		w, m := (*[16]byte)(action[:16]), &wordMasks[n]
+		lo, hi := le64(w[:8])&m[0], le64(w[8:])&m[1]
+		// An empty action matches an empty slot, whose counters are nil.
+		if h := &t.slots[hashWords(lo, hi, n)>>(t.shift&63)]; h.lo == lo && h.hi == hi && len(h.name) == n {
+			a = h.a
+		}
+	}
+	if a == nil {
+		s.countRecordSlow(rec)
+		return
+	}
+	// The counters' slices in locals: the tests below then prove the
+	// increments in range, which reloaded from a they were not.
+	levels, millis := a.levels, a.millis
+	// A negative latency is past the slots as a uint64.
+	ms := uint64(latency) / 1e6
+	if uint(slot) >= uint(len(levels)) || has != logline.HasLatency|logline.HasTime ||
+		s.windows.width != 0 || ms >= uint64(len(millis)) || int64(ms)*1e6 != latency {
+		s.countRecordSlow(rec)
+		return
+	}
+	a.events++
+	levels[slot]++
+	millis[ms]++
+	t := rec.Time
+	s.first = min(s.first, t)
+	s.last = max(s.last, t)
+	s.timed++
+	s.levels[slot]++
+	if user := rec.User; len(user) > 0 {
+		s.users.add(user)
+	} else {
+		s.noUser[slot]++
+	}
+}
+
+// countRecordSlow is CountRecord for any event its fast path does not take.
+func (s *Shard) countRecordSlow(rec *logline.Record) {
+	slot := s.Count(rec.Level, rec.User)
+	if len(rec.Action) > 0 {
+		s.CountAction(slot, rec.Action, rec.Latency, rec.Has&logline.HasLatency != 0)
+	} else if rec.Has&logline.HasLatency != 0 {
+		s.CountLatency(rec.Latency)
+	}
+	if rec.Has&logline.HasTime != 0 {
+		s.CountTime(rec.Time)
+	}
+	if bad := rec.Has & (logline.BadLatency | logline.BadTime); bad != 0 {
+		s.CountBad(bad&logline.BadLatency != 0, bad&logline.BadTime != 0)
+	}
+}
+
+// levelWordSlot is knownLevelSlot for CountRecord: a name of up to seven
+// bytes with eight of capacity (a slice of the line) is read as one word,
+// its length in the top byte, and one multiplication puts each of slog's
+// four names in a slot of its own, checked by one compare. Any other name
+// is -1, which CountRecord leaves to Count.
+func levelWordSlot(level []byte) int {
+	n := len(level)
+	if n > 7 || cap(level) < 8 {
+		return -1
+	}
+	w := le64(level[:8])&wordMasks[n][0] | uint64(n)<<56
+	i := w * levelMul >> 62
+	if levelWords[i] != w {
+		return -1
+	}
+	return int(i ^ 3)
+}
+
+// levelMul sends DEBUG, INFO, WARN and ERROR, as levelWordSlot reads them,
+// to 3, 2, 1 and 0: their slots xor 3.
+const levelMul = 0x9e3779b97f4a7c85
+
+// levelWords holds slog's level names as levelWordSlot reads them, at the
+// index levelMul gives each.
+var levelWords = func() (t [knownLevels]uint64) {
+	for slot, name := range knownLevelNames {
+		var b [8]byte
+		copy(b[:], name)
+		w := le64(b[:]) | uint64(len(name))<<56
+		i := w * levelMul >> 62
+		if int(i^3) != slot {
+			panic("agg: levelMul does not put " + name + " in its slot")
+		}
+		t[i] = w
+	}
+	return t
+}()

@@ -1,0 +1,168 @@
+package agg_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logproc/logproc/agg"
+	"github.com/logproc/logproc/agg/aggtest"
+	"github.com/logproc/logproc/scan/logline"
+)
+
+// TestCountRecord: CountRecord, over records of every kind its fast path
+// takes and does not (other levels, actions not in their home slot or past
+// sixteen bytes or with no spare capacity, latencies that are not whole
+// milliseconds or past the per-millisecond slots or negative, bad fields,
+// windows), gives the totals tallied by hand from the same records.
+func TestCountRecord(t *testing.T) {
+	for _, window := range []time.Duration{0, time.Minute} {
+		rng := rand.New(rand.NewPCG(1, uint64(window)))
+		levels := []string{"INFO", "ERROR", "WARN", "DEBUG", "info", "TRACE", "warning"}
+		levelNames := map[string]string{"info": "INFO", "warning": "WARN"}
+		actions := []string{"", "login", "view_item", "add_to_cart", "update_profile_now", "a", "sixteen_bytes_ab"}
+		for i := range 80 {
+			actions = append(actions, "action-"+strings.Repeat("x", i%20))
+		}
+		latencies := []int64{0, 1e6, 53e6, 2047e6, 2048e6, 1_500_000, -1e6, math.MaxInt64, 999_999}
+		want := agg.Totals{
+			Levels: map[string]int64{}, NoUser: map[string]int64{}, Users: map[string]int64{},
+			Actions: map[string]*agg.ActionTotals{}, Windows: agg.Windows{Width: window},
+		}
+		shards := []*agg.Shard{agg.NewShard(), agg.NewShard()}
+		var windows map[int64]int64
+		if window != 0 {
+			windows = map[int64]int64{}
+			for _, s := range shards {
+				s.SetWindow(window)
+			}
+		}
+		base := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC).UnixNano()
+		first, last := int64(math.MaxInt64), int64(math.MinInt64)
+		for i := range 20000 {
+			level := levels[rng.IntN(len(levels))]
+			user := []string{"", "robert", "nancy.perez@example.com"}[rng.IntN(3)]
+			action := actions[rng.IntN(len(actions))]
+			var a []byte
+			if action != "" {
+				if rng.IntN(4) == 0 {
+					a = []byte(action) // no spare capacity
+				} else {
+					a = []byte(action + " latency_ms=12 and more")[:len(action)]
+				}
+			}
+			rec := logline.Record{Level: []byte(level), User: []byte(user), Action: a}
+			switch rng.IntN(8) {
+			case 0:
+			case 1:
+				rec.Has |= logline.BadLatency
+			default:
+				rec.Latency, rec.Has = latencies[rng.IntN(len(latencies))], rec.Has|logline.HasLatency
+			}
+			switch rng.IntN(6) {
+			case 0:
+			case 1:
+				rec.Has |= logline.BadTime
+			default:
+				rec.Time, rec.Has = base+int64(rng.IntN(3600_000))*1e6, rec.Has|logline.HasTime
+			}
+			shards[i%2].CountRecord(&rec)
+
+			name := level
+			if n, ok := levelNames[level]; ok {
+				name = n
+			}
+			want.Levels[name]++
+			if user == "" {
+				want.NoUser[name]++
+			} else {
+				want.Users[user]++
+			}
+			if action != "" {
+				at := want.Actions[action]
+				if at == nil {
+					at = &agg.ActionTotals{Levels: map[string]int64{}}
+					want.Actions[action] = at
+				}
+				at.Events++
+				at.Levels[name]++
+				if rec.Has&logline.HasLatency != 0 {
+					at.Latency.Add(rec.Latency)
+				}
+			}
+			if rec.Has&logline.HasLatency != 0 {
+				want.Latency.Add(rec.Latency)
+			}
+			if rec.Has&logline.HasTime != 0 {
+				want.Timed++
+				first, last = min(first, rec.Time), max(last, rec.Time)
+				if window != 0 {
+					windows[rec.Time/int64(window)]++
+				}
+			}
+			if rec.Has&logline.BadLatency != 0 {
+				want.BadLatency++
+			}
+			if rec.Has&logline.BadTime != 0 {
+				want.BadTime++
+			}
+		}
+		want.First, want.Last = first, last
+		if window != 0 {
+			lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+			for k := range windows {
+				lo, hi = min(lo, k), max(hi, k)
+			}
+			want.Windows.First = lo
+			want.Windows.Counts = make([]int64, hi-lo+1)
+			for k, n := range windows {
+				want.Windows.Counts[k-lo] = n
+			}
+		}
+		got := agg.Merge(shards...)
+		if !aggtest.Equal(&got, &want) {
+			t.Errorf("window %v: totals differ from the tally:\n got levels %v actions %d latency %d timed %d bad %d/%d\nwant levels %v actions %d latency %d timed %d bad %d/%d",
+				window, got.Levels, len(got.Actions), got.Latency.Count(), got.Timed, got.BadLatency, got.BadTime,
+				want.Levels, len(want.Actions), want.Latency.Count(), want.Timed, want.BadLatency, want.BadTime)
+		}
+	}
+}
+
+// TestCountRecordAllocs: an event of actions, users and levels already
+// seen allocates nothing.
+func TestCountRecordAllocs(t *testing.T) {
+	s := agg.NewShard()
+	line := []byte("view_item latency_ms=12")
+	rec := logline.Record{Level: []byte("INFO"), User: []byte("robert"), Action: line[:9],
+		Latency: 12e6, Time: 1e18, Has: logline.HasLatency | logline.HasTime}
+	s.CountRecord(&rec)
+	if n := testing.AllocsPerRun(100, func() { s.CountRecord(&rec) }); n != 0 {
+		t.Errorf("CountRecord: %v allocations, want 0", n)
+	}
+}
+
+// TestLevelWordSlot: levelWordSlot gives slog's four names their slots
+// and -1 for every other name, however it sits in memory: the names of
+// knownLevelSlot's test, the four with a NUL or a byte more or less, and
+// names without eight bytes of capacity.
+func TestLevelWordSlot(t *testing.T) {
+	slots := map[string]int{"DEBUG": 0, "INFO": 1, "WARN": 2, "ERROR": 3}
+	names := []string{"", "I", "INFO", "INFO\x00", "INF", "INFOS", "info", "WARN", "WARNING", "WARN\x00\x00",
+		"DEBUG", "DEBUG\x00", "DEBU", "ERROR", "ERRO", "ERRORS", "ERROR\x00\x00", "TRACE", "FATAL", "NOTICE", "INFO+2",
+		"\x00INFO", "EROR", "ERRRO", "DEBUF", "WARM", "JNFO", "INFP", "ERROS", "SEVEN77", "EIGHT888"}
+	for _, name := range names {
+		want, ok := slots[name]
+		if !ok {
+			want = -1
+		}
+		line := []byte(name + " msg=\"x\" user=u\n") // capacity past the name
+		if got := agg.LevelWordSlot(line[:len(name)]); got != want {
+			t.Errorf("levelWordSlot(%q) = %d, want %d", name, got, want)
+		}
+		if got := agg.LevelWordSlot([]byte(name)[:len(name):len(name)]); got != -1 && got != want {
+			t.Errorf("levelWordSlot(%q) with no spare capacity = %d, want %d or -1", name, got, want)
+		}
+	}
+}
