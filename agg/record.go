@@ -1,6 +1,6 @@
 package agg
 
-import "github.com/logproc/logproc/scan/logline"
+import "github.com/logproc/logproc/internal/record"
 
 // CountRecord counts an event with every field its record holds, as Count,
 // CountAction or CountLatency, CountTime and CountBad would one by one.
@@ -12,7 +12,7 @@ import "github.com/logproc/logproc/scan/logline"
 // It stays a call: inlined into the scan's loop, its registers cost more.
 //
 //go:noinline
-func (s *Shard) CountRecord(rec *logline.Record) {
+func (s *Shard) CountRecord(rec *record.Record) {
 	slot := levelWordSlot(rec.Level)
 	action, has, latency := rec.Action, rec.Has, rec.Latency
 	// actionTable.home, written out: as a call it is not inlined.
@@ -35,7 +35,7 @@ func (s *Shard) CountRecord(rec *logline.Record) {
 	levels, millis := a.levels, a.millis
 	// A negative latency is past the slots as a uint64.
 	ms := uint64(latency) / 1e6
-	if uint(slot) >= uint(len(levels)) || has != logline.HasLatency|logline.HasTime ||
+	if uint(slot) >= uint(len(levels)) || has != record.HasLatency|record.HasTime ||
 		s.windows.width != 0 || ms >= uint64(len(millis)) || int64(ms)*1e6 != latency {
 		s.countRecordSlow(rec)
 		return
@@ -56,18 +56,18 @@ func (s *Shard) CountRecord(rec *logline.Record) {
 }
 
 // countRecordSlow is CountRecord for any event its fast path does not take.
-func (s *Shard) countRecordSlow(rec *logline.Record) {
+func (s *Shard) countRecordSlow(rec *record.Record) {
 	slot := s.Count(rec.Level, rec.User)
 	if len(rec.Action) > 0 {
-		s.CountAction(slot, rec.Action, rec.Latency, rec.Has&logline.HasLatency != 0)
-	} else if rec.Has&logline.HasLatency != 0 {
+		s.CountAction(slot, rec.Action, rec.Latency, rec.Has&record.HasLatency != 0)
+	} else if rec.Has&record.HasLatency != 0 {
 		s.CountLatency(rec.Latency)
 	}
-	if rec.Has&logline.HasTime != 0 {
+	if rec.Has&record.HasTime != 0 {
 		s.CountTime(rec.Time)
 	}
-	if bad := rec.Has & (logline.BadLatency | logline.BadTime); bad != 0 {
-		s.CountBad(bad&logline.BadLatency != 0, bad&logline.BadTime != 0)
+	if bad := rec.Has & (record.BadLatency | record.BadTime); bad != 0 {
+		s.CountBad(bad&record.BadLatency != 0, bad&record.BadTime != 0)
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/logproc/logproc/agg"
 	"github.com/logproc/logproc/agg/aggtest"
-	"github.com/logproc/logproc/scan/logline"
+	"github.com/logproc/logproc/internal/record"
 )
 
 // TestCountRecord: CountRecord, over records of every kind its fast path
@@ -53,20 +53,20 @@ func TestCountRecord(t *testing.T) {
 					a = []byte(action + " latency_ms=12 and more")[:len(action)]
 				}
 			}
-			rec := logline.Record{Level: []byte(level), User: []byte(user), Action: a}
+			rec := record.Record{Level: []byte(level), User: []byte(user), Action: a}
 			switch rng.IntN(8) {
 			case 0:
 			case 1:
-				rec.Has |= logline.BadLatency
+				rec.Has |= record.BadLatency
 			default:
-				rec.Latency, rec.Has = latencies[rng.IntN(len(latencies))], rec.Has|logline.HasLatency
+				rec.Latency, rec.Has = latencies[rng.IntN(len(latencies))], rec.Has|record.HasLatency
 			}
 			switch rng.IntN(6) {
 			case 0:
 			case 1:
-				rec.Has |= logline.BadTime
+				rec.Has |= record.BadTime
 			default:
-				rec.Time, rec.Has = base+int64(rng.IntN(3600_000))*1e6, rec.Has|logline.HasTime
+				rec.Time, rec.Has = base+int64(rng.IntN(3600_000))*1e6, rec.Has|record.HasTime
 			}
 			shards[i%2].CountRecord(&rec)
 
@@ -88,24 +88,24 @@ func TestCountRecord(t *testing.T) {
 				}
 				at.Events++
 				at.Levels[name]++
-				if rec.Has&logline.HasLatency != 0 {
+				if rec.Has&record.HasLatency != 0 {
 					at.Latency.Add(rec.Latency)
 				}
 			}
-			if rec.Has&logline.HasLatency != 0 {
+			if rec.Has&record.HasLatency != 0 {
 				want.Latency.Add(rec.Latency)
 			}
-			if rec.Has&logline.HasTime != 0 {
+			if rec.Has&record.HasTime != 0 {
 				want.Timed++
 				first, last = min(first, rec.Time), max(last, rec.Time)
 				if window != 0 {
 					windows[rec.Time/int64(window)]++
 				}
 			}
-			if rec.Has&logline.BadLatency != 0 {
+			if rec.Has&record.BadLatency != 0 {
 				want.BadLatency++
 			}
-			if rec.Has&logline.BadTime != 0 {
+			if rec.Has&record.BadTime != 0 {
 				want.BadTime++
 			}
 		}
@@ -135,8 +135,8 @@ func TestCountRecord(t *testing.T) {
 func TestCountRecordAllocs(t *testing.T) {
 	s := agg.NewShard()
 	line := []byte("view_item latency_ms=12")
-	rec := logline.Record{Level: []byte("INFO"), User: []byte("robert"), Action: line[:9],
-		Latency: 12e6, Time: 1e18, Has: logline.HasLatency | logline.HasTime}
+	rec := record.Record{Level: []byte("INFO"), User: []byte("robert"), Action: line[:9],
+		Latency: 12e6, Time: 1e18, Has: record.HasLatency | record.HasTime}
 	s.CountRecord(&rec)
 	if n := testing.AllocsPerRun(100, func() { s.CountRecord(&rec) }); n != 0 {
 		t.Errorf("CountRecord: %v allocations, want 0", n)

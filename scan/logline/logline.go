@@ -34,6 +34,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/logproc/logproc/internal/record"
 )
 
 // Kind says what a line holds.
@@ -60,28 +62,20 @@ const (
 	Partial
 )
 
-// Record is what Parse takes from a line. Its slices point into the line or
-// into the Parser's scratch buffer: valid until the next call to Parse.
-type Record struct {
-	Level  []byte // raw level value, unquoted; never empty for an Event
-	User   []byte // unquoted user value; empty when the line names no user (or user="")
-	Action []byte // unquoted action value; empty when there is none or it is not taken
-	// Latency is in nanoseconds and Time in Unix nanoseconds; each is
-	// valid when Has says so.
-	Latency int64
-	Time    int64
-	Has     Has
-}
+// Record is what Parse takes from a line (record.Record, which agg counts).
+// Its slices point into the line or into the Parser's scratch buffer: valid
+// until the next call to Parse.
+type Record = record.Record
 
 // Has says which of a Record's numbers hold a value, and which fields were
 // there but held no value that could be read.
-type Has uint8
+type Has = record.Has
 
 const (
-	HasLatency Has = 1 << iota
-	HasTime
-	BadLatency // the latency key held neither a number nor a duration
-	BadTime    // the time key held neither an RFC 3339 time nor an epoch number
+	HasLatency = record.HasLatency
+	HasTime    = record.HasTime
+	BadLatency = record.BadLatency // the latency key held neither a number nor a duration
+	BadTime    = record.BadTime    // the time key held neither an RFC 3339 time nor an epoch number
 )
 
 // Format says how a Parser tells the format of a line.

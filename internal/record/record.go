@@ -1,0 +1,28 @@
+// Package record holds what a parsed log line gives the counters: the
+// parser (scan/logline) fills a Record and agg counts it, so that agg
+// stays at the bottom of the imports and needs no parser to build.
+package record
+
+// Record is what a parser takes from a line. Its slices point into the line
+// or into the parser's scratch buffer: valid until the parser's next call.
+type Record struct {
+	Level  []byte // raw level value, unquoted; never empty for an Event
+	User   []byte // unquoted user value; empty when the line names no user (or user="")
+	Action []byte // unquoted action value; empty when there is none or it is not taken
+	// Latency is in nanoseconds and Time in Unix nanoseconds; each is
+	// valid when Has says so.
+	Latency int64
+	Time    int64
+	Has     Has
+}
+
+// Has says which of a Record's numbers hold a value, and which fields were
+// there but held no value that could be read.
+type Has uint8
+
+const (
+	HasLatency Has = 1 << iota
+	HasTime
+	BadLatency // the latency key held neither a number nor a duration
+	BadTime    // the time key held neither an RFC 3339 time nor an epoch number
+)
