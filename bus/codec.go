@@ -173,8 +173,17 @@ func unpackValue(val []byte) (js, users []byte, err error) {
 	return body[:n], body[n:], nil
 }
 
-func versionError(what string, v int) error {
-	return fmt.Errorf("%s version %d; this logproc reads version %d ('logproc reset' starts the job over)", what, v, recordVersion)
+func versionError(what string, v int) error { return &otherVersionError{what, v} }
+
+// otherVersionError is a value in the bucket of another version than
+// recordVersion: no retry mends it.
+type otherVersionError struct {
+	what string
+	v    int
+}
+
+func (e *otherVersionError) Error() string {
+	return fmt.Sprintf("%s version %d; this logproc reads version %d ('logproc reset' starts the job over)", e.what, e.v, recordVersion)
 }
 
 // appendUsers appends the users section of users to dst, in the map's

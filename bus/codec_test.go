@@ -61,15 +61,17 @@ func TestPackedRefused(t *testing.T) {
 	for _, c := range []struct {
 		name, val, want string
 	}{
-		{"version 1, JSON", `{"v":1,"batch":{"id":"x"},"result":{}}`, "record version 1; this logproc reads version 4"},
-		{"a later version", string(other), "record version 5; this logproc reads version 4"},
+		{"version 1, JSON", `{"v":1,"batch":{"id":"x"},"result":{}}`, "record version 1; this logproc reads version 5"},
+		{"a later version", string(other), "record version 6; this logproc reads version 5"},
 		{"not a record", "hello", "neither a packed record nor JSON"},
 		{"empty", "", "neither a packed record nor JSON"},
 		{"cut", string(good[:len(good)-3]), "record:"},
-		{"magic only", valueMagic + "\x04", "record:"},
-		{"version 2, packed", valueMagic + "\x02" + string(good[len(valueMagic)+1:]), "record version 2; this logproc reads version 4"},
+		{"magic only", valueMagic + "\x05", "record:"},
+		{"version 2, packed", valueMagic + "\x02" + string(good[len(valueMagic)+1:]), "record version 2; this logproc reads version 5"},
 		// A consumer of version 3 counts a compressed batch as lines.
-		{"version 3, packed", valueMagic + "\x03" + string(good[len(valueMagic)+1:]), "record version 3; this logproc reads version 4"},
+		{"version 3, packed", valueMagic + "\x03" + string(good[len(valueMagic)+1:]), "record version 3; this logproc reads version 5"},
+		// A job of version 4 names its files by another hash.
+		{"version 4, packed", valueMagic + "\x04" + string(good[len(valueMagic)+1:]), "record version 4; this logproc reads version 5"},
 	} {
 		_, _, err := decodeRecord([]byte(c.val))
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
@@ -92,13 +94,13 @@ func TestPackedRefused(t *testing.T) {
 	}
 }
 
-// TestRefSum: the sum publish computes of a batch's bytes is the one a
-// consumer computes of them in the file's mapping, in the middle of the
-// file too, a byte changed anywhere changes it, and the header takes only
-// what refSum makes.
+// TestRefSum: the sum of a batch's bytes (wantRefSum's, from the
+// library) is the one a consumer computes of them in the file's mapping,
+// in the middle of the file too, a byte changed anywhere changes it, and
+// the header takes only such sums.
 func TestRefSum(t *testing.T) {
-	data := []byte(strings.Repeat("level=INFO user=a msg=x\n", 5000))
-	sum := refSum(data)
+	data := []byte(strings.Repeat("level=INFO user=a msg=x\n", 30000)) // over two leaves, not on their grid
+	sum := wantRefSum(5, data)
 	path := filepath.Join(t.TempDir(), "a.log")
 	if err := os.WriteFile(path, append(append([]byte("head\n"), data...), "tail\n"...), 0o644); err != nil {
 		t.Fatal(err)
@@ -122,7 +124,7 @@ func TestRefSum(t *testing.T) {
 	for _, i := range []int{0, len(data) / 2, len(data) - 1} {
 		changed := append([]byte(nil), data...)
 		changed[i] ^= 1
-		if refSum(changed) == sum {
+		if wantRefSum(5, changed) == sum {
 			t.Errorf("byte %d changed, same sum", i)
 		}
 	}
