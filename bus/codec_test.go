@@ -160,3 +160,50 @@ func TestPackedUserList(t *testing.T) {
 		}
 	}
 }
+
+// TestUserSums: users sections added up by userSums give the map the
+// users' counts add up to, summed here from the lists; no section, or
+// only sections without a map, give none, and an empty map gives an
+// empty map, as addUsers does; a cut section is an error.
+func TestUserSums(t *testing.T) {
+	lists := [][]agg.UserCount{
+		{{Name: "a", Count: 1}, {Name: "bob", Count: 2}},
+		{},
+		{{Name: "bob", Count: 5}, {Name: "é\x00", Count: -3}, {Name: "", Count: 7}},
+		{{Name: "a", Count: 1 << 40}},
+	}
+	for k := 0; k <= len(lists); k++ {
+		var u userSums
+		var want, viaMap map[string]int64
+		for _, l := range lists[:k] {
+			if want == nil {
+				want = map[string]int64{}
+			}
+			for _, c := range l {
+				want[c.Name] += c.Count
+			}
+			sec := appendUserList(nil, l)
+			if err := u.add(sec); err != nil {
+				t.Fatal(err)
+			}
+			if err := addUsers(&viaMap, sec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := u.add(appendUsers(nil, nil)); err != nil { // a section with no map adds nothing
+			t.Fatal(err)
+		}
+		var got map[string]int64
+		u.fill(&got)
+		if (got == nil) != (want == nil) || !maps.Equal(got, want) || !maps.Equal(viaMap, want) {
+			t.Errorf("%d lists: %v (addUsers %v), want %v", k, got, viaMap, want)
+		}
+	}
+	sec := appendUserList(nil, lists[2])
+	for n := range len(sec) {
+		var u userSums
+		if err := u.add(sec[:n]); err == nil {
+			t.Errorf("a section cut to %d of %d bytes: no error", n, len(sec))
+		}
+	}
+}

@@ -77,7 +77,7 @@ type Snapshot struct {
 // starts from what the last report merged (its checkpoint in the bucket)
 // and reads only the records written since.
 func Report(ctx context.Context, b *Bus) (Snapshot, error) {
-	var r reporter
+	r := reporter{users: true}
 	snap, err := r.step(ctx, b)
 	if err == nil {
 		r.save(ctx, b)
@@ -92,6 +92,7 @@ type reporter struct {
 	unsaved int       // records merged since the checkpoint was saved
 	saved   time.Time // when it was
 	tooBig  bool      // the merge outgrew a message: no more saving
+	users   bool      // a snapshot has its users (Wait's need only its status)
 }
 
 func (r *reporter) step(ctx context.Context, b *Bus) (Snapshot, error) {
@@ -121,6 +122,9 @@ func (r *reporter) step(ctx context.Context, b *Bus) (Snapshot, error) {
 	}
 	r.m.trim()
 	r.unsaved += read
+	if r.users {
+		r.m.users.fill(&r.m.Totals.Users)
+	}
 	snap := r.m.snapshot(manifests, pending)
 	snap.read = read
 	return snap, nil
