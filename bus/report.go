@@ -408,6 +408,13 @@ func (e *WaitError) Unwrap() error { return e.Err }
 // restarting server) is polled again; if ctx ends first, the *WaitError
 // names the last failure.
 func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status)) error {
+	_, err := WaitReport(ctx, b, every, progress)
+	return err
+}
+
+// WaitReport is Wait that returns, once every batch is done, the Report
+// of its last poll: what a Report right after it would read again.
+func WaitReport(ctx context.Context, b *Bus, every time.Duration, progress func(Status)) (Snapshot, error) {
 	var last Status
 	var lastErr error
 	var r reporter
@@ -433,7 +440,9 @@ func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status
 			}
 			if done {
 				cancel()
-				return nil
+				r.m.users.fill(&r.m.Totals.Users)
+				snap.Result.Totals.Users = r.m.Totals.Users
+				return snap, nil
 			}
 		case ctx.Err() == nil:
 			lastErr = err
@@ -446,7 +455,7 @@ func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status
 		}
 		select {
 		case <-ctx.Done():
-			return &WaitError{Status: last, Last: lastErr, Err: ctx.Err()}
+			return Snapshot{}, &WaitError{Status: last, Last: lastErr, Err: ctx.Err()}
 		case <-time.After(wait):
 		case <-woken:
 			// A record or manifest was written: poll now, but not more
