@@ -207,3 +207,28 @@ func TestUserSums(t *testing.T) {
 		}
 	}
 }
+
+// FuzzUsersSection: any users section is read by userSums as addUsers
+// reads it (the same sums, or an error for both), and never panics;
+// appendUserList is the independent writer of valid sections.
+func FuzzUsersSection(f *testing.F) {
+	f.Add(appendUserList(nil, []agg.UserCount{{Name: "alice", Count: 3}, {Name: "bob", Count: -1}}), []byte("x"))
+	f.Add([]byte{1}, []byte{})
+	f.Fuzz(func(t *testing.T, sec, name []byte) {
+		for _, s := range [][]byte{sec, appendUserList(nil, []agg.UserCount{{Name: string(name), Count: int64(len(sec))}, {Name: "a", Count: 1}})} {
+			var u userSums
+			var viaMap, got map[string]int64
+			errSums, errMap := u.add(s), addUsers(&viaMap, s)
+			if (errSums == nil) != (errMap == nil) {
+				t.Fatalf("%q: userSums %v, addUsers %v", s, errSums, errMap)
+			}
+			if errSums != nil {
+				continue
+			}
+			u.fill(&got)
+			if (got == nil) != (viaMap == nil) || !maps.Equal(got, viaMap) {
+				t.Fatalf("%q: userSums %v, addUsers %v", s, got, viaMap)
+			}
+		}
+	})
+}
