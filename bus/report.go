@@ -439,6 +439,7 @@ func WaitReport(ctx context.Context, b *Bus, every time.Duration, progress func(
 				r.save(pctx, b)
 			}
 			if done {
+				snap.Status.Pending = settle(pctx, b, snap.Status.Pending)
 				cancel()
 				r.m.users.fill(&r.m.Totals.Users)
 				snap.Result.Totals.Users = r.m.Totals.Users
@@ -470,6 +471,32 @@ func WaitReport(ctx context.Context, b *Bus, every time.Duration, progress func(
 
 // minPoll is the shortest time between two polls of Wait.
 const minPoll = 10 * time.Millisecond
+
+// settle is the stream's pending count once the acknowledgements of the
+// last batches counted have landed (a consumer acknowledges a batch just
+// after its record is written), given pending as read with the records:
+// asked again every settleEvery while not 0, for up to settleWait.
+func settle(ctx context.Context, b *Bus, pending int) int {
+	for deadline := time.Now().Add(settleWait); pending > 0 && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return pending
+		case <-time.After(settleEvery):
+		}
+		if p, err := b.pending(ctx); err == nil {
+			pending = p
+		}
+	}
+	return pending
+}
+
+// settleWait bounds settle: a stale copy of a counted batch (see Done)
+// stays pending longer, and is reported as it is. An acknowledgement
+// takes a round trip: settleEvery is short.
+const (
+	settleWait  = 200 * time.Millisecond
+	settleEvery = 2 * time.Millisecond
+)
 
 // watchWrites returns a channel that receives when a key of the bucket is
 // written, until ctx ends. The watch starts in the background: during an
