@@ -176,13 +176,15 @@ func (c *consumers) total() ConsumeStats {
 	return s
 }
 
-// waitDone waits for every published batch to be counted, then reports.
+// waitDone waits for every published batch to be counted, then reports;
+// WaitReport's report (logproc report -wait's) must be Report's.
 func waitDone(t *testing.T, b *Bus) Snapshot {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var last Status
-	if err := Wait(ctx, b, 20*time.Millisecond, func(s Status) { last = s }); err != nil {
+	waited, err := WaitReport(ctx, b, 20*time.Millisecond, func(s Status) { last = s })
+	if err != nil {
 		t.Fatalf("wait: %v (last status: %s)", err, last)
 	}
 	snap, err := Report(ctx, b)
@@ -191,6 +193,9 @@ func waitDone(t *testing.T, b *Bus) Snapshot {
 	}
 	if !snap.Done() {
 		t.Fatalf("Wait returned, but Report says %s, %d unlisted", snap.Status, snap.Unlisted)
+	}
+	if got, want := marshalSnapshot(t, waited), marshalSnapshot(t, snap); !bytes.Equal(got, want) || waited.Published != snap.Published || waited.Counted != snap.Counted || waited.Status.Parked != snap.Status.Parked {
+		t.Fatalf("WaitReport's report (%s) differs from Report's (%s):\n%.1000s\nwant\n%.1000s", waited.Status, snap.Status, got, want)
 	}
 	return snap
 }

@@ -38,8 +38,9 @@ type merged struct {
 	// Skipped are the IDs of records read when no manifest listed them.
 	Skipped []string `json:"skipped,omitempty"`
 
-	Counted  int          `json:"counted"`
-	Totals   agg.Totals   `json:"totals"` // Users go in the users section
+	Counted  int        `json:"counted"`
+	Totals   agg.Totals `json:"totals"` // Users go in the users section, from users (fill)
+	users    userSums
 	Sections out.Sections `json:"sections"`
 	Bytes    int64        `json:"bytes"`
 	// Formats counts lines by file and form.
@@ -69,7 +70,7 @@ func (m *merged) add(id string, rec *record, users []byte) error {
 		return nil
 	}
 	m.Counted++
-	if err := addUsers(&m.Totals.Users, users); err != nil {
+	if err := m.users.add(users); err != nil {
 		return err
 	}
 	if err := m.Totals.Add(&rec.Result.Totals); err != nil {
@@ -135,6 +136,7 @@ func (m *merged) valid(listed map[string]bool) bool {
 
 func (m *merged) marshal() ([]byte, error) {
 	m.V = recordVersion
+	m.users.fill(&m.Totals.Users)
 	return packTotals(m, &m.Totals)
 }
 
@@ -147,7 +149,7 @@ func unmarshalMerged(val []byte) (*merged, error) {
 	if m.Batches == nil || m.Files == nil {
 		return nil, errors.New("checkpoint: no batches or files")
 	}
-	return m, addUsers(&m.Totals.Users, users)
+	return m, m.users.add(users)
 }
 
 // loadCheckpoint is the bucket's checkpoint, or an empty merge when there

@@ -236,7 +236,7 @@ func TestReportSkipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Report(ctx, b)
-	if err == nil || !strings.Contains(err.Error(), "record version 1; this logproc reads version 4") || strings.Contains(err.Error(), "\n") {
+	if err == nil || !strings.Contains(err.Error(), "record version 1; this logproc reads version 5") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("a version 1 record: %v, want refused in one line", err)
 	}
 }

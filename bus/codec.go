@@ -173,8 +173,17 @@ func unpackValue(val []byte) (js, users []byte, err error) {
 	return body[:n], body[n:], nil
 }
 
-func versionError(what string, v int) error {
-	return fmt.Errorf("%s version %d; this logproc reads version %d ('logproc reset' starts the job over)", what, v, recordVersion)
+func versionError(what string, v int) error { return &otherVersionError{what, v} }
+
+// otherVersionError is a value in the bucket of another version than
+// recordVersion: no retry mends it.
+type otherVersionError struct {
+	what string
+	v    int
+}
+
+func (e *otherVersionError) Error() string {
+	return fmt.Sprintf("%s version %d; this logproc reads version %d ('logproc reset' starts the job over)", e.what, e.v, recordVersion)
 }
 
 // appendUsers appends the users section of users to dst, in the map's
@@ -206,8 +215,19 @@ func appendUserList(dst []byte, list []agg.UserCount) []byte {
 
 // addUsers adds the counts of a users section to *dst, making the map
 // when the section has users (or is an empty map) and *dst is nil. A name
-// is copied only when it is new to the map.
+// is copied each time it is added (m[string(name)] += n copies it): report
+// adds up many sections with userSums instead.
 func addUsers(dst *map[string]int64, src []byte) error {
+	return readUsers(src, func(n int) {
+		if *dst == nil {
+			*dst = make(map[string]int64, n)
+		}
+	}, func(name []byte, count int64) { (*dst)[string(name)] += count })
+}
+
+// readUsers reads a users section: start with the number of users, if
+// the section holds a map (even an empty one), then add with each user.
+func readUsers(src []byte, start func(n int), add func(name []byte, count int64)) error {
 	n, k := binary.Uvarint(src)
 	if k <= 0 {
 		return errors.New("users: no count")
@@ -220,10 +240,7 @@ func addUsers(dst *map[string]int64, src []byte) error {
 	if n > uint64(len(src)) {
 		return fmt.Errorf("users: %d users in %d bytes", n, len(src))
 	}
-	if *dst == nil {
-		*dst = make(map[string]int64, n)
-	}
-	m := *dst
+	start(int(n))
 	for i := range n {
 		size, k1 := binary.Uvarint(src)
 		if k1 <= 0 || size > uint64(len(src)-k1) {
@@ -236,10 +253,50 @@ func addUsers(dst *map[string]int64, src []byte) error {
 			return fmt.Errorf("users: user %d: no count", i)
 		}
 		src = src[k2:]
-		m[string(name)] += count
+		add(name, count)
 	}
 	if len(src) != 0 {
 		return fmt.Errorf("users: %d bytes after the last user", len(src))
 	}
 	return nil
+}
+
+// userSums adds up users sections by index: a name already there is
+// found by a lookup that copies nothing, and only a new one is copied.
+// fill writes the sums into a map, which report's result holds.
+type userSums struct {
+	made   bool // a section held a map: the result has one, if empty
+	idx    map[string]int32
+	names  []string
+	counts []int64
+}
+
+func (u *userSums) add(src []byte) error {
+	return readUsers(src, func(n int) {
+		u.made = true
+		if u.idx == nil {
+			u.idx = make(map[string]int32, n)
+		}
+	}, func(name []byte, count int64) {
+		if i, ok := u.idx[string(name)]; ok {
+			u.counts[i] += count
+			return
+		}
+		s := string(name)
+		u.idx[s] = int32(len(u.names))
+		u.names, u.counts = append(u.names, s), append(u.counts, count)
+	})
+}
+
+// fill sets *dst to the sums, making the map if there is none.
+func (u *userSums) fill(dst *map[string]int64) {
+	if !u.made {
+		return
+	}
+	if *dst == nil {
+		*dst = make(map[string]int64, len(u.names))
+	}
+	for i, name := range u.names {
+		(*dst)[name] = u.counts[i]
+	}
 }

@@ -61,15 +61,17 @@ func TestPackedRefused(t *testing.T) {
 	for _, c := range []struct {
 		name, val, want string
 	}{
-		{"version 1, JSON", `{"v":1,"batch":{"id":"x"},"result":{}}`, "record version 1; this logproc reads version 4"},
-		{"a later version", string(other), "record version 5; this logproc reads version 4"},
+		{"version 1, JSON", `{"v":1,"batch":{"id":"x"},"result":{}}`, "record version 1; this logproc reads version 5"},
+		{"a later version", string(other), "record version 6; this logproc reads version 5"},
 		{"not a record", "hello", "neither a packed record nor JSON"},
 		{"empty", "", "neither a packed record nor JSON"},
 		{"cut", string(good[:len(good)-3]), "record:"},
-		{"magic only", valueMagic + "\x04", "record:"},
-		{"version 2, packed", valueMagic + "\x02" + string(good[len(valueMagic)+1:]), "record version 2; this logproc reads version 4"},
+		{"magic only", valueMagic + "\x05", "record:"},
+		{"version 2, packed", valueMagic + "\x02" + string(good[len(valueMagic)+1:]), "record version 2; this logproc reads version 5"},
 		// A consumer of version 3 counts a compressed batch as lines.
-		{"version 3, packed", valueMagic + "\x03" + string(good[len(valueMagic)+1:]), "record version 3; this logproc reads version 4"},
+		{"version 3, packed", valueMagic + "\x03" + string(good[len(valueMagic)+1:]), "record version 3; this logproc reads version 5"},
+		// A job of version 4 names its files by another hash.
+		{"version 4, packed", valueMagic + "\x04" + string(good[len(valueMagic)+1:]), "record version 4; this logproc reads version 5"},
 	} {
 		_, _, err := decodeRecord([]byte(c.val))
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
@@ -92,13 +94,13 @@ func TestPackedRefused(t *testing.T) {
 	}
 }
 
-// TestRefSum: the sum publish computes of a batch's bytes is the one a
-// consumer computes of them in the file's mapping, in the middle of the
-// file too, a byte changed anywhere changes it, and the header takes only
-// what refSum makes.
+// TestRefSum: the sum of a batch's bytes (wantRefSum's, from the
+// library) is the one a consumer computes of them in the file's mapping,
+// in the middle of the file too, a byte changed anywhere changes it, and
+// the header takes only such sums.
 func TestRefSum(t *testing.T) {
-	data := []byte(strings.Repeat("level=INFO user=a msg=x\n", 5000))
-	sum := refSum(data)
+	data := []byte(strings.Repeat("level=INFO user=a msg=x\n", 30000)) // over two leaves, not on their grid
+	sum := wantRefSum(5, data)
 	path := filepath.Join(t.TempDir(), "a.log")
 	if err := os.WriteFile(path, append(append([]byte("head\n"), data...), "tail\n"...), 0o644); err != nil {
 		t.Fatal(err)
@@ -122,7 +124,7 @@ func TestRefSum(t *testing.T) {
 	for _, i := range []int{0, len(data) / 2, len(data) - 1} {
 		changed := append([]byte(nil), data...)
 		changed[i] ^= 1
-		if refSum(changed) == sum {
+		if wantRefSum(5, changed) == sum {
 			t.Errorf("byte %d changed, same sum", i)
 		}
 	}
@@ -157,4 +159,76 @@ func TestPackedUserList(t *testing.T) {
 			t.Errorf("list %v: users %v, %v; want %v", c.list, got, err, c.want)
 		}
 	}
+}
+
+// TestUserSums: users sections added up by userSums give the map the
+// users' counts add up to, summed here from the lists; no section, or
+// only sections without a map, give none, and an empty map gives an
+// empty map, as addUsers does; a cut section is an error.
+func TestUserSums(t *testing.T) {
+	lists := [][]agg.UserCount{
+		{{Name: "a", Count: 1}, {Name: "bob", Count: 2}},
+		{},
+		{{Name: "bob", Count: 5}, {Name: "é\x00", Count: -3}, {Name: "", Count: 7}},
+		{{Name: "a", Count: 1 << 40}},
+	}
+	for k := 0; k <= len(lists); k++ {
+		var u userSums
+		var want, viaMap map[string]int64
+		for _, l := range lists[:k] {
+			if want == nil {
+				want = map[string]int64{}
+			}
+			for _, c := range l {
+				want[c.Name] += c.Count
+			}
+			sec := appendUserList(nil, l)
+			if err := u.add(sec); err != nil {
+				t.Fatal(err)
+			}
+			if err := addUsers(&viaMap, sec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := u.add(appendUsers(nil, nil)); err != nil { // a section with no map adds nothing
+			t.Fatal(err)
+		}
+		var got map[string]int64
+		u.fill(&got)
+		if (got == nil) != (want == nil) || !maps.Equal(got, want) || !maps.Equal(viaMap, want) {
+			t.Errorf("%d lists: %v (addUsers %v), want %v", k, got, viaMap, want)
+		}
+	}
+	sec := appendUserList(nil, lists[2])
+	for n := range len(sec) {
+		var u userSums
+		if err := u.add(sec[:n]); err == nil {
+			t.Errorf("a section cut to %d of %d bytes: no error", n, len(sec))
+		}
+	}
+}
+
+// FuzzUsersSection: any users section is read by userSums as addUsers
+// reads it (the same sums, or an error for both), and never panics;
+// appendUserList is the independent writer of valid sections.
+func FuzzUsersSection(f *testing.F) {
+	f.Add(appendUserList(nil, []agg.UserCount{{Name: "alice", Count: 3}, {Name: "bob", Count: -1}}), []byte("x"))
+	f.Add([]byte{1}, []byte{})
+	f.Fuzz(func(t *testing.T, sec, name []byte) {
+		for _, s := range [][]byte{sec, appendUserList(nil, []agg.UserCount{{Name: string(name), Count: int64(len(sec))}, {Name: "a", Count: 1}})} {
+			var u userSums
+			var viaMap, got map[string]int64
+			errSums, errMap := u.add(s), addUsers(&viaMap, s)
+			if (errSums == nil) != (errMap == nil) {
+				t.Fatalf("%q: userSums %v, addUsers %v", s, errSums, errMap)
+			}
+			if errSums != nil {
+				continue
+			}
+			u.fill(&got)
+			if (got == nil) != (viaMap == nil) || !maps.Equal(got, viaMap) {
+				t.Fatalf("%q: userSums %v, addUsers %v", s, got, viaMap)
+			}
+		}
+	})
 }

@@ -300,9 +300,11 @@ func (p *puller) again(err error) {
 }
 
 // fatal tells the errors pulling again cannot mend: the connection closed
-// by this process, the stream or consumer deleted (a reset job).
+// by this process, the stream or consumer deleted (a reset job), a value
+// in the bucket of another version.
 func fatal(err error) bool {
-	return errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, jetstream.ErrConnectionClosed) ||
+	var ov *otherVersionError
+	return errors.As(err, &ov) || errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, jetstream.ErrConnectionClosed) ||
 		errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) ||
 		errors.Is(err, jetstream.ErrStreamNotFound)
 }

@@ -1,7 +1,6 @@
 package bus
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -10,13 +9,12 @@ import (
 	"hash"
 	"slices"
 	"strings"
-
-	"github.com/minio/highwayhash"
 )
 
 // survey is what one read of a file finds: how far its complete lines go,
-// the hash of its bytes up to there and up to its end, and the longest
-// segment chain already published that its bytes begin with.
+// the hash of its bytes up to there and up to its end, the longest
+// segment chain already published that its bytes begin with, and the sums
+// of its leaves, which batches by reference take their sums from.
 type survey struct {
 	size     int64
 	end      int64 // the end of the last complete line
@@ -26,120 +24,154 @@ type survey struct {
 	// Hash is the hash of the file's bytes [0, To); "" if none.
 	match        string
 	linesAtMatch int64 // newlines in [0, To) of match
+	leaves       *leafTable
 }
 
-// surveyFile reads the file once, hashing it with HighwayHash-256 (fileHash),
-// and checks its prefixes against the segments known. The whole content
-// is hashed: a file edited anywhere is another file.
-func surveyFile(ctx context.Context, fb *fileBytes, size int64, known map[string]manifest) (survey, error) {
+// surveyFile reads the file once, summing its leaves with workers
+// goroutines (leaves.go), and checks its prefixes against the segments
+// known. A prefix's hash (fileHash) is made of its leaves' sums: the whole
+// content is hashed, so a file edited anywhere is another file.
+func surveyFile(ctx context.Context, fb *fileBytes, size int64, known map[string]manifest, workers int) (survey, error) {
 	sv := survey{size: size}
-	// The offsets where a known segment ends, to stop reading at.
+	t, err := sumLeaves(ctx, fb, size, workers)
+	if err != nil {
+		return sv, err
+	}
+	sv.leaves = t
+	if sv.end, err = t.lastLineEnd(fb); err != nil {
+		return sv, err
+	}
+	ps, err := newPieceSummer(fb, true)
+	if err != nil {
+		return sv, err
+	}
+	// The offsets where a known segment ends, in order, each checked
+	// against the running hash of the leaves before it.
 	at := map[int64][]string{}
 	for id, m := range known {
 		if m.To > 0 && m.To <= size {
 			at[m.To] = append(at[m.To], id)
 		}
 	}
-	stops := make([]int64, 0, len(at)+1)
-	var countTo int64 // lines are counted up to the last known end only: where a match needs them
+	stops := make([]int64, 0, len(at)+2)
 	for off := range at {
 		stops = append(stops, off)
-		countTo = max(countTo, off)
 	}
+	stops = append(stops, sv.end, size)
 	slices.Sort(stops)
-	stops = slices.Compact(append(stops, size))
-
-	// h holds the bytes up to the last newline read (sv.end); those after
-	// it wait in tail, so that the hash of [0, sv.end) is h's when the
-	// file ends. A tail longer than maxTail, or one a stop needs hashed,
-	// goes into h (spilled), and [0, sv.end) is hashed again at the end.
-	h, err := newFileHash()
+	stops = slices.Compact(stops)
+	fh, err := newFileHash()
 	if err != nil {
 		return sv, err
 	}
-	var tail []byte
-	spilled := false
-	spill := func() {
-		if len(tail) > 0 {
-			h.Write(tail)
-			tail, spilled = tail[:0], true
-		}
-	}
-	var lines int64
-	pos := int64(0)
-	piece := func(chunk []byte) {
-		rest := chunk
-		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
-			h.Write(tail)
-			h.Write(chunk[:i+1])
-			tail, spilled, rest = tail[:0], false, chunk[i+1:]
-			sv.end = pos + int64(i) + 1
-		}
-		if spilled || len(tail)+len(rest) > maxTail {
-			spill()
-			h.Write(rest)
-			spilled = spilled || len(rest) > 0
-		} else {
-			tail = append(tail, rest...)
-		}
-		if pos < countTo { // a piece ends at a stop at the latest
-			lines += int64(bytes.Count(chunk, []byte{'\n'}))
-		}
-		pos += int64(len(chunk))
-	}
+	var leaf, lines int64 // leaves in fh, and their newlines
 	for _, stop := range stops {
-		for pos < stop {
-			if err := ctx.Err(); err != nil {
-				return sv, err
-			}
-			// Up to 16 pieces between looks at ctx.
-			if err := fb.each(pos, min(stop-pos, 16*pieceSize), piece); err != nil {
+		for ; (leaf+1)*leafSize <= stop; leaf++ {
+			fh.Write(t.sums[leaf][:])
+			lines += int64(t.lines[leaf])
+		}
+		var head [32]byte
+		ids := at[stop]
+		if len(ids) > 0 {
+			if head, err = fileHashAt(fh, leaf*leafSize, nil); err != nil {
 				return sv, err
 			}
 		}
-		if ids := at[stop]; len(ids) > 0 {
-			spill() // the hash of [0, stop)
-			sum := hexHash([32]byte(h.Sum(nil)))
-			slices.Sort(ids) // the same choice wherever it is made
-			for _, id := range ids {
-				if known[id].Hash == sum {
-					sv.match, sv.linesAtMatch = id, lines
+		var sum [32]byte
+		var rest int64 // newlines in [leaf*leafSize, stop)
+		summed := false
+		hash := func() error {
+			if summed {
+				return nil
+			}
+			summed = true
+			var part *[32]byte
+			if stop > leaf*leafSize {
+				var s [32]byte
+				if stop == t.leafEnd(leaf) {
+					s, rest = t.sums[leaf], int64(t.lines[leaf])
+				} else if s, rest, err = ps.sum(leaf*leafSize, stop); err != nil {
+					return err
+				}
+				part = &s
+			}
+			sum, err = fileHashAt(fh, stop, part)
+			return err
+		}
+		slices.Sort(ids) // the same choice wherever it is made
+		for _, id := range ids {
+			// The hash of the whole leaves first: the bytes of a leaf cut
+			// by stop are read only for a segment that may match.
+			if m := known[id]; m.Head == hexHash(head) {
+				if err := hash(); err != nil {
+					return sv, err
+				}
+				if m.Hash == hexHash(sum) {
+					sv.match, sv.linesAtMatch = id, lines+rest
 					break
 				}
 			}
 		}
-	}
-	if !spilled {
-		h.Sum(sv.endHash[:0])
-	}
-	h.Write(tail)
-	h.Sum(sv.sizeHash[:0])
-	if spilled {
-		// A last line longer than maxTail, or a stop within a line (a
-		// file changed since): [0, sv.end) once more.
-		e, err := newFileHash()
-		if err != nil {
-			return sv, err
+		if stop == sv.end || stop == size {
+			if err := hash(); err != nil {
+				return sv, err
+			}
+			if stop == sv.end {
+				sv.endHash = sum
+			}
+			if stop == size {
+				sv.sizeHash = sum
+			}
 		}
-		if err := fb.each(0, sv.end, func(b []byte) { e.Write(b) }); err != nil {
-			return sv, fmt.Errorf("read up to offset %d: %w", sv.end, err)
-		}
-		e.Sum(sv.endHash[:0])
 	}
 	return sv, nil
 }
 
-// maxTail bounds the bytes after the last newline surveyFile keeps.
-const maxTail = 4 << 20
+// fileHashAt is the hash of a file's bytes [0, n) from fh, which holds
+// the sums of its whole leaves up to n, and the sum of the piece of a
+// leaf after them, if any; fh is left as it was.
+func fileHashAt(fh hash.Hash, n int64, part *[32]byte) ([32]byte, error) {
+	var sum [32]byte
+	c, err := fh.(hash.Cloner).Clone()
+	if err != nil {
+		return sum, err
+	}
+	if part != nil {
+		c.Write(part[:])
+	}
+	c.Write(binary.LittleEndian.AppendUint64(nil, uint64(n)))
+	c.Sum(sum[:0])
+	return sum, nil
+}
 
-// fileKey keys fileHash. HighwayHash-256 with a fixed, public key: ten
-// times as fast as SHA-256 here (docs/distributed.md), and 256 bits, so a
-// file's identity is as unlikely to collide by chance; it does not stand
-// against someone who crafts a file to collide.
-var fileKey = []byte("logproc: a file's bytes, v2 ids.")
+// headOf is the hash of a segment's whole leaves, its Head: of the file's
+// bytes up to the last multiple of leafSize at or before to.
+func headOf(t *leafTable, to int64) ([32]byte, error) {
+	fh, err := newFileHash()
+	if err != nil {
+		return [32]byte{}, err
+	}
+	for i := range to / leafSize {
+		fh.Write(t.sums[i][:])
+	}
+	return fileHashAt(fh, to/leafSize*leafSize, nil)
+}
 
-// newFileHash is the hash that names a file's content.
-func newFileHash() (hash.Hash, error) { return highwayhash.New(fileKey) }
+// fileKey begins fileHash. A file's bytes [0, n) hash to the SHA-256 of
+// fileKey, the HighwayHash-256 of each of its leaves (the last one cut at
+// n), and n: the leaves are summed on every core and their sums serve the
+// batches by reference too, and SHA-256 over 32 bytes a leaf can be cloned
+// at each known segment's end. 256 bits, so a file's identity is as
+// unlikely to collide by chance; it does not stand against someone who
+// crafts a file to collide.
+var fileKey = []byte("logproc: a file's bytes, v3 ids.")
+
+// newFileHash is the hash that names a file's content, fed fileKey.
+func newFileHash() (hash.Hash, error) {
+	h := sha256.New()
+	h.Write(fileKey)
+	return h, nil
+}
 
 func hexHash(h [32]byte) string { return hex.EncodeToString(h[:]) }
 

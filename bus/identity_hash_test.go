@@ -3,6 +3,8 @@ package bus
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,31 +15,44 @@ import (
 	"github.com/logproc/logproc/scan"
 )
 
-// TestSurveyHashes: surveyFile's hashes, read in 1 MiB pieces with the
-// bytes after the last newline held back, equal HighwayHash-256 of the
-// whole prefixes computed in one call; a known segment ending anywhere,
-// within a line too, is matched by its hash. Read through a buffer and in
+// wantFileHash is fileHash of data, computed in one place from the
+// libraries: SHA-256 of the key, the HighwayHash-256 of each 256 KiB of
+// data (the last piece shorter), and data's length, 8 bytes little-endian.
+func wantFileHash(data []byte) [32]byte {
+	const leaf = 256 << 10
+	root := []byte("logproc: a file's bytes, v3 ids.")
+	for a := 0; a < len(data); a += leaf {
+		s := highwayhash.Sum(data[a:min(a+leaf, len(data))], []byte("logproc: a leaf of a batch, v3.."))
+		root = append(root, s[:]...)
+	}
+	return sha256.Sum256(binary.LittleEndian.AppendUint64(root, uint64(len(data))))
+}
+
+// TestSurveyHashes: surveyFile's hashes, from leaves summed by 1 or 3
+// goroutines, equal wantFileHash's of the whole prefixes; a known segment
+// ending anywhere, within a line or a leaf too, is matched by its hash,
+// and one whose head or hash differs is not. Read through a buffer and in
 // place in the file's mapping alike.
 func TestSurveyHashes(t *testing.T) {
 	line := "level=INFO user=a msg=x\n"
-	long := strings.Repeat("x", maxTail+100) // a last line longer than maxTail
+	long := strings.Repeat("x", 700<<10) // a last line over several leaves
 	for _, c := range []struct{ name, data string }{
 		{"empty", ""},
 		{"no newline", "abc"},
 		{"one line", line},
-		{"lines", strings.Repeat(line, 100_000)},
-		{"a last line without newline", strings.Repeat(line, 100_000) + "level=WARN half"},
+		{"lines", strings.Repeat(line, 30_000)},
+		{"a last line without newline", strings.Repeat(line, 30_000) + "level=WARN half"},
 		{"a long last line", strings.Repeat(line, 1000) + long},
 		{"a long last line, then a newline", strings.Repeat(line, 1000) + long + "\n" + line + "tail"},
 		{"only a long line", long},
 	} {
 		data := []byte(c.data)
 		end := bytes.LastIndexByte(data, '\n') + 1
-		sum := func(b []byte) [32]byte { return highwayhash.Sum(b, fileKey) }
 		known := map[string]manifest{}
-		for _, to := range []int{len(data) / 3, end, len(data) - 1} {
+		for _, to := range []int{len(data) / 3, end, len(data) - 1, 256 << 10} {
 			if to > 0 && to <= len(data) {
-				known["seg"+string(rune('a'+len(known)))] = manifest{To: int64(to), Hash: hexHash(sum(data[:to]))}
+				head := wantFileHash(data[:to/(256<<10)*(256<<10)])
+				known["seg"+string(rune('a'+len(known)))] = manifest{To: int64(to), Hash: hexHash(wantFileHash(data[:to])), Head: hexHash(head)}
 			}
 		}
 		path := filepath.Join(t.TempDir(), "f.log")
@@ -50,17 +65,19 @@ func TestSurveyHashes(t *testing.T) {
 		}
 		defer m.Close()
 		for _, fb := range []*fileBytes{{r: bytes.NewReader(data)}, {m: m}} {
-			surveyCase(t, c.name, data, fb, known)
+			for _, workers := range []int{1, 3} {
+				surveyCase(t, c.name, data, fb, known, workers)
+			}
 		}
 	}
 }
 
 // surveyCase checks one file's survey, read through fb.
-func surveyCase(t *testing.T, name string, data []byte, fb *fileBytes, known map[string]manifest) {
+func surveyCase(t *testing.T, name string, data []byte, fb *fileBytes, known map[string]manifest, workers int) {
 	t.Helper()
 	end := bytes.LastIndexByte(data, '\n') + 1
-	sum := func(b []byte) [32]byte { return highwayhash.Sum(b, fileKey) }
-	sv, err := surveyFile(context.Background(), fb, int64(len(data)), map[string]manifest{})
+	sum := wantFileHash
+	sv, err := surveyFile(context.Background(), fb, int64(len(data)), map[string]manifest{}, workers)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -69,7 +86,7 @@ func surveyCase(t *testing.T, name string, data []byte, fb *fileBytes, known map
 	}
 	for id, m := range known {
 		one := map[string]manifest{id: m}
-		sv, err := surveyFile(context.Background(), fb, int64(len(data)), one)
+		sv, err := surveyFile(context.Background(), fb, int64(len(data)), one, workers)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -78,6 +95,12 @@ func surveyCase(t *testing.T, name string, data []byte, fb *fileBytes, known map
 		}
 		if sv.endHash != sum(data[:end]) || sv.sizeHash != sum(data) {
 			t.Errorf("%s: with a segment ending at %d: hashes differ from one call's", name, m.To)
+		}
+		// Another head, or another hash: not the same bytes.
+		for _, other := range []manifest{{To: m.To, Hash: m.Hash, Head: hexHash([32]byte{1})}, {To: m.To, Hash: hexHash([32]byte{1}), Head: m.Head}} {
+			if sv, err := surveyFile(context.Background(), fb, int64(len(data)), map[string]manifest{id: other}, workers); err != nil || sv.match != "" {
+				t.Errorf("%s: a segment ending at %d with another head or hash: match %q, %v", name, m.To, sv.match, err)
+			}
 		}
 	}
 }

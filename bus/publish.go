@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -123,18 +124,20 @@ func Publish(ctx context.Context, b *Bus, paths []string, o PublishOptions) (Pub
 
 // filePublisher publishes one file.
 type filePublisher struct {
-	b     *Bus
-	ctx   context.Context
-	path  string
-	f     *os.File
-	fb    *fileBytes // f's bytes, in place where it maps
-	known map[string]manifest
-	o     PublishOptions
-	run   int64
-	index int
-	st    *PublishStats
-	limit int64 // the longest batch the server takes
-	enc   batchEncoder
+	b      *Bus
+	ctx    context.Context
+	path   string
+	f      *os.File
+	fb     *fileBytes // f's bytes, in place where it maps
+	known  map[string]manifest
+	o      PublishOptions
+	run    int64
+	index  int
+	st     *PublishStats
+	limit  int64 // the longest batch the server takes
+	enc    batchEncoder
+	leaves *leafTable // the survey's
+	ps     *pieceSummer
 }
 
 func (p *filePublisher) publish() error {
@@ -162,10 +165,11 @@ func (p *filePublisher) publish() error {
 			p.fb.m = m // the file opened, not one that took its path since
 		}
 	}
-	sv, err := surveyFile(p.ctx, p.fb, fi.Size(), p.known)
+	sv, err := surveyFile(p.ctx, p.fb, fi.Size(), p.known, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.path, err)
 	}
+	p.leaves = sv.leaves
 	from, parent, line := int64(0), "", int64(1)
 	if sv.match != "" {
 		m := p.known[sv.match]
@@ -189,7 +193,11 @@ func (p *filePublisher) publish() error {
 	if to <= from {
 		return nil // nothing new
 	}
-	m := manifest{File: p.path, From: from, To: to, Hash: hexHash(hash), Parent: parent, Grid: p.o.BatchSize,
+	head, err := headOf(sv.leaves, to)
+	if err != nil {
+		return err
+	}
+	m := manifest{File: p.path, From: from, To: to, Hash: hexHash(hash), Head: hexHash(head), Parent: parent, Grid: p.o.BatchSize,
 		FirstLine: line, Final: to == sv.size && sv.size > sv.end, Run: p.run, Index: p.index, Ref: p.o.ByReference}
 	return p.segment(segmentID(hash, from), m, true)
 }
@@ -343,21 +351,21 @@ func (p *filePublisher) batchBytes(r scan.Range) (data []byte, encoding string, 
 	return data, encoding, lines, nil
 }
 
-// refSum sums a batch sent by reference and counts its lines, reading its
-// bytes once, in place where the file is mapped.
+// refSum sums a batch sent by reference and counts its lines: from the
+// survey's sums of the leaves it covers whole, and the bytes of its two
+// ends.
 func (p *filePublisher) refSum(r scan.Range) (string, int64, error) {
-	h, err := newRefHash()
-	if err != nil {
-		return "", 0, err
+	if p.ps == nil {
+		var err error
+		if p.ps, err = newPieceSummer(p.fb, true); err != nil {
+			return "", 0, err
+		}
 	}
-	var lines int64
-	if err := p.fb.each(r.Start, r.Len(), func(b []byte) {
-		h.Write(b)
-		lines += int64(countLines(b))
-	}); err != nil {
+	sum, lines, err := p.leaves.batchSum(p.ps, r.Start, r.End)
+	if err != nil {
 		return "", 0, fmt.Errorf("%s: %w", p.path, err)
 	}
-	return refSumOf(h), lines, nil
+	return sum, lines, nil
 }
 
 func (p *filePublisher) progress(n int64) {

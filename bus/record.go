@@ -21,8 +21,10 @@ import (
 // Version 1 stored records as JSON; 2 packs them (packValue); 3 packs
 // their latency histograms in binary; 4 is 3 in a job whose batches by
 // value may be compressed, which a consumer of version 3 would count as
-// lines: its records are refused, not added.
-const recordVersion = 4
+// lines: its records are refused, not added; 5 hashes files and batches
+// by reference by their leaves (leaves.go): a manifest of 4 names its
+// file by another hash, and would let the same bytes count twice.
+const recordVersion = 5
 
 // Headers of a batch message, besides Nats-Msg-Id (the batch ID).
 const (
@@ -246,8 +248,11 @@ type manifest struct {
 	File string `json:"file"` // the path given to the publish that made it
 	From int64  `json:"from"`
 	To   int64  `json:"to"`
-	// Hash is the hash (fileHash) of the file's bytes [0, To), in hex.
+	// Hash is the hash (fileHash) of the file's bytes [0, To), in hex;
+	// Head the hash of its bytes up to the last multiple of leafSize at
+	// or before To, which a survey compares first.
 	Hash   string `json:"hash"`
+	Head   string `json:"head"`
 	Parent string `json:"parent,omitempty"`
 	// Grid is the batch size the segment was cut with: batch i+1 starts
 	// at the first line that starts at or after batch i's start + Grid.

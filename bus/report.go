@@ -77,7 +77,7 @@ type Snapshot struct {
 // starts from what the last report merged (its checkpoint in the bucket)
 // and reads only the records written since.
 func Report(ctx context.Context, b *Bus) (Snapshot, error) {
-	var r reporter
+	r := reporter{users: true}
 	snap, err := r.step(ctx, b)
 	if err == nil {
 		r.save(ctx, b)
@@ -92,6 +92,7 @@ type reporter struct {
 	unsaved int       // records merged since the checkpoint was saved
 	saved   time.Time // when it was
 	tooBig  bool      // the merge outgrew a message: no more saving
+	users   bool      // a snapshot has its users (Wait's need only its status)
 }
 
 func (r *reporter) step(ctx context.Context, b *Bus) (Snapshot, error) {
@@ -121,6 +122,9 @@ func (r *reporter) step(ctx context.Context, b *Bus) (Snapshot, error) {
 	}
 	r.m.trim()
 	r.unsaved += read
+	if r.users {
+		r.m.users.fill(&r.m.Totals.Users)
+	}
 	snap := r.m.snapshot(manifests, pending)
 	snap.read = read
 	return snap, nil
@@ -404,6 +408,13 @@ func (e *WaitError) Unwrap() error { return e.Err }
 // restarting server) is polled again; if ctx ends first, the *WaitError
 // names the last failure.
 func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status)) error {
+	_, err := WaitReport(ctx, b, every, progress)
+	return err
+}
+
+// WaitReport is Wait that returns, once every batch is done, the Report
+// of its last poll: what a Report right after it would read again.
+func WaitReport(ctx context.Context, b *Bus, every time.Duration, progress func(Status)) (Snapshot, error) {
 	var last Status
 	var lastErr error
 	var r reporter
@@ -428,8 +439,11 @@ func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status
 				r.save(pctx, b)
 			}
 			if done {
+				snap.Status.Pending = settle(pctx, b, snap.Status.Pending)
 				cancel()
-				return nil
+				r.m.users.fill(&r.m.Totals.Users)
+				snap.Result.Totals.Users = r.m.Totals.Users
+				return snap, nil
 			}
 		case ctx.Err() == nil:
 			lastErr = err
@@ -442,7 +456,7 @@ func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status
 		}
 		select {
 		case <-ctx.Done():
-			return &WaitError{Status: last, Last: lastErr, Err: ctx.Err()}
+			return Snapshot{}, &WaitError{Status: last, Last: lastErr, Err: ctx.Err()}
 		case <-time.After(wait):
 		case <-woken:
 			// A record or manifest was written: poll now, but not more
@@ -457,6 +471,32 @@ func Wait(ctx context.Context, b *Bus, every time.Duration, progress func(Status
 
 // minPoll is the shortest time between two polls of Wait.
 const minPoll = 10 * time.Millisecond
+
+// settle is the stream's pending count once the acknowledgements of the
+// last batches counted have landed (a consumer acknowledges a batch just
+// after its record is written), given pending as read with the records:
+// asked again every settleEvery while not 0, for up to settleWait.
+func settle(ctx context.Context, b *Bus, pending int) int {
+	for deadline := time.Now().Add(settleWait); pending > 0 && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return pending
+		case <-time.After(settleEvery):
+		}
+		if p, err := b.pending(ctx); err == nil {
+			pending = p
+		}
+	}
+	return pending
+}
+
+// settleWait bounds settle: a stale copy of a counted batch (see Done)
+// stays pending longer, and is reported as it is. An acknowledgement
+// takes a round trip: settleEvery is short.
+const (
+	settleWait  = 200 * time.Millisecond
+	settleEvery = 2 * time.Millisecond
+)
 
 // watchWrites returns a channel that receives when a key of the bucket is
 // written, until ctx ends. The watch starts in the background: during an

@@ -409,9 +409,11 @@ func report(ctx context.Context, f *commandFlags, s *busSettings, output string,
 	}
 	defer b.Close()
 	var waitErr error
+	var snap bus.Snapshot
 	if wait > 0 {
 		wctx, cancel := context.WithDeadline(ctx, began.Add(wait))
-		waitErr = bus.Wait(wctx, b, 200*time.Millisecond, nil)
+		// Done, its last poll's merge is the report: not read again.
+		snap, waitErr = bus.WaitReport(wctx, b, 200*time.Millisecond, nil)
 		cancel()
 		if waitErr != nil && ctx.Err() != nil {
 			return ctx.Err()
@@ -425,9 +427,10 @@ func report(ctx context.Context, f *commandFlags, s *busSettings, output string,
 	if u := began.Add(wait); u.After(until) {
 		until = u
 	}
-	snap, err := bus.Retry(ctx, until, func(ctx context.Context) (bus.Snapshot, error) { return bus.Report(ctx, b) })
-	if err != nil {
-		return err
+	if wait == 0 || waitErr != nil {
+		if snap, err = bus.Retry(ctx, until, func(ctx context.Context) (bus.Snapshot, error) { return bus.Report(ctx, b) }); err != nil {
+			return err
+		}
 	}
 	if snap.Published == 0 {
 		within := ""

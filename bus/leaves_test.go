@@ -1,0 +1,110 @@
+package bus
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/minio/highwayhash"
+
+	"github.com/logproc/logproc/scan"
+)
+
+// wantRefSum is the sum of data at offset off of its file, computed in
+// one place from the library: HighwayHash-256 (refKey) of the
+// HighwayHash-256 (leafKey) of each piece of data cut at the file's
+// multiples of 256 KiB, then of data's length, 8 bytes little-endian.
+func wantRefSum(off int64, data []byte) string {
+	const leaf = 256 << 10
+	var root []byte
+	for a := off; a < off+int64(len(data)); {
+		b := min(off+int64(len(data)), (a/leaf+1)*leaf)
+		s := highwayhash.Sum(data[a-off:b-off], []byte("logproc: a leaf of a batch, v3.."))
+		root = append(root, s[:]...)
+		a = b
+	}
+	root = binary.LittleEndian.AppendUint64(root, uint64(len(data)))
+	s := highwayhash.Sum(root, []byte("logproc: a batch sent by ref v3."))
+	return "hhl256:" + hex.EncodeToString(s[:])
+}
+
+// TestLeafSums: the leaves summed with 1 to 3 goroutines, read through a
+// buffer or in place in the mapping, give each batch the sum and the
+// newlines the library's sum and bytes.Count give, for batches on the
+// leaves' grid and off it, within one leaf, and ending at the file's end
+// (its last leaf short); with no table too, and as a consumer sums them.
+func TestLeafSums(t *testing.T) {
+	data := []byte(strings.Repeat("level=INFO user=a msg=x\n", 60000)) // 1.4 MB: 6 leaves, the last short
+	data = append(data, "no newline"...)
+	path := filepath.Join(t.TempDir(), "f.log")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := scan.Map(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	const l = 256 << 10
+	n := int64(len(data))
+	ranges := [][2]int64{{0, n}, {0, l}, {l, 3 * l}, {5, n}, {7, 11}, {l - 1, l + 1}, {2*l + 3, n - 4}, {5 * l, n}, {n - 1, n}}
+	for _, fb := range []*fileBytes{{r: bytes.NewReader(data)}, {m: m}} {
+		for _, workers := range []int{1, 2, 3} {
+			tab, err := sumLeaves(context.Background(), fb, n, workers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tb := range []*leafTable{tab, {}} {
+				ps, err := newPieceSummer(fb, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range ranges {
+					sum, lines, err := tb.batchSum(ps, r[0], r[1])
+					want := wantRefSum(r[0], data[r[0]:r[1]])
+					if err != nil || sum != want || lines != int64(bytes.Count(data[r[0]:r[1]], []byte{'\n'})) {
+						t.Errorf("mapped %v, %d workers, %d leaves: [%d, %d): sum %s, %d lines, %v; want %s", fb.m != nil, workers, len(tb.sums), r[0], r[1], sum, lines, err, want)
+					}
+					bt := batch{Ref: path, Offset: r[0], Length: r[1] - r[0], Sum: want}
+					if reason, err := refCheck(m, &bt); reason != "" || err != nil {
+						t.Errorf("[%d, %d): refCheck %q, %v", r[0], r[1], reason, err)
+					}
+				}
+			}
+		}
+	}
+	// A file shorter than asked: an error naming where it ends.
+	if _, err := sumLeaves(context.Background(), &fileBytes{r: bytes.NewReader(data)}, n+1, 2); err == nil || !strings.Contains(err.Error(), "shrank") {
+		t.Errorf("a file that shrank: %v", err)
+	}
+}
+
+// TestOlderManifestRefused: a job's manifest of version 4 named its file
+// by another hash, so the same bytes would be taken for new ones and
+// counted twice: publish and report refuse the job in one line.
+func TestOlderManifestRefused(t *testing.T) {
+	ts := startTestServer(t)
+	b := ts.connectTo(t, "old", "old", "old")
+	ctx := context.Background()
+	val := []byte(`{"v":4,"file":"a.log","from":0,"to":10,"hash":"00","grid":4194304,"batches":1,"first_line":1,"complete":true}`)
+	if _, err := b.kv.Create(ctx, filePrefix+"abababababababababababab", val); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "a.log")
+	if err := os.WriteFile(path, []byte("level=INFO user=a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Publish(ctx, b, []string{path}, PublishOptions{})
+	if err == nil || !strings.Contains(err.Error(), "manifest version 4; this logproc reads version 5") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("publish: %v, want refused in one line", err)
+	}
+	_, err = Report(ctx, b)
+	if err == nil || !strings.Contains(err.Error(), "manifest version 4; this logproc reads version 5") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("report: %v, want refused in one line", err)
+	}
+}
