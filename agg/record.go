@@ -5,16 +5,16 @@ import "github.com/logproc/logproc/internal/record"
 // CountRecord counts an event with every field its record holds, as Count,
 // CountAction or CountLatency, CountTime and CountBad would one by one.
 // Its fast path, for an event at one of slog's levels whose action sits in
-// its home slot, with a latency of whole milliseconds under millisSlots and
-// a time, no bad field nor windows, tests everything before it counts and calls
-// nothing before the user's count, its last step: a value kept across a
-// call is spilled on every line. Any other event goes to countRecordSlow.
+// its home slot, with a latency in whole milliseconds (WholeMillis) under
+// millisSlots and a time, no bad field nor windows, tests everything before
+// it counts and calls nothing before the user's count, its last step: a
+// value kept across a call is spilled on every line. Any other event goes to countRecordSlow.
 // It stays a call: inlined into the scan's loop, its registers cost more.
 //
 //go:noinline
 func (s *Shard) CountRecord(rec *record.Record) {
 	slot := levelWordSlot(rec.Level)
-	action, has, latency := rec.Action, rec.Has, rec.Latency
+	action, has := rec.Action, rec.Has
 	// actionTable.home, written out: as a call it is not inlined.
 	var a *actionCounts
 	if n := len(action); n <= 16 && cap(action) >= 16 {
@@ -33,10 +33,10 @@ func (s *Shard) CountRecord(rec *record.Record) {
 	// The counters' slices in locals: the tests below then prove the
 	// increments in range, which reloaded from a they were not.
 	levels, millis := a.levels, a.millis
-	// A negative latency is past the slots as a uint64.
-	ms := uint64(latency) / 1e6
-	if uint(slot) >= uint(len(levels)) || has != record.HasLatency|record.HasTime ||
-		s.windows.width != 0 || ms >= uint64(len(millis)) || int64(ms)*1e6 != latency {
+	// Millis, which Next's slog path sets with WholeMillis, needs no division.
+	ms := uint(rec.Millis)
+	if uint(slot) >= uint(len(levels)) || has != record.HasLatency|record.WholeMillis|record.HasTime ||
+		s.windows.width != 0 || ms >= uint(len(millis)) {
 		s.countRecordSlow(rec)
 		return
 	}

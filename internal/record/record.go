@@ -14,6 +14,9 @@ type Record struct {
 	Latency int64
 	Time    int64
 	Has     Has
+	// Millis is Latency in whole milliseconds when Has holds WholeMillis
+	// (slog's fast path, which reads them), so agg need not divide.
+	Millis uint32
 }
 
 // Has says which of a Record's numbers hold a value, and which fields were
@@ -25,4 +28,7 @@ const (
 	HasTime
 	BadLatency // the latency key held neither a number nor a duration
 	BadTime    // the time key held neither an RFC 3339 time nor an epoch number
+	// WholeMillis, only with HasLatency: Millis holds Latency / 1e6, exact.
+	// Parsers may leave it unset for any latency.
+	WholeMillis
 )

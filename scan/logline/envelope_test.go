@@ -23,7 +23,7 @@ func (r envRecord) String() string {
 }
 
 func envRecordOf(rec *Record, kind Kind) envRecord {
-	r := envRecord{kind: kind, level: string(rec.Level), user: string(rec.User), action: string(rec.Action), has: rec.Has}
+	r := envRecord{kind: kind, level: string(rec.Level), user: string(rec.User), action: string(rec.Action), has: exactHas(rec)}
 	if rec.Has&HasLatency != 0 {
 		r.latency = rec.Latency
 	}

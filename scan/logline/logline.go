@@ -76,6 +76,9 @@ const (
 	HasTime    = record.HasTime
 	BadLatency = record.BadLatency // the latency key held neither a number nor a duration
 	BadTime    = record.BadTime    // the time key held neither an RFC 3339 time nor an epoch number
+	// WholeMillis, with HasLatency: Record.Millis holds the latency in whole
+	// milliseconds. Only Next's slog fast path sets it.
+	WholeMillis = record.WholeMillis
 )
 
 // Format says how a Parser tells the format of a line.

@@ -432,7 +432,7 @@ func (p *Parser) nextSlogTail(b []byte, i int, t *[24]byte, rec *Record) int {
 	}
 	var has Has
 	if p.tailLatency {
-		rec.Latency, has = ms*1e6, HasLatency
+		rec.Latency, rec.Millis, has = ms*1e6, uint32(ms), HasLatency|WholeMillis
 	}
 	// The time last, and any call in tail position: reading it first kept
 	// every argument on the stack across nextSlogTime's call.
