@@ -18,6 +18,8 @@ import (
 	"encoding/binary"
 	"math"
 	"time"
+
+	"github.com/logproc/logproc/internal/record"
 )
 
 // The level names slog defines have fixed slots, so the common case is an
@@ -30,7 +32,7 @@ const (
 	knownLevels
 )
 
-var knownLevelNames = [knownLevels]string{"DEBUG", "INFO", "WARN", "ERROR"}
+var knownLevelNames [knownLevels]string = record.LevelNames // Record.Slot's order
 
 // Shard is one worker's counters. The zero value is not ready; use NewShard.
 type Shard struct {

@@ -13,7 +13,7 @@ import "github.com/logproc/logproc/internal/record"
 //
 //go:noinline
 func (s *Shard) CountRecord(rec *record.Record) {
-	slot := levelWordSlot(rec.Level)
+	slot := int(rec.Slot) // valid with KnownLevel, which the test below asks
 	action, has := rec.Action, rec.Has
 	// actionTable.home, written out: as a call it is not inlined.
 	var a *actionCounts
@@ -35,7 +35,7 @@ func (s *Shard) CountRecord(rec *record.Record) {
 	levels, millis := a.levels, a.millis
 	// Millis, which Next's slog path sets with WholeMillis, needs no division.
 	ms := uint(rec.Millis)
-	if uint(slot) >= uint(len(levels)) || has != record.HasLatency|record.WholeMillis|record.HasTime ||
+	if uint(slot) >= uint(len(levels)) || has != record.HasLatency|record.WholeMillis|record.HasTime|record.KnownLevel ||
 		s.windows.width != 0 || ms >= uint(len(millis)) {
 		s.countRecordSlow(rec)
 		return
@@ -70,41 +70,3 @@ func (s *Shard) countRecordSlow(rec *record.Record) {
 		s.CountBad(bad&record.BadLatency != 0, bad&record.BadTime != 0)
 	}
 }
-
-// levelWordSlot is knownLevelSlot for CountRecord: a name of up to seven
-// bytes with eight of capacity (a slice of the line) is read as one word,
-// its length in the top byte, and one multiplication puts each of slog's
-// four names in a slot of its own, checked by one compare. Any other name
-// is -1, which CountRecord leaves to Count.
-func levelWordSlot(level []byte) int {
-	n := len(level)
-	if n > 7 || cap(level) < 8 {
-		return -1
-	}
-	w := le64(level[:8])&wordMasks[n][0] | uint64(n)<<56
-	i := w * levelMul >> 62
-	if levelWords[i] != w {
-		return -1
-	}
-	return int(i ^ 3)
-}
-
-// levelMul sends DEBUG, INFO, WARN and ERROR, as levelWordSlot reads them,
-// to 3, 2, 1 and 0: their slots xor 3.
-const levelMul = 0x9e3779b97f4a7c85
-
-// levelWords holds slog's level names as levelWordSlot reads them, at the
-// index levelMul gives each.
-var levelWords = func() (t [knownLevels]uint64) {
-	for slot, name := range knownLevelNames {
-		var b [8]byte
-		copy(b[:], name)
-		w := le64(b[:]) | uint64(len(name))<<56
-		i := w * levelMul >> 62
-		if int(i^3) != slot {
-			panic("agg: levelMul does not put " + name + " in its slot")
-		}
-		t[i] = w
-	}
-	return t
-}()

@@ -14,6 +14,10 @@ type Record struct {
 	Latency int64
 	Time    int64
 	Has     Has
+	// Slot is Level's index in LevelNames when Has holds KnownLevel
+	// (slog's fast path, which reads the level as one word), so agg
+	// need not match the name again.
+	Slot uint8
 	// Millis is Latency in whole milliseconds when Has holds WholeMillis
 	// (slog's fast path, which reads them), so agg need not divide.
 	Millis uint32
@@ -31,4 +35,10 @@ const (
 	// WholeMillis, only with HasLatency: Millis holds Latency / 1e6, exact.
 	// Parsers may leave it unset for any latency.
 	WholeMillis
+	// KnownLevel: Slot holds Level's index in LevelNames. Parsers may
+	// leave it unset for any level.
+	KnownLevel
 )
+
+// LevelNames are slog's levels in the order of Record.Slot.
+var LevelNames = [4]string{"DEBUG", "INFO", "WARN", "ERROR"}

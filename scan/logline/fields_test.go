@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/logproc/logproc/internal/record"
 )
 
 // allFields takes every field, with the keys logproc's defaults give and
@@ -109,14 +111,19 @@ func recordOf(r Record) refRecord {
 }
 
 // exactHas is r.Has without WholeMillis when Millis holds the latency in
-// whole milliseconds exactly, so that a record compares equal to one from
-// a parser that does not set it; a wrong Millis keeps the bit, and the
+// whole milliseconds exactly, and without KnownLevel when Slot names the
+// level exactly, so that a record compares equal to one from a parser that
+// does not set them; a wrong Millis or Slot keeps its bit, and the
 // comparison fails.
 func exactHas(r *Record) Has {
-	if r.Has&(WholeMillis|HasLatency) == WholeMillis|HasLatency && int64(r.Millis)*1e6 == r.Latency {
-		return r.Has &^ WholeMillis
+	has := r.Has
+	if has&(WholeMillis|HasLatency) == WholeMillis|HasLatency && int64(r.Millis)*1e6 == r.Latency {
+		has &^= WholeMillis
 	}
-	return r.Has
+	if has&KnownLevel != 0 && int(r.Slot) < len(record.LevelNames) && record.LevelNames[r.Slot] == string(r.Level) {
+		has &^= KnownLevel
+	}
+	return has
 }
 
 func TestParseFields(t *testing.T) {

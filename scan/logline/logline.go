@@ -79,6 +79,8 @@ const (
 	// WholeMillis, with HasLatency: Record.Millis holds the latency in whole
 	// milliseconds. Only Next's slog fast path sets it.
 	WholeMillis = record.WholeMillis
+	// KnownLevel: Record.Slot holds the level's index in record.LevelNames.
+	KnownLevel = record.KnownLevel
 )
 
 // Format says how a Parser tells the format of a line.

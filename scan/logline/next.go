@@ -190,13 +190,13 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 	found := uint8(1<<fieldLevel | 1<<fieldUser)
 	// The time, when taken, is read here or else, when nextSlogTail
 	// reads on, by it: one call for both.
-	var tailTime *[24]byte
+	var tailTime *[40]byte
 	if p.want&(1<<fieldTime) != 0 {
 		found |= 1 << fieldTime
 		// Every metric's line, tested first: the tests below cost it 20
 		// instructions.
 		if p.timedTail && b[e] == ' ' {
-			if end := p.nextSlogTail(b, e, (*[24]byte)(h[len("time="):]), rec); end > 0 {
+			if end := p.nextSlogTail(b, e, (*[40]byte)(h[len("time="):]), rec); end > 0 {
 				return end, Event
 			}
 			if esc {
@@ -204,8 +204,8 @@ func (p *Parser) Next(b []byte, rec *Record) (int, Kind) {
 			}
 			return p.nextAfterTail(b, e, rec, found)
 		}
-		if t := (*[24]byte)(h[len("time="):]); !p.slogTail || found == p.want || b[e] == '\n' || esc && b[e] != ' ' {
-			p.nextSlogTime(t, rec)
+		if t := (*[40]byte)(h[len("time="):]); !p.slogTail || found == p.want || b[e] == '\n' || esc && b[e] != ' ' {
+			p.nextSlogTime((*[24]byte)(t[:24]), rec)
 		} else {
 			tailTime = t
 		}
@@ -327,7 +327,7 @@ func (p *Parser) LastLine() []byte { return p.last }
 // high byte as well (then no latency follows it), and the line at \n".
 //
 //go:noinline
-func (p *Parser) nextSlogTail(b []byte, i int, t *[24]byte, rec *Record) int {
+func (p *Parser) nextSlogTail(b []byte, i int, t *[40]byte, rec *Record) int {
 	const esc = false // true in nextSlogTailEscaped
 	const (
 		actionWord  = uint64(' ') | 'a'<<8 | 'c'<<16 | 't'<<24 | 'i'<<32 | 'o'<<40 | 'n'<<48 | '='<<56
@@ -440,11 +440,16 @@ func (p *Parser) nextSlogTail(b []byte, i int, t *[24]byte, rec *Record) int {
 		rec.Has |= has
 		return end
 	}
-	if ns, ok := p.minute.sameSecond(t); ok {
+	// The level, which ends where " msg=" starts 31 bytes after the time,
+	// as one word with those bytes: agg need not match it again.
+	if w := le64(t[31:]); levelWords[w*levelMul>>62] == w {
+		rec.Slot, has = uint8(w*levelMul>>62), has|KnownLevel
+	}
+	if ns, ok := p.minute.sameSecond((*[24]byte)(t[:24])); ok {
 		rec.Time, rec.Has = ns, has|HasTime
 		return end
 	}
-	return p.tailTime(t, rec, has, end)
+	return p.tailTime((*[24]byte)(t[:24]), rec, has, end)
 }
 
 // tailTime is nextSlogTail's end for a time not in the cache's second: a
@@ -460,9 +465,9 @@ func (p *Parser) tailTime(t *[24]byte, rec *Record, has Has, end int) int {
 // noTail is nextSlogTail's answer for a line whose tail it does not read:
 // the time, when t is not nil, is read all the same, as Next then counts
 // it found.
-func (p *Parser) noTail(t *[24]byte, rec *Record) int {
+func (p *Parser) noTail(t *[40]byte, rec *Record) int {
 	if t != nil {
-		p.nextSlogTime(t, rec)
+		p.nextSlogTime((*[24]byte)(t[:24]), rec)
 	}
 	return 0
 }

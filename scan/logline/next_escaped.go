@@ -181,13 +181,13 @@ func (p *Parser) nextEscaped(b []byte, rec *Record) (int, Kind) {
 	found := uint8(1<<fieldLevel | 1<<fieldUser)
 	// The time, when taken, is read here or else, when nextSlogTail
 	// reads on, by it: one call for both.
-	var tailTime *[24]byte
+	var tailTime *[40]byte
 	if p.want&(1<<fieldTime) != 0 {
 		found |= 1 << fieldTime
 		// Every metric's line, tested first: the tests below cost it 20
 		// instructions.
 		if p.timedTail && b[e] == ' ' {
-			if end := p.nextSlogTailEscaped(b, e, (*[24]byte)(h[len("time="):]), rec); end > 0 {
+			if end := p.nextSlogTailEscaped(b, e, (*[40]byte)(h[len("time="):]), rec); end > 0 {
 				return end, Event
 			}
 			if esc {
@@ -195,8 +195,8 @@ func (p *Parser) nextEscaped(b []byte, rec *Record) (int, Kind) {
 			}
 			return p.nextAfterTail(b, e, rec, found)
 		}
-		if t := (*[24]byte)(h[len("time="):]); !p.slogTail || found == p.want || b[e] == '\n' || esc && b[e] != ' ' {
-			p.nextSlogTime(t, rec)
+		if t := (*[40]byte)(h[len("time="):]); !p.slogTail || found == p.want || b[e] == '\n' || esc && b[e] != ' ' {
+			p.nextSlogTime((*[24]byte)(t[:24]), rec)
 		} else {
 			tailTime = t
 		}
@@ -244,7 +244,7 @@ func (p *Parser) nextEscaped(b []byte, rec *Record) (int, Kind) {
 // nextSlogTailEscaped is nextSlogTail for nextEscaped.
 //
 //go:noinline
-func (p *Parser) nextSlogTailEscaped(b []byte, i int, t *[24]byte, rec *Record) int {
+func (p *Parser) nextSlogTailEscaped(b []byte, i int, t *[40]byte, rec *Record) int {
 	const esc = true // true in nextSlogTailEscaped
 	const (
 		actionWord  = uint64(' ') | 'a'<<8 | 'c'<<16 | 't'<<24 | 'i'<<32 | 'o'<<40 | 'n'<<48 | '='<<56
@@ -357,9 +357,14 @@ func (p *Parser) nextSlogTailEscaped(b []byte, i int, t *[24]byte, rec *Record) 
 		rec.Has |= has
 		return end
 	}
-	if ns, ok := p.minute.sameSecond(t); ok {
+	// The level, which ends where " msg=" starts 31 bytes after the time,
+	// as one word with those bytes: agg need not match it again.
+	if w := le64(t[31:]); levelWords[w*levelMul>>62] == w {
+		rec.Slot, has = uint8(w*levelMul>>62), has|KnownLevel
+	}
+	if ns, ok := p.minute.sameSecond((*[24]byte)(t[:24])); ok {
 		rec.Time, rec.Has = ns, has|HasTime
 		return end
 	}
-	return p.tailTime(t, rec, has, end)
+	return p.tailTime((*[24]byte)(t[:24]), rec, has, end)
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logproc/logproc/internal/record"
 )
 
 // nextConfigs are the Configs Next is checked with: the seed's two fields,
@@ -451,5 +453,29 @@ func TestNextTimes(t *testing.T) {
 	for _, c := range nextConfigs {
 		checkNext(t, c, buf)
 		checkNextRef(t, c, buf)
+	}
+}
+
+// TestNextKnownLevel: on every metric's line Next marks slog's four levels
+// KnownLevel with their index in record.LevelNames, and no other level.
+func TestNextKnownLevel(t *testing.T) {
+	slots := map[string]int{"DEBUG": 0, "INFO": 1, "WARN": 2, "ERROR": 3}
+	levels := []string{"DEBUG", "INFO", "WARN", "ERROR", "I", "INF", "INFOS", "info", "WARNING", "DEBU",
+		"ERRO", "ERRORS", "TRACE", "FATAL", "NOTICE", "INFO+2", "EROR", "JNFO", "WARM", "SEVEN77"}
+	p := mustParser(t, allFields)
+	for _, level := range levels {
+		line := `time=2026-11-26T08:00:00.000Z level=` + level + ` msg="user action" user=ann action=login latency_ms=53` + "\n"
+		var rec Record
+		n, kind := p.Next([]byte(line+line), &rec)
+		if n != len(line) || kind != Event || string(rec.Level) != level {
+			t.Fatalf("Next(%q) = %d, %v, level %q", line, n, kind, rec.Level)
+		}
+		slot, known := slots[level]
+		if got := rec.Has&KnownLevel != 0; got != known || known && int(rec.Slot) != slot {
+			t.Errorf("level %s: KnownLevel %v, Slot %d; want %v, %d", level, got, rec.Slot, known, slot)
+		}
+		if known && record.LevelNames[slot] != level {
+			t.Errorf("record.LevelNames[%d] = %q, want %q", slot, record.LevelNames[slot], level)
+		}
 	}
 }

@@ -1,4 +1,0 @@
-package agg
-
-// LevelWordSlot exports levelWordSlot to agg_test.
-var LevelWordSlot = levelWordSlot
