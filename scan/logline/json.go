@@ -357,10 +357,12 @@ func skipJSONKey(s []byte, i int) (int, bool) {
 
 // endsScalar reports whether c cannot be part of a JSON scalar.
 //
-// In endsScalarEscaped a backslash ends it too: a string's \" or an escape.
+// In endsScalarEscaped a backslash ends it too (a string's \" or an
+// escape), and so does a byte of 0x80 or more, which the unescaping of
+// Docker's log may turn into U+FFFD: the in-place read gives up on both.
 func endsScalar(c byte) bool {
 	const esc = false // true in endsScalarEscaped
-	if esc && c == '\\' {
+	if esc && (c == '\\' || c >= utf8.RuneSelf) {
 		return true
 	}
 	switch c {

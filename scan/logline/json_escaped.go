@@ -250,7 +250,7 @@ func skipJSONKeyEscaped(s []byte, i int) (int, bool) {
 // endsScalarEscaped is endsScalar with esc true: see json.go.
 func endsScalarEscaped(c byte) bool {
 	const esc = true // true in endsScalarEscaped
-	if esc && c == '\\' {
+	if esc && (c == '\\' || c >= utf8.RuneSelf) {
 		return true
 	}
 	switch c {
