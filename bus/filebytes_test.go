@@ -15,15 +15,7 @@ import (
 // shorter than asked (shrunk, truncated while mapped) is an error.
 func TestFileBytes(t *testing.T) {
 	data := bytes.Repeat([]byte("level=INFO user=ann msg=hello\n"), 3*pieceSize/30+7)
-	path := filepath.Join(t.TempDir(), "a.log")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	m, err := scan.Map(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	path, m := mapTemp(t, data)
 	for name, fb := range map[string]*fileBytes{"read": {r: bytes.NewReader(data)}, "mapped": {m: m}} {
 		for _, r := range [][2]int64{{0, int64(len(data))}, {5, 1}, {pieceSize - 3, pieceSize + 10}, {7, 0}} {
 			var got []byte
@@ -55,15 +47,7 @@ func TestFileBytes(t *testing.T) {
 // asked (shrunk, truncated while mapped) is an error.
 func TestFileBytesWhole(t *testing.T) {
 	data := bytes.Repeat([]byte("level=INFO user=ann msg=hello\n"), 3*pieceSize/30+7)
-	path := filepath.Join(t.TempDir(), "a.log")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	m, err := scan.Map(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	path, m := mapTemp(t, data)
 	for name, fb := range map[string]*fileBytes{"read": {r: bytes.NewReader(data)}, "mapped": {m: m}} {
 		// The longest range first, then shorter ones in its buffer.
 		for _, r := range [][2]int64{{0, int64(len(data))}, {5, 1}, {pieceSize - 3, pieceSize + 10}, {7, 0}, {int64(len(data)) - 4, 4}} {

@@ -5,14 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/minio/highwayhash"
-
-	"github.com/logproc/logproc/scan"
 )
 
 // wantFileHash is fileHash of data, computed in one place from the
@@ -55,15 +51,7 @@ func TestSurveyHashes(t *testing.T) {
 				known["seg"+string(rune('a'+len(known)))] = manifest{To: int64(to), Hash: hexHash(wantFileHash(data[:to])), Head: hexHash(head)}
 			}
 		}
-		path := filepath.Join(t.TempDir(), "f.log")
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		m, err := scan.Map(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer m.Close()
+		_, m := mapTemp(t, data)
 		for _, fb := range []*fileBytes{{r: bytes.NewReader(data)}, {m: m}} {
 			for _, workers := range []int{1, 3} {
 				surveyCase(t, c.name, data, fb, known, workers)

@@ -41,15 +41,7 @@ func wantRefSum(off int64, data []byte) string {
 func TestLeafSums(t *testing.T) {
 	data := []byte(strings.Repeat("level=INFO user=a msg=x\n", 60000)) // 1.4 MB: 6 leaves, the last short
 	data = append(data, "no newline"...)
-	path := filepath.Join(t.TempDir(), "f.log")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	m, err := scan.Map(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	path, m := mapTemp(t, data)
 	const l = 256 << 10
 	n := int64(len(data))
 	ranges := [][2]int64{{0, n}, {0, l}, {l, 3 * l}, {5, n}, {7, 11}, {l - 1, l + 1}, {2*l + 3, n - 4}, {5 * l, n}, {n - 1, n}}
@@ -107,4 +99,20 @@ func TestOlderManifestRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "manifest version 4; this logproc reads version 5") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("report: %v, want refused in one line", err)
 	}
+}
+
+// mapTemp writes data to a file in t's temporary directory and maps it,
+// unmapped when the test ends.
+func mapTemp(t *testing.T, data []byte) (string, *scan.Mapping) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "f.log")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := scan.Map(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return path, m
 }
