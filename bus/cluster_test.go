@@ -66,15 +66,29 @@ func startCluster(t *testing.T) *testCluster {
 			}
 		}
 	})
-	// Ready when JetStream has a meta leader.
-	deadline := time.Now().Add(20 * time.Second)
-	for !c.hasMetaLeader() {
+	// Ready when JetStream's meta leader sees every server online: before
+	// that, an R3 stream or bucket is refused ("no suitable peers for
+	// placement, peer offline").
+	deadline := time.Now().Add(30 * time.Second)
+	for c.onlinePeers() < len(c.servers) {
 		if time.Now().After(deadline) {
-			t.Fatal("cluster: no JetStream meta leader after 20 s")
+			t.Fatalf("cluster: JetStream's meta leader sees %d of %d servers after 30 s", c.onlinePeers(), len(c.servers))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return c
+}
+
+// onlinePeers is how many servers the JetStream meta leader sees online
+// with their stats, as it asks of a peer to place a replica on it; 0 with
+// no leader.
+func (c *testCluster) onlinePeers() int {
+	for _, s := range c.servers {
+		if s != nil && s.JetStreamIsLeader() {
+			return len(s.JetStreamClusterPeers())
+		}
+	}
+	return 0
 }
 
 func (c *testCluster) start(i int) {
@@ -92,15 +106,6 @@ func (c *testCluster) start(i int) {
 		c.t.Fatalf("server %s not ready after 60 s", o.ServerName)
 	}
 	c.servers[i] = s
-}
-
-func (c *testCluster) hasMetaLeader() bool {
-	for _, s := range c.servers {
-		if s != nil && s.JetStreamIsLeader() {
-			return true
-		}
-	}
-	return false
 }
 
 // kill shuts down the server of that name and returns its index.

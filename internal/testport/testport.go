@@ -2,11 +2,14 @@
 package testport
 
 import (
+	"hash/fnv"
 	"math/rand/v2"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -14,19 +17,48 @@ import (
 // kernel's ephemeral range: a port from 127.0.0.1:0 is an ephemeral one,
 // which another test's outgoing connection may take between its release
 // and the server's bind, or after a test kills the server to restart it.
+// A port is handed out once per process, so that parallel tests never
+// share one (a killed server's port stays its own for its restart), and
+// each test binary draws from its own band of the range, so that two
+// packages' tests running at once rarely meet.
 func Free(t testing.TB) int {
 	t.Helper()
-	low := ephemeralLow()
+	lo, hi := band(os.Args[0], ephemeralLow())
+	mu.Lock()
+	defer mu.Unlock()
 	for range 200 {
-		port := 10000 + rand.IntN(low-10000)
+		port := lo + rand.IntN(hi-lo)
+		if given[port] {
+			continue
+		}
 		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 		if err == nil {
 			l.Close()
+			given[port] = true
 			return port
 		}
 	}
-	t.Fatalf("no free port in 10000-%d after 200 tries", low-1)
+	t.Fatalf("no free port in %d-%d after 200 tries", lo, hi-1)
 	return 0
+}
+
+var (
+	mu    sync.Mutex
+	given = map[int]bool{} // the ports Free has handed out
+)
+
+// bands is how many parts of 10000 up to the ephemeral range the test
+// binaries share out by their names.
+const bands = 4
+
+// band returns the part [lo, hi) of 10000 up to high that the test binary
+// named by path draws its ports from.
+func band(path string, high int) (lo, hi int) {
+	h := fnv.New32a()
+	h.Write([]byte(filepath.Base(path)))
+	width := (high - 10000) / bands
+	lo = 10000 + int(h.Sum32()%bands)*width
+	return lo, lo + width
 }
 
 // ephemeralLow is the first port of the kernel's ephemeral range, 32768
