@@ -14,26 +14,33 @@ var updateEscaped = flag.Bool("update-escaped", false, "rewrite next_escaped.go 
 // source: go generate (go test -run TestNextEscapedGenerated
 // -update-escaped) rewrites it.
 func TestNextEscapedGenerated(t *testing.T) {
-	src, err := os.ReadFile("next.go")
+	checkGenerated(t, "next.go", "next_escaped.go", escapedSource, "next.go's Next and nextSlogTail with esc true")
+}
+
+// checkGenerated checks that dst is gen of src's text, or with
+// -update-escaped writes it so.
+func checkGenerated(t *testing.T, src, dst string, gen func(string) (string, error), what string) {
+	t.Helper()
+	text, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := escapedSource(string(src))
+	want, err := gen(string(text))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if *updateEscaped {
-		if err := os.WriteFile("next_escaped.go", []byte(want), 0o644); err != nil {
+		if err := os.WriteFile(dst, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	got, err := os.ReadFile("next_escaped.go")
+	got, err := os.ReadFile(dst)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(got) != want {
-		t.Fatal("next_escaped.go is not next.go's Next and nextSlogTail with esc true: run go generate ./scan/logline")
+		t.Fatalf("%s is not %s: run go generate ./scan/logline", dst, what)
 	}
 }
 

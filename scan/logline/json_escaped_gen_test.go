@@ -12,27 +12,7 @@ import (
 // whether it is read bare or inside Docker's log: go generate (go test -run
 // TestJSONEscapedGenerated -update-escaped) rewrites it.
 func TestJSONEscapedGenerated(t *testing.T) {
-	src, err := os.ReadFile("json.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := jsonEscapedSource(string(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *updateEscaped {
-		if err := os.WriteFile("json_escaped.go", []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	got, err := os.ReadFile("json_escaped.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != want {
-		t.Fatal("json_escaped.go is not json.go's reader with esc true: run go generate ./scan/logline")
-	}
+	checkGenerated(t, "json.go", "json_escaped.go", jsonEscapedSource, "json.go's reader with esc true")
 }
 
 // jsonEscapedFuncs are the functions of json.go that json_escaped.go holds
