@@ -90,7 +90,10 @@ func dockerPiece(line []byte) (stream int, partial, ok, sure bool) {
 		i += 2
 	}
 	stream, _ = dockerRest(line[i+1:])
-	return stream, nl != i, true, true
+	// The log ends in '\n' by its last escape, or by a raw byte (not in a
+	// file's line, which ends there, but dockerHead takes it).
+	ends := nl == i || i > len(prefix) && line[i-1] == '\n'
+	return stream, !ends, true, true
 }
 
 // quoteOrBackslash returns the index of the first '"' or '\\' in s at or
