@@ -237,7 +237,8 @@ func TestSecondCache(t *testing.T) {
 	base := time.Date(2026, 11, 26, 8, 0, 5, 0, time.UTC)
 	t0 := base
 	jumps := []time.Duration{time.Minute, -time.Minute, time.Hour, 24 * time.Hour, -25 * time.Hour}
-	broken := []string{"12aZ", "1/3Z", "123z", "12:Z", "\x0023Z", "999Z", "000Z", "1230"}
+	broken := []string{"12aZ", "1/3Z", "123z", "12:Z", "\x0023Z", "999Z", "000Z", "1230",
+		"1:3Z", "\xb023Z", "12\xb9Z", "12\x7fZ", "123Y", "123\xdaZ", "\xba23Z", "\xcf00Z"}
 	read := func(v string) {
 		t.Helper()
 		ns, ok := ParseTime([]byte(v))
