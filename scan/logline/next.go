@@ -433,12 +433,17 @@ func (p *Parser) nextSlogTail(b []byte, i int, t *[40]byte, rec *Record) int {
 			return p.noTail(t, rec)
 		}
 	}
-	if p.tailAction {
-		rec.Action = v[actionAt:k] // its capacity lets actionTable read whole words
-	}
 	var has Has
-	if p.tailLatency {
+	if p.tailBoth {
+		rec.Action = v[actionAt:k] // its capacity lets actionTable read whole words
 		rec.Latency, rec.Millis, has = ms*1e6, uint32(ms), HasLatency|WholeMillis
+	} else {
+		if p.tailAction {
+			rec.Action = v[actionAt:k]
+		}
+		if p.tailLatency {
+			rec.Latency, rec.Millis, has = ms*1e6, uint32(ms), HasLatency|WholeMillis
+		}
 	}
 	// The time last, and any call in tail position: reading it first kept
 	// every argument on the stack across nextSlogTime's call.
