@@ -22,7 +22,7 @@ func (s *Shard) CountRecord(rec *record.Record) {
 		w, m := (*[16]byte)(action[:16]), &wordMasks[n]
 		lo, hi := le64(w[:8])&m[0], le64(w[8:])&m[1]
 		// One branch for the three compares; an empty action matches an empty slot (nil counters).
-		if h := &t.slots[hashWords(lo, hi, n)>>(t.shift&63)]; h.lo^lo|h.hi^hi|uint64(len(h.name)^n) == 0 {
+		if h := &t.slots[hashWords(lo, hi, n)>>(t.shift&63)]; (h.lo^lo)|(h.hi^hi)|uint64(len(h.name)^n) == 0 {
 			a = h.a
 		}
 	}
