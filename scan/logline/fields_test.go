@@ -227,6 +227,34 @@ func TestMinuteCache(t *testing.T) {
 	}
 }
 
+// TestSecondCacheWords: times whose first two words differ from the
+// cached minute's only where OR-ing one word into the other would hide it
+// (byte 0 of each, '0' where the cached time has '2', whose bits '0' lacks)
+// are not read as the cached second.
+func TestSecondCacheWords(t *testing.T) {
+	for _, c := range [][2]string{
+		{"2026-11-26T08:00:05.000Z", "0026-11-06T08:00:05.001Z"},
+		{"2026-11-26T28:00:05.000Z", "0026-11-26T08:00:05.001Z"},
+		{"2026-11-26T08:00:05.000Z", "2026-11-26T08:00:05.001Z"},
+	} {
+		p := mustParser(t, allFields)
+		ns, ok := ParseTime([]byte(c[0]))
+		if !ok {
+			// A minute ParseTime refuses is not remembered; take one it reads.
+			c[0] = "2026-11-26T08:00:05.000Z"
+			ns, _ = ParseTime([]byte(c[0]))
+		}
+		p.minute.remember([]byte(c[0]), ns)
+		if _, hit := p.minute.readMillis([]byte(c[0])); !hit {
+			t.Fatalf("%q: not read in its own minute", c[0])
+		}
+		want, ok := ParseTime([]byte(c[1]))
+		if got, hit := p.minute.readMillis([]byte(c[1])); hit && (!ok || got != want) {
+			t.Errorf("after %q: %q read as %d, ParseTime says %d, %v", c[0], c[1], got, want, ok)
+		}
+	}
+}
+
 // TestSecondCache: slog's times in the order logs hold them, a few
 // milliseconds apart, with jumps to the same second of another minute,
 // hour or day and back, and broken milliseconds within a cached second:

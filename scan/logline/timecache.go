@@ -66,8 +66,10 @@ func (c *minuteCache) sameSecond(v *[24]byte) (int64, bool) {
 	// 0x76 is added; '0' to '9' are the bytes whose xor with '0' is): the
 	// second, the digits and the 'Z' checked with the minute by one branch.
 	x := binary.LittleEndian.Uint64(v[16:]) ^ c.second
-	if binary.LittleEndian.Uint64(v[0:])^c.date|binary.LittleEndian.Uint64(v[8:])^c.clock|
-		(x+0x0076_7676_0000_0000|x)&0xff80_8080_ffff_ffff != 0 {
+	// ^ and | bind alike in Go, left to right: the parentheses keep each
+	// xor whole, or a bit one word lacks could be OR-ed in from the other.
+	if (binary.LittleEndian.Uint64(v[0:])^c.date)|(binary.LittleEndian.Uint64(v[8:])^c.clock)|
+		((x+0x0076_7676_0000_0000|x)&0xff80_8080_ffff_ffff) != 0 {
 		return 0, false
 	}
 	// d₀ | d₁<<8 | d₂<<16, times 1 + 10<<8: byte 1 is 10d₀ + d₁, at most
