@@ -16,7 +16,7 @@ func (s *Shard) CountRecord(rec *record.Record) {
 	slot := rec.Slot & (knownLevels - 1) // valid with KnownLevel, which the test below asks
 	action, has := rec.Action, rec.Has
 	// actionTable.home, written out: as a call it is not inlined.
-	n, tab := len(action), &s.actions
+	n := len(action)
 	if n > 16 || cap(action) < 16 {
 		s.countRecordSlow(rec)
 		return
@@ -24,7 +24,7 @@ func (s *Shard) CountRecord(rec *record.Record) {
 	w, m := (*[16]byte)(action[:16]), &wordMasks[n]
 	lo, hi := le64(w[:8])&m[0], le64(w[8:])&m[1]
 	// The three compares in one branch; an empty slot has no counters.
-	h := &tab.slots[hashWords(lo, hi, n)>>(tab.shift&63)]
+	h := &s.actions.slots[hashWords(lo, hi, n)>>(s.actions.shift&63)]
 	a := h.a
 	if (h.lo^lo)|(h.hi^hi)|uint64(len(h.name)^n) != 0 || a == nil {
 		s.countRecordSlow(rec)
