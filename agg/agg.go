@@ -36,9 +36,11 @@ var knownLevelNames [knownLevels]string = record.LevelNames // Record.Slot's ord
 
 // Shard is one worker's counters. The zero value is not ready; use NewShard.
 type Shard struct {
-	// levels and noUser are indexed by level slot.
-	levels []int64
-	noUser []int64
+	// levels and noUser are indexed by level slot. CountRecord counts
+	// slog's four levels in slogLevels, an array, which the merge adds.
+	levels     []int64
+	noUser     []int64
+	slogLevels [knownLevels]int64
 	// otherLevels maps a normalised level name that is not one of slog's
 	// four to its slot; levelNames[slot] is its name.
 	otherLevels map[string]int
@@ -314,6 +316,9 @@ func merge(ctx context.Context, shards []*Shard, list bool) (Totals, error) {
 	}
 	for _, s := range shards {
 		for slot, n := range s.levels {
+			if slot < knownLevels {
+				n += s.slogLevels[slot]
+			}
 			if n != 0 {
 				t.Levels[s.levelNames[slot]] += n
 			}
@@ -375,6 +380,11 @@ func (t *Totals) mergeMetrics(s *Shard) {
 			t.Actions[name] = at
 		}
 		at.Events += a.events
+		for slot, n := range a.known {
+			if n != 0 {
+				at.Levels[s.levelNames[slot]] += n
+			}
+		}
 		for slot, n := range a.levels {
 			if n != 0 {
 				at.Levels[s.levelNames[slot]] += n

@@ -13,8 +13,12 @@ import (
 
 // actionCounts are one action's counters in one shard.
 type actionCounts struct {
-	events  int64
-	levels  []int64 // by level slot; short when the later slots were not seen
+	events int64
+	// known counts the events at slog's four levels, by slot, and levels
+	// those at any other, by slot, its first knownLevels unused and short
+	// when the later slots were not seen: an array needs no bounds check.
+	known   [knownLevels]int64
+	levels  []int64
 	latency Histogram
 	// millis[ms] counts the latencies of exactly ms milliseconds not yet
 	// added to latency: an increment per line instead of Histogram.Add's
@@ -49,7 +53,9 @@ func (s *Shard) CountAction(slot int, action []byte, latency int64, hasLatency b
 		a = s.action(action)
 	}
 	a.events++
-	if uint(slot) < uint(len(a.levels)) {
+	if uint(slot) < knownLevels {
+		a.known[slot]++
+	} else if slot < len(a.levels) {
 		a.levels[slot]++
 	} else {
 		a.countLevel(slot)
@@ -94,7 +100,7 @@ func (s *Shard) action(action []byte) *actionCounts {
 // every user is: a cap per shard made the names kept, and so the counts,
 // depend on the order lines arrived in and on the number of workers.
 func (s *Shard) newAction(action []byte) *actionCounts {
-	a := &actionCounts{levels: make([]int64, knownLevels)}
+	a := &actionCounts{}
 	if s.actions.len() < denseActions {
 		a.millis = make([]int64, millisSlots)
 	}

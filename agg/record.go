@@ -13,41 +13,41 @@ import "github.com/logproc/logproc/internal/record"
 //
 //go:noinline
 func (s *Shard) CountRecord(rec *record.Record) {
-	slot := int(rec.Slot) // valid with KnownLevel, which the test below asks
+	slot := rec.Slot & (knownLevels - 1) // valid with KnownLevel, which the test below asks
 	action, has := rec.Action, rec.Has
 	// actionTable.home, written out: as a call it is not inlined.
-	var a *actionCounts
-	if n := len(action); n <= 16 && cap(action) >= 16 {
-		t := &s.actions
-		w, m := (*[16]byte)(action[:16]), &wordMasks[n]
-		lo, hi := le64(w[:8])&m[0], le64(w[8:])&m[1]
-		// An empty action matches an empty slot, whose counters are nil.
-		if h := &t.slots[hashWords(lo, hi, n)>>(t.shift&63)]; h.lo == lo && h.hi == hi && len(h.name) == n {
-			a = h.a
-		}
-	}
-	if a == nil {
+	n := len(action)
+	if n > 16 || cap(action) < 16 {
 		s.countRecordSlow(rec)
 		return
 	}
-	// The counters' slices in locals: the tests below then prove the
-	// increments in range, which reloaded from a they were not.
-	levels, millis := a.levels, a.millis
+	w, m := (*[16]byte)(action[:16]), &wordMasks[n]
+	lo, hi := le64(w[:8])&m[0], le64(w[8:])&m[1]
+	// The three compares in one branch; an empty slot has no counters.
+	h := &s.actions.slots[hashWords(lo, hi, n)>>(s.actions.shift&63)]
+	a := h.a
+	if (h.lo^lo)|(h.hi^hi)|uint64(len(h.name)^n) != 0 || a == nil {
+		s.countRecordSlow(rec)
+		return
+	}
+	// The counters' slice in a local: the test below then proves the
+	// increment in range, which reloaded from a it was not.
+	millis := a.millis
 	// Millis, which Next's slog path sets with WholeMillis, needs no division.
 	ms := uint(rec.Millis)
-	if uint(slot) >= uint(len(levels)) || has != record.HasLatency|record.WholeMillis|record.HasTime|record.KnownLevel ||
+	if has != record.HasLatency|record.WholeMillis|record.HasTime|record.KnownLevel ||
 		s.windows.width != 0 || ms >= uint(len(millis)) {
 		s.countRecordSlow(rec)
 		return
 	}
 	a.events++
-	levels[slot]++
+	a.known[slot]++
 	millis[ms]++
 	t := rec.Time
 	s.first = min(s.first, t)
 	s.last = max(s.last, t)
 	s.timed++
-	s.levels[slot]++
+	s.slogLevels[slot]++
 	if user := rec.User; len(user) > 0 {
 		s.users.add(user)
 	} else {

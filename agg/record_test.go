@@ -1,6 +1,7 @@
 package agg_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -153,5 +154,45 @@ func TestCountRecordAllocs(t *testing.T) {
 	s.CountRecord(&rec)
 	if n := testing.AllocsPerRun(100, func() { s.CountRecord(&rec) }); n != 0 {
 		t.Errorf("CountRecord: %v allocations, want 0", n)
+	}
+}
+
+// TestCountRecordProbe: two actions of sixteen bytes whose words differ
+// only where OR-ing one word into the other would hide it (a bit of byte j
+// clear in both words of one name and set in both of the other: 'p' and 'q'
+// at j and 8+j), one counted after the other, each on a fresh shard of 16
+// home slots: each keeps its own count. Over the bytes, bits and bases
+// tried, some pairs share their home slot.
+func TestCountRecordProbe(t *testing.T) {
+	for i := range 64 {
+		for j := range 8 {
+			for _, bit := range []byte{0x01, 0x02, 0x04, 0x08} {
+				base := []byte(fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15))
+				var pair [2]string
+				for k, c := range []byte{'p', 'p' | bit} { // 'p' has none of the bits
+					base[j], base[8+j] = c, c
+					pair[k] = string(base)
+				}
+				s := agg.NewShard()
+				for _, name := range pair {
+					// Spare capacity, as a slice of the line has: the fast
+					// path reads whole words.
+					a := []byte(name + " latency_ms=12 and more")[:len(name)]
+					rec := record.Record{Level: []byte("INFO"), User: []byte("u"), Action: a, Latency: 12e6, Millis: 12, Time: 1,
+						Slot: 1, Has: record.HasLatency | record.WholeMillis | record.HasTime | record.KnownLevel}
+					s.CountRecord(&rec)
+				}
+				tot := agg.Merge(s)
+				for _, name := range pair {
+					var events int64
+					if a := tot.Actions[name]; a != nil {
+						events = a.Events
+					}
+					if events != 1 {
+						t.Fatalf("pair %q: action %q counted %d times, want 1", pair, name, events)
+					}
+				}
+			}
+		}
 	}
 }

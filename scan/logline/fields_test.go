@@ -227,6 +227,34 @@ func TestMinuteCache(t *testing.T) {
 	}
 }
 
+// TestSecondCacheWords: times whose first two words differ from the
+// cached minute's only where OR-ing one word into the other would hide it
+// (byte 0 of each, '0' where the cached time has '2', whose bits '0' lacks)
+// are not read as the cached second.
+func TestSecondCacheWords(t *testing.T) {
+	for _, c := range [][2]string{
+		{"2026-11-26T08:00:05.000Z", "0026-11-06T08:00:05.001Z"},
+		{"2026-11-26T28:00:05.000Z", "0026-11-26T08:00:05.001Z"},
+		{"2026-11-26T08:00:05.000Z", "2026-11-26T08:00:05.001Z"},
+	} {
+		p := mustParser(t, allFields)
+		ns, ok := ParseTime([]byte(c[0]))
+		if !ok {
+			// A minute ParseTime refuses is not remembered; take one it reads.
+			c[0] = "2026-11-26T08:00:05.000Z"
+			ns, _ = ParseTime([]byte(c[0]))
+		}
+		p.minute.remember([]byte(c[0]), ns)
+		if _, hit := p.minute.readMillis([]byte(c[0])); !hit {
+			t.Fatalf("%q: not read in its own minute", c[0])
+		}
+		want, ok := ParseTime([]byte(c[1]))
+		if got, hit := p.minute.readMillis([]byte(c[1])); hit && (!ok || got != want) {
+			t.Errorf("after %q: %q read as %d, ParseTime says %d, %v", c[0], c[1], got, want, ok)
+		}
+	}
+}
+
 // TestSecondCache: slog's times in the order logs hold them, a few
 // milliseconds apart, with jumps to the same second of another minute,
 // hour or day and back, and broken milliseconds within a cached second:
@@ -237,7 +265,8 @@ func TestSecondCache(t *testing.T) {
 	base := time.Date(2026, 11, 26, 8, 0, 5, 0, time.UTC)
 	t0 := base
 	jumps := []time.Duration{time.Minute, -time.Minute, time.Hour, 24 * time.Hour, -25 * time.Hour}
-	broken := []string{"12aZ", "1/3Z", "123z", "12:Z", "\x0023Z", "999Z", "000Z", "1230"}
+	broken := []string{"12aZ", "1/3Z", "123z", "12:Z", "\x0023Z", "999Z", "000Z", "1230",
+		"1:3Z", "\xb023Z", "12\xb9Z", "12\x7fZ", "123Y", "123\xdaZ", "\xba23Z", "\xcf00Z"}
 	read := func(v string) {
 		t.Helper()
 		ns, ok := ParseTime([]byte(v))

@@ -155,8 +155,9 @@ type Parser struct {
 	// slogTail says that nextSlogTail may read what follows the user:
 	// the action or the latency or both are taken, under "action" and
 	// "latency_ms" (in milliseconds) alone, and neither key names another
-	// field. tailAction and tailLatency say which of the two are taken.
-	slogTail, tailAction, tailLatency bool
+	// field. tailAction and tailLatency say which of the two are taken,
+	// tailBoth both (one test for the common case).
+	slogTail, tailAction, tailLatency, tailBoth bool
 	// timedTail says slogTail and the time taken, every metric: Next
 	// hands nextSlogTail the time before any other test.
 	timedTail bool
@@ -306,6 +307,7 @@ func NewParser(c Config) (Parser, error) {
 		(p.tailAction || c.ActionKey == "" && owner["action"] == "") &&
 		(p.tailLatency || c.LatencyKey == "" && owner["latency_ms"] == "")
 	p.timedTail = p.slogTail && p.want&(1<<fieldTime) != 0
+	p.tailBoth = p.tailAction && p.tailLatency
 	return p, nil
 }
 

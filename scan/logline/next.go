@@ -360,7 +360,11 @@ func (p *Parser) nextSlogTail(b []byte, i int, t *[40]byte, rec *Record) int {
 		k = actionAt + bits.TrailingZeros16(uint16(packMarks(belowBang(le64(v[actionAt:])))|
 			packMarks(belowBang(le64(v[actionAt+8:])))<<8))
 	}
-	if k == actionAt+16 {
+	// One test for an action of 1 to 15 bytes, the most common.
+	if uint(k-actionAt-1) >= 15 { // empty, or no end in its first 16 bytes
+		if k == actionAt {
+			return p.noTail(t, rec)
+		}
 		for ; k < actionAt+32; k += 8 {
 			m := belowBang(le64(v[k:]))
 			if esc {
@@ -371,9 +375,9 @@ func (p *Parser) nextSlogTail(b []byte, i int, t *[40]byte, rec *Record) int {
 				break
 			}
 		}
-	}
-	if k == actionAt || k >= actionAt+32 { // empty, or no end in 32 bytes
-		return p.noTail(t, rec)
+		if k >= actionAt+32 { // no end in 32 bytes
+			return p.noTail(t, rec)
+		}
 	}
 	// k is 9 to 39: the mask, which changes nothing, lets Go prove it and
 	// drop the bounds checks of the views below.
@@ -388,8 +392,10 @@ func (p *Parser) nextSlogTail(b []byte, i int, t *[40]byte, rec *Record) int {
 	// At most seven digits; the switch below checks the byte after them.
 	x := le64(l[latencyAt:]) - lowBits*'0'
 	nd := (x + lowBits*0x76 | x) & highBits
-	digits := firstMarked(nd) // 8 when nd is 0
-	if digits == 0 || nd == 0 {
+	// The top bit, set, reads eight digits as seven, and the switch
+	// below refuses the eighth: no test of nd for 0.
+	digits := firstMarked(nd | 1<<63)
+	if digits == 0 {
 		return p.noTail(t, rec)
 	}
 	// The shift is 8 to 56: &63 spares Go's test for 64 and more.
@@ -427,12 +433,17 @@ func (p *Parser) nextSlogTail(b []byte, i int, t *[40]byte, rec *Record) int {
 			return p.noTail(t, rec)
 		}
 	}
-	if p.tailAction {
-		rec.Action = v[actionAt:k] // its capacity lets actionTable read whole words
-	}
 	var has Has
-	if p.tailLatency {
+	if p.tailBoth {
+		rec.Action = v[actionAt:k] // its capacity lets actionTable read whole words
 		rec.Latency, rec.Millis, has = ms*1e6, uint32(ms), HasLatency|WholeMillis
+	} else {
+		if p.tailAction {
+			rec.Action = v[actionAt:k]
+		}
+		if p.tailLatency {
+			rec.Latency, rec.Millis, has = ms*1e6, uint32(ms), HasLatency|WholeMillis
+		}
 	}
 	// The time last, and any call in tail position: reading it first kept
 	// every argument on the stack across nextSlogTime's call.

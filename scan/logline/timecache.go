@@ -17,10 +17,10 @@ type minuteCache struct {
 	colon       byte
 	start       int64 // Unix nanoseconds
 	valid       bool
-	// The last second readMillis24 read in that minute, `:05.` as a
+	// The last second readMillis24 read in that minute, `:05.000Z` as a
 	// word, 0 for none, and its start: lines a millisecond apart share
 	// it, and only their milliseconds are read.
-	second      uint32
+	second      uint64
 	secondStart int64
 }
 
@@ -61,14 +61,22 @@ func (c *minuteCache) readMillis24(v *[24]byte) (int64, bool) {
 // (nor a minute: remember clears it) holds 0: the caller tests that, or
 // hands over a v with no NUL in its bytes 16 to 19, which never matches it.
 func (c *minuteCache) sameSecond(v *[24]byte) (int64, bool) {
-	// `mmmZ` less `000Z`: three digits of 0 to 9 and a zero byte, checked
-	// at once (a byte over 9 sets its high bit when 0x76 is added).
-	w := binary.LittleEndian.Uint32(v[20:]) - 0x5a303030
-	if binary.LittleEndian.Uint64(v[0:]) != c.date || binary.LittleEndian.Uint64(v[8:]) != c.clock ||
-		binary.LittleEndian.Uint32(v[16:]) != c.second || (w+0x00767676|w)&0x00808080|w>>24 != 0 {
+	// `:05.mmmZ` xor `:05.000Z` is zero but for the digits' values in
+	// bytes 4 to 6, each at most 9 (a byte over 9 sets its high bit when
+	// 0x76 is added; '0' to '9' are the bytes whose xor with '0' is): the
+	// second, the digits and the 'Z' checked with the minute by one branch.
+	x := binary.LittleEndian.Uint64(v[16:]) ^ c.second
+	// ^ and | bind alike in Go, left to right: the parentheses keep each
+	// xor whole, or a bit one word lacks could be OR-ed in from the other.
+	if (binary.LittleEndian.Uint64(v[0:])^c.date)|(binary.LittleEndian.Uint64(v[8:])^c.clock)|
+		((x+0x0076_7676_0000_0000|x)&0xff80_8080_ffff_ffff) != 0 {
 		return 0, false
 	}
-	return c.secondStart + int64(w&0xff*100+w>>8&0xff*10+w>>16)*1e6, true
+	// d₀ | d₁<<8 | d₂<<16, times 1 + 10<<8: byte 1 is 10d₀ + d₁, at most
+	// 99, so no byte carries.
+	d := x >> 32
+	ms := (d*(10<<8|1)>>8&0xff)*10 + d>>16
+	return c.secondStart + int64(ms)*1e6, true
 }
 
 // readSecond is readMillis24 on a line whose second is not the cache's:
@@ -85,7 +93,7 @@ func (c *minuteCache) readSecond(v *[24]byte) (int64, bool) {
 	if (w+0x0076767600767600|w)&0x0080808000808000 != 0 || v[17] > '5' {
 		return 0, false
 	}
-	c.second = binary.LittleEndian.Uint32(v[16:])
+	c.second = uint64(binary.LittleEndian.Uint32(v[16:])) | uint64(0x5a303030)<<32 // `:05.` and `000Z`
 	c.secondStart = c.start + int64(w>>8&0xff*10+w>>16&0xff)*1e9
 	// SS and mmm side by side in the last five bytes, read as one
 	// number of milliseconds.
