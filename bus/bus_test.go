@@ -522,8 +522,8 @@ func TestPublishErrors(t *testing.T) {
 	b := ts.connect(t, "test")
 	dir := t.TempDir()
 	long := filepath.Join(dir, "long.log")
-	// Longer than the embedded server's 8 MB max_payload.
-	if err := os.WriteFile(long, append(bytes.Repeat([]byte("x"), 9<<20), '\n'), 0o644); err != nil {
+	// Longer than the server's max_payload.
+	if err := os.WriteFile(long, append(bytes.Repeat([]byte("x"), int(b.MaxPayload())+1<<20), '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
