@@ -597,6 +597,54 @@ func TestDrain(t *testing.T) {
 	}
 }
 
+// TestDrainDecodedAhead: a consumer stopped while its worker counts one
+// batch and the next is decoded ahead finishes both, and every batch is
+// counted exactly once by the consumers after it.
+func TestDrainDecodedAhead(t *testing.T) {
+	ts := startTestServer(t)
+	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 20000, Seed: 8})
+	b := ts.connect(t, "test")
+	st := publish(t, b, 32<<10, path)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var decodedN, counting atomic.Int64
+	o := testOptions
+	o.Workers = 1
+	o.afterDecode = func() { decodedN.Add(1) }
+	o.beforeCount = func(batch) {
+		if counting.Add(1) != 3 {
+			return
+		}
+		// The fourth batch decoded while the third waits to be counted.
+		for deadline := time.Now().Add(10 * time.Second); decodedN.Load() < 4; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Errorf("no batch decoded ahead of the third in 10 s (%d decoded)", decodedN.Load())
+				break
+			}
+		}
+		cancel()
+	}
+	stats, err := Consume(ctx, ts.connect(t, "consumer"), o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Consume: %v, want context.Canceled", err)
+	}
+	if stats.Counted < 4 || stats.Counted >= st.Batches || stats.Retried != 0 {
+		t.Fatalf("stats %+v: want the batch decoded ahead counted too (4 or a few more of %d), none retried", stats, st.Batches)
+	}
+	p, err := Progress(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending, err := b.pending(context.Background()); err != nil || p.Counted != stats.Counted || pending != st.Batches-stats.Counted {
+		t.Fatalf("after the stop: %d records, %d batches in the stream (%v); want %d and %d", p.Counted, pending, err, stats.Counted, st.Batches-stats.Counted)
+	}
+	snap := countAll(t, ts, b)
+	if snap.Counted != st.Batches {
+		t.Fatalf("status %s, want %d batches", snap.Status, st.Batches)
+	}
+	sameAsScan(t, snap, path)
+}
+
 // TestWaitBeforePublish: Wait started before anything is published does
 // not take 0 of 0 batches for done (report -wait is often started first):
 // with nothing published it waits out its deadline and says so, and once
