@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -601,6 +602,7 @@ func TestDrain(t *testing.T) {
 // batch and the next is decoded ahead finishes both, and every batch is
 // counted exactly once by the consumers after it.
 func TestDrainDecodedAhead(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0)))) // a core beside the worker: it decodes ahead
 	ts := startTestServer(t)
 	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 20000, Seed: 8})
 	b := ts.connect(t, "test")

@@ -159,7 +159,7 @@ func Consume(ctx context.Context, b *Bus, o ConsumeOptions) (ConsumeStats, error
 					c.ackWait = 0
 				}
 				stop := c.runFinisher()
-				ahead := startDecodeAhead(msgs, o.afterDecode)
+				ahead := startDecodeAhead(msgs, decodesAhead(o.Workers), o.afterDecode)
 				for {
 					d, ok := ahead.next()
 					if !ok {
