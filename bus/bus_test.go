@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -522,8 +523,8 @@ func TestPublishErrors(t *testing.T) {
 	b := ts.connect(t, "test")
 	dir := t.TempDir()
 	long := filepath.Join(dir, "long.log")
-	// Longer than the embedded server's 8 MB max_payload.
-	if err := os.WriteFile(long, append(bytes.Repeat([]byte("x"), 9<<20), '\n'), 0o644); err != nil {
+	// Longer than the server's max_payload.
+	if err := os.WriteFile(long, append(bytes.Repeat([]byte("x"), int(b.MaxPayload())+1<<20), '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -595,6 +596,55 @@ func TestDrain(t *testing.T) {
 	if p.Unlisted != 0 || p.Counted != stats.Counted || pending != st.Batches-stats.Counted {
 		t.Errorf("after the drain: %d records, %d batches in the stream; want %d and %d", p.Counted, pending, stats.Counted, st.Batches-stats.Counted)
 	}
+}
+
+// TestDrainDecodedAhead: a consumer stopped while its worker counts one
+// batch and the next is decoded ahead finishes both, and every batch is
+// counted exactly once by the consumers after it.
+func TestDrainDecodedAhead(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0)))) // a core beside the worker: it decodes ahead
+	ts := startTestServer(t)
+	path := genFile(t, t.TempDir(), "a.log", gen.Options{Records: 20000, Seed: 8})
+	b := ts.connect(t, "test")
+	st := publish(t, b, 32<<10, path)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var decodedN, counting atomic.Int64
+	o := testOptions
+	o.Workers = 1
+	o.afterDecode = func() { decodedN.Add(1) }
+	o.beforeCount = func(batch) {
+		if counting.Add(1) != 3 {
+			return
+		}
+		// The fourth batch decoded while the third waits to be counted.
+		for deadline := time.Now().Add(10 * time.Second); decodedN.Load() < 4; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Errorf("no batch decoded ahead of the third in 10 s (%d decoded)", decodedN.Load())
+				break
+			}
+		}
+		cancel()
+	}
+	stats, err := Consume(ctx, ts.connect(t, "consumer"), o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Consume: %v, want context.Canceled", err)
+	}
+	if stats.Counted < 4 || stats.Counted >= st.Batches || stats.Retried != 0 {
+		t.Fatalf("stats %+v: want the batch decoded ahead counted too (4 or a few more of %d), none retried", stats, st.Batches)
+	}
+	p, err := Progress(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending, err := b.pending(context.Background()); err != nil || p.Counted != stats.Counted || pending != st.Batches-stats.Counted {
+		t.Fatalf("after the stop: %d records, %d batches in the stream (%v); want %d and %d", p.Counted, pending, err, stats.Counted, st.Batches-stats.Counted)
+	}
+	snap := countAll(t, ts, b)
+	if snap.Counted != st.Batches {
+		t.Fatalf("status %s, want %d batches", snap.Status, st.Batches)
+	}
+	sameAsScan(t, snap, path)
 }
 
 // TestWaitBeforePublish: Wait started before anything is published does

@@ -90,6 +90,8 @@ type ConsumeOptions struct {
 	// frozen stops InProgress: tests pause a consumer as SIGSTOP does.
 	beforeCount func(batch)
 	frozen      bool
+	// afterDecode, when set, runs after a worker's next batch is decoded.
+	afterDecode func()
 }
 
 // ConsumeStats is what Consume did.
@@ -157,9 +159,15 @@ func Consume(ctx context.Context, b *Bus, o ConsumeOptions) (ConsumeStats, error
 					c.ackWait = 0
 				}
 				stop := c.runFinisher()
-				for m := range msgs {
-					c.handle(m)
-					if len(msgs) == 0 {
+				ahead := startDecodeAhead(msgs, decodesAhead(o.Workers), o.afterDecode)
+				for {
+					d, ok := ahead.next()
+					if !ok {
+						break
+					}
+					c.handle(d)
+					ahead.done(d)
+					if len(msgs) == 0 && ahead.idle() {
 						c.unmap() // no file stays mapped while the worker waits
 					}
 				}
@@ -351,8 +359,6 @@ type counter struct {
 	finishing chan func()
 	// mapped is the file the last batch by reference was counted in.
 	mapped *mappedFile
-	// dec holds the last compressed batch's bytes, decoded.
-	dec batchDecoder
 }
 
 // runFinisher runs the last steps sent to finishing, in order, until
@@ -375,12 +381,13 @@ func (c *counter) runFinisher() (stop func()) {
 // handle counts one batch and acknowledges it once its record is stored.
 // It never returns an error: what fails is retried (Nak with a delay) or,
 // when trying again cannot help, parked.
-func (c *counter) handle(m jetstream.Msg) {
+func (c *counter) handle(d decoded) {
+	m := d.m
 	// Not the consumer's ctx: a batch taken is finished even when the
 	// consumer is told to stop, for a while, so its work is not lost.
 	ctx, cancel := context.WithTimeout(c.work, opTimeout)
 	stopTicks := c.inProgress(m)
-	finish := c.count(ctx, m)
+	finish := c.count(ctx, d)
 	last := func() {
 		defer cancel()
 		defer stopTicks()
@@ -417,8 +424,10 @@ func (c *counter) inProgress(m jetstream.Msg) (stop func()) {
 }
 
 // count counts one batch and returns its last step: store its record and
-// acknowledge it, or park it, or hand it back to retry.
-func (c *counter) count(ctx context.Context, m jetstream.Msg) func() {
+// acknowledge it, or park it, or hand it back to retry. By value, it
+// counts d's decoded bytes, and what it returns reads them no more.
+func (c *counter) count(ctx context.Context, d decoded) func() {
+	m := d.m
 	bt, err := batchOf(m.Headers())
 	if err != nil {
 		return func() { c.park(ctx, m, bt, err.Error()) }
@@ -440,11 +449,10 @@ func (c *counter) count(ctx context.Context, m jetstream.Msg) func() {
 			return func() { c.parkRef(ctx, m, bt, reason) }
 		}
 	} else {
-		data, derr := c.dec.decode(m.Headers().Get(hdrEncoding), m.Data())
-		if derr != nil {
-			return func() { c.park(ctx, m, bt, fmt.Sprintf("%s:%d (offset %d): %v", bt.File, bt.Line, bt.Offset, derr)) }
+		if d.err != nil {
+			return func() { c.park(ctx, m, bt, fmt.Sprintf("%s:%d (offset %d): %v", bt.File, bt.Line, bt.Offset, d.err)) }
 		}
-		res, err = scan.Bytes(ctx, bt.File, data, o) // in place in the message, or in dec's buffer
+		res, err = scan.Bytes(ctx, bt.File, d.data, o) // in place in the message, or in a decoder's buffer
 	}
 	if err != nil {
 		if ctx.Err() != nil {

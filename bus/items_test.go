@@ -135,6 +135,51 @@ func TestGrowingFile(t *testing.T) {
 	}
 }
 
+// TestGrowingFileOldDefault: a log whose head was published with 4 MiB
+// batches (the default before the server took 32 MiB messages) and that
+// grew since continues with the new default's batches; its head is
+// neither sent again nor counted twice.
+func TestGrowingFileOldDefault(t *testing.T) {
+	ts := startTestServer(t)
+	dir := t.TempDir()
+	whole := genFile(t, dir, "whole.log", gen.Options{Records: 60000, Seed: 17})
+	data, err := os.ReadFile(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "app.log")
+	head := bytes.LastIndexByte(data[:len(data)*3/4], '\n') + 1
+	if err := os.WriteFile(path, data[:head], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := ts.connect(t, "test")
+	if got := BatchSizeFor(b.MaxPayload()); got != 16<<20 || BatchSizeFor(1<<20) != 512<<10 {
+		t.Fatalf("BatchSizeFor: %d on the embedded server (max_payload %d), %d on 1 MB; want 16 MiB and 512 KiB", got, b.MaxPayload(), BatchSizeFor(1<<20))
+	}
+	first := publish(t, b, 4<<20, path)
+	if first.Batches < 2 || first.Bytes != int64(head) {
+		t.Fatalf("first publish %+v; want %d bytes in 2 batches or more", first, head)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Publish(context.Background(), b, []string{path}, PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Known != int64(head) || second.Bytes != int64(len(data)-head) || second.Batches != 1 {
+		t.Fatalf("second publish %+v; want %d bytes known and %d sent in one batch", second, head, len(data)-head)
+	}
+	snap := countAll(t, ts, b)
+	if snap.Published != first.Batches+1 || snap.Counted != snap.Published {
+		t.Fatalf("status %s, want %d batches", snap.Status, first.Batches+1)
+	}
+	sameAsScanAs(t, snap, map[string]string{whole: path}, whole)
+	if snap.Result.Totals.Lines() != 60000 {
+		t.Fatalf("%d lines, want 60000", snap.Result.Totals.Lines())
+	}
+}
+
 // Item 6: a file of the same size with two edits in the middle is another
 // file, counted as such.
 func TestEditedFile(t *testing.T) {
@@ -189,14 +234,14 @@ func TestFailedPublish(t *testing.T) {
 	path := genFile(t, dir, "a.log", gen.Options{Records: 5000, Seed: 13})
 	data, _ := os.ReadFile(path)
 	long := filepath.Join(dir, "long.log")
-	big := append(append(append([]byte{}, data...), "level=INFO user=x msg="...), bytes.Repeat([]byte("y"), 9<<20)...)
+	b := ts.connect(t, "test")
+	big := append(append(append([]byte{}, data...), "level=INFO user=x msg="...), bytes.Repeat([]byte("y"), int(b.MaxPayload())+1<<20)...)
 	if err := os.WriteFile(long, append(big, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b := ts.connect(t, "test")
 	_, err := Publish(context.Background(), b, []string{long}, PublishOptions{BatchSize: 32 << 10})
 	if err == nil || !strings.Contains(err.Error(), long) || !strings.Contains(err.Error(), "nothing of the file's bytes") {
-		t.Fatalf("publish of a 9 MB line (the server takes 8 MB): %v", err)
+		t.Fatalf("publish of a line longer than the server's max_payload %d: %v", b.MaxPayload(), err)
 	}
 	if p, err := Progress(context.Background(), b); err != nil || p != (Status{}) {
 		t.Fatalf("after the refused publish: %+v, %v; want nothing published", p, err)

@@ -20,10 +20,11 @@ import (
 
 // DefaultBatchSize is the size publish aims at for a batch where the
 // server takes messages of twice that (the embedded one does): big enough
-// that a batch's fixed costs (a message, a scan, a key-value write) are
-// small next to parsing it. On a server with a smaller max_payload (1 MB
-// by default), a batch is half of it.
-const DefaultBatchSize = 4 << 20
+// that a batch's fixed costs (a message, a scan, a key-value write of
+// every user's counts) are small next to parsing it, and a batch S2
+// cannot shrink still fits a message. On a server with a smaller
+// max_payload (1 MB by default), a batch is half of it.
+const DefaultBatchSize = 16 << 20
 
 // DefaultRefBatchSize is the batch size by reference: no bytes pass
 // through the server, so a batch may be big; a record's size grows with
@@ -38,9 +39,14 @@ func BatchSizeFor(maxPayload int64) int64 { return min(DefaultBatchSize, maxPayl
 const headerRoom = 512
 
 // inflight is how many batches publish sends before it waits for the
-// oldest one's acknowledgement: enough to keep a link busy, few enough
-// that the memory they hold (inflight × the batch size) stays small.
-const inflight = 16
+// oldest one's acknowledgement, and inflightBytes how many bytes of
+// messages: enough to keep a link busy, few enough that the memory they
+// hold stays small (16 batches of 16 MiB that S2 could not shrink would
+// hold 256 MiB).
+const (
+	inflight      = 16
+	inflightBytes = 64 << 20
+)
 
 // PublishOptions say how to cut files into batches.
 type PublishOptions struct {
@@ -425,6 +431,7 @@ type publisher struct {
 	b       *Bus
 	ctx     context.Context
 	pending []pendingMsg
+	bytes   int64 // of the pending messages' data
 	stored  int
 }
 
@@ -435,12 +442,14 @@ type pendingMsg struct {
 }
 
 func (p *publisher) send(m *nats.Msg, id string) error {
-	if len(p.pending) == inflight {
+	for len(p.pending) == inflight || (len(p.pending) > 0 && p.bytes+int64(len(m.Data)) > inflightBytes) {
 		if err := p.wait(p.pending[0]); err != nil {
 			return err
 		}
+		p.bytes -= int64(len(p.pending[0].msg.Data))
 		p.pending = p.pending[1:]
 	}
+	p.bytes += int64(len(m.Data))
 	ack, err := p.b.js.PublishMsgAsync(m, jetstream.WithMsgID(id))
 	if err != nil {
 		ack = nil // wait publishes it again
@@ -455,7 +464,7 @@ func (p *publisher) flush() error {
 			return err
 		}
 	}
-	p.pending = p.pending[:0]
+	p.pending, p.bytes = p.pending[:0], 0
 	return nil
 }
 

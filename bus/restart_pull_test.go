@@ -106,6 +106,7 @@ func TestPullAhead(t *testing.T) {
 		{8, 8 << 20, 6},
 		{64, 1 << 20, 48},
 		{2, 64 << 20, 1},
+		{1, 32 << 20, 1}, // the embedded server: one 16 MiB batch ahead, the next pulled as it is taken
 		{1, 0, 4},
 	} {
 		got := pullAhead(c.workers, c.maxPayload)
