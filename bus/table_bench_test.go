@@ -55,13 +55,7 @@ func BenchmarkTable(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	o := scanAll(scan.Options{})
-	o.TimeWindow = 0 // as the commands: no -window
-	res, err := scan.Files(context.Background(), []string{path}, withWorkers(o, 2), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	want := marshalResult(b, res)
+	o, res, want := scanOracle(b, path)
 	lines := res.Totals.Lines()
 	co := ConsumeOptions{Workers: 2, Scan: o, Sections: out.AllSections()}
 
@@ -177,6 +171,18 @@ func envInt(b *testing.B, name string, def int) int {
 		b.Fatalf("%s=%q: want a whole number, at least 1", name, s)
 	}
 	return n
+}
+
+// scanOracle is what the bus's results must equal: scan's, with every
+// metric and no -window, as the commands run it, on 2 workers.
+func scanOracle(b *testing.B, path string) (scan.Options, scan.Result, []byte) {
+	o := scanAll(scan.Options{})
+	o.TimeWindow = 0 // as the commands: no -window
+	res, err := scan.Files(context.Background(), []string{path}, withWorkers(o, 2), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return o, res, marshalResult(b, res)
 }
 
 func withWorkers(o scan.Options, n int) scan.Options {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/logproc/logproc/out"
-	"github.com/logproc/logproc/scan"
 )
 
 // BenchmarkTimeline shows where end to end goes beyond scan: per round,
@@ -29,13 +28,7 @@ func BenchmarkTimeline(b *testing.B) {
 		b.Skip("TIMELINE_FILE names no log to publish")
 	}
 	ts := startTestServer(b)
-	o := scanAll(scan.Options{})
-	o.TimeWindow = 0 // as the commands: no -window
-	res, err := scan.Files(context.Background(), []string{path}, withWorkers(o, 2), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	want := marshalResult(b, res)
+	o, _, want := scanOracle(b, path)
 	byValue := os.Getenv("TIMELINE_BY") == "value"
 	rounds := envInt(b, "TIMELINE_ROUNDS", 3)
 	for r := range rounds {
