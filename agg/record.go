@@ -30,10 +30,8 @@ func (s *Shard) CountRecord(rec *record.Record) {
 		s.countRecordSlow(rec)
 		return
 	}
-	// The counters' slice in a local: the test below then proves the
-	// increment in range, which reloaded from a it was not.
+	// millis in a local proves the increment in range; Millis needs no division.
 	millis := a.millis
-	// Millis, which Next's slog path sets with WholeMillis, needs no division.
 	ms := uint(rec.Millis)
 	if has != record.HasLatency|record.WholeMillis|record.HasTime|record.KnownLevel ||
 		s.windows.width != 0 || ms >= uint(len(millis)) {
@@ -42,7 +40,9 @@ func (s *Shard) CountRecord(rec *record.Record) {
 	}
 	a.events++
 	a.known[slot]++
-	millis[ms]++
+	if millis[ms]++; millis[ms] == 0 {
+		a.carryMillis(ms)
+	}
 	t := rec.Time
 	s.first = min(s.first, t)
 	s.last = max(s.last, t)
