@@ -285,7 +285,7 @@ func (w *worker) countEvents(b []byte, rest int, t *rangeTally) []byte {
 		if len(b) > prefetchAhead {
 			prefetchNTA(&b[prefetchAhead])
 		}
-		n, kind := w.parser.Next(b, &rec)
+		n, kind := w.parser.NextTimed(b, &rec)
 		if n == 0 {
 			break
 		}

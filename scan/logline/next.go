@@ -554,3 +554,12 @@ func msgEnd(b []byte, j int) int {
 	}
 	return q
 }
+
+// tailMiss is NextTimed's end for a line whose tail its written-in
+// nextSlogTail does not read: noTail, and then Next's code after its call.
+//
+//go:noinline
+func (p *Parser) tailMiss(b []byte, e int, t *[40]byte, rec *Record, found uint8) (int, Kind) {
+	p.noTail(t, rec)
+	return p.nextAfterTail(b, e, rec, found)
+}

@@ -33,15 +33,17 @@ var nextConfigs = []Config{
 // record, and 0 once no '\n' is left.
 func checkNext(t *testing.T, c Config, buf []byte) {
 	t.Helper()
-	p, ref := mustParser(t, c), mustParser(t, c)
+	p, pt, ref := mustParser(t, c), mustParser(t, c), mustParser(t, c)
 	orig := bytes.Clone(buf)
 	for b := buf; ; {
-		var rec Record
+		var rec, rect Record
 		n, kind := p.Next(b, &rec)
+		// NextTimed, Next with nextSlogTail written in, on its own parser.
+		nt, kindt := pt.NextTimed(b, &rect)
 		end := bytes.IndexByte(b, '\n')
 		if end < 0 {
-			if n != 0 {
-				t.Fatalf("%+v: Next(%q) = %d, want 0: there is no '\\n'", c, b, n)
+			if n != 0 || nt != 0 {
+				t.Fatalf("%+v: Next(%q) = %d, NextTimed %d, want 0: there is no '\\n'", c, b, n, nt)
 			}
 			break
 		}
@@ -49,6 +51,13 @@ func checkNext(t *testing.T, c Config, buf []byte) {
 		if n != end+1 || kind != wantKind || recordOf(rec) != recordOf(want) {
 			t.Fatalf("%+v: Next(%q) = %d, %s; Parse of the line says %d, %s",
 				c, b, n, describe(recordOf(rec), kind), end+1, describe(recordOf(want), wantKind))
+		}
+		if nt != end+1 || kindt != wantKind || recordOf(rect) != recordOf(want) ||
+			rect.Has != rec.Has || rect.Millis != rec.Millis || rect.Slot != rec.Slot ||
+			kind != Event && !bytes.Equal(pt.LastLine(), p.LastLine()) {
+			t.Fatalf("%+v: NextTimed(%q) = %d, %s (has %b, millis %d, slot %d); Next says %d, %s (%b, %d, %d)",
+				c, b, nt, describe(recordOf(rect), kindt), rect.Has, rect.Millis, rect.Slot,
+				n, describe(recordOf(rec), kind), rec.Has, rec.Millis, rec.Slot)
 		}
 		b = b[n:]
 	}
