@@ -555,6 +555,8 @@ func msgEnd(b []byte, j int) int {
 	return q
 }
 
+//go:generate go test -run ^TestNextTimedGenerated$ -update-escaped
+
 // tailMiss is NextTimed's end for a line whose tail its written-in
 // nextSlogTail does not read: noTail, and then Next's code after its call.
 //
