@@ -7,16 +7,17 @@ import (
 	"github.com/logproc/logproc/internal/record"
 )
 
-// TestMillisCarry: more than 65,535 events of one latency, which wrap a
-// per-millisecond counter, through CountRecord's fast path and through
+// TestMillisCarry: more than 255 events of one latency, which wrap a
+// per-millisecond counter (a byte), through CountRecord's fast path and through
 // CountAction, give the histograms of Add called on each value, and the
 // counts tallied here: count, sum, minimum, maximum and quantiles. The
-// runs wrap a counter once, twice, to exactly 0 and to 65,535 (no wrap).
+// runs wrap a counter not at all, once to exactly 0, many times to 0, to
+// 255, to 1 and to 3.
 func TestMillisCarry(t *testing.T) {
 	runs := []struct {
 		ms int64
 		n  int
-	}{{7, 2<<16 + 3}, {2047, 1 << 16}, {0, 1<<16 - 1}, {1, 1<<16 + 1}, {53, 1}}
+	}{{7, 2<<16 + 3}, {2047, 1 << 16}, {0, 1<<16 - 1}, {1, 1<<16 + 1}, {53, 1}, {9, 255}, {11, 256}}
 	s1, s2 := agg.NewShard(), agg.NewShard()
 	want := map[string]*agg.Histogram{"login": {}, "view": {}}
 	wantN := map[string]int64{}
