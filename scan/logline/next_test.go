@@ -197,16 +197,21 @@ func TestNextAllocs(t *testing.T) {
 	for _, c := range nextConfigs {
 		p := mustParser(t, c)
 		var rec Record
-		if n := testing.AllocsPerRun(10, func() {
-			for b := block; ; {
-				n, _ := p.Next(b, &rec)
-				if n == 0 {
-					break
+		for _, f := range []struct {
+			name string
+			next func([]byte, *Record) (int, Kind)
+		}{{"Next", p.Next}, {"NextTimed", p.NextTimed}} {
+			if n := testing.AllocsPerRun(10, func() {
+				for b := block; ; {
+					n, _ := f.next(b, &rec)
+					if n == 0 {
+						break
+					}
+					b = b[n:]
 				}
-				b = b[n:]
+			}); n != 0 {
+				t.Errorf("%+v: %s allocated %v times per block", c, f.name, n)
 			}
-		}); n != 0 {
-			t.Errorf("%+v: Next allocated %v times per block", c, n)
 		}
 	}
 }
