@@ -279,6 +279,12 @@ func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, std
 	for _, in := range inputs {
 		size += in.streamed
 	}
+	return o.result(ctx, shards, inputs, size)
+}
+
+// result merges the shards and adds what the inputs' tallies hold, once
+// every piece of every input is counted.
+func (o *Options) result(ctx context.Context, shards []*agg.Shard, inputs []*input, size int64) (Result, error) {
 	merge := agg.MergeContext
 	if o.ListUsers {
 		merge = agg.MergeList
