@@ -612,7 +612,7 @@ func TestDrainDecodedAhead(t *testing.T) {
 	var decodedN, counting atomic.Int64
 	o := testOptions
 	o.Workers = 1
-	o.afterDecode = func() { decodedN.Add(1) }
+	o.afterDecode = func(int) { decodedN.Add(1) }
 	o.beforeCount = func(batch) {
 		if counting.Add(1) != 3 {
 			return

@@ -90,8 +90,9 @@ type ConsumeOptions struct {
 	// frozen stops InProgress: tests pause a consumer as SIGSTOP does.
 	beforeCount func(batch)
 	frozen      bool
-	// afterDecode, when set, runs after a worker's next batch is decoded.
-	afterDecode func()
+	// afterDecode, when set, runs after a worker's next batch, or piece
+	// of a batch (numbered from 0), is decoded ahead.
+	afterDecode func(piece int)
 }
 
 // ConsumeStats is what Consume did.
@@ -165,8 +166,8 @@ func Consume(ctx context.Context, b *Bus, o ConsumeOptions) (ConsumeStats, error
 					if !ok {
 						break
 					}
-					c.handle(d)
-					ahead.done(d)
+					c.handle(d, ahead)
+					ahead.done()
 					if len(msgs) == 0 && ahead.idle() {
 						c.unmap() // no file stays mapped while the worker waits
 					}
@@ -359,6 +360,9 @@ type counter struct {
 	finishing chan func()
 	// mapped is the file the last batch by reference was counted in.
 	mapped *mappedFile
+	// pieces counts batches in pieces, with piecesOpts.
+	pieces     *scan.Pieces
+	piecesOpts scan.Options
 }
 
 // runFinisher runs the last steps sent to finishing, in order, until
@@ -381,13 +385,13 @@ func (c *counter) runFinisher() (stop func()) {
 // handle counts one batch and acknowledges it once its record is stored.
 // It never returns an error: what fails is retried (Nak with a delay) or,
 // when trying again cannot help, parked.
-func (c *counter) handle(d decoded) {
+func (c *counter) handle(d decoded, ahead *decodeAhead) {
 	m := d.m
 	// Not the consumer's ctx: a batch taken is finished even when the
 	// consumer is told to stop, for a while, so its work is not lost.
 	ctx, cancel := context.WithTimeout(c.work, opTimeout)
 	stopTicks := c.inProgress(m)
-	finish := c.count(ctx, d)
+	finish := c.count(ctx, d, ahead)
 	last := func() {
 		defer cancel()
 		defer stopTicks()
@@ -425,8 +429,9 @@ func (c *counter) inProgress(m jetstream.Msg) (stop func()) {
 
 // count counts one batch and returns its last step: store its record and
 // acknowledge it, or park it, or hand it back to retry. By value, it
-// counts d's decoded bytes, and what it returns reads them no more.
-func (c *counter) count(ctx context.Context, d decoded) func() {
+// counts d's decoded bytes, and the batch's other pieces from ahead, and
+// what it returns reads them no more.
+func (c *counter) count(ctx context.Context, d decoded, ahead *decodeAhead) func() {
 	m := d.m
 	bt, err := batchOf(m.Headers())
 	if err != nil {
@@ -452,7 +457,11 @@ func (c *counter) count(ctx context.Context, d decoded) func() {
 		if d.err != nil {
 			return func() { c.park(ctx, m, bt, fmt.Sprintf("%s:%d (offset %d): %v", bt.File, bt.Line, bt.Offset, d.err)) }
 		}
-		res, err = scan.Bytes(ctx, bt.File, d.data, o) // in place in the message, or in a decoder's buffer
+		if d.last {
+			res, err = scan.Bytes(ctx, bt.File, d.data, o) // in place in the message, or in a decoder's buffer
+		} else if res, err = c.countPieces(ctx, bt.File, d.data, ahead, o); errors.As(err, new(pieceError)) {
+			return func() { c.park(ctx, m, bt, fmt.Sprintf("%s:%d (offset %d): %v", bt.File, bt.Line, bt.Offset, err)) }
+		}
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -488,6 +497,36 @@ func (c *counter) count(ctx context.Context, d decoded) func() {
 		// after the ack wait, finds its record and is acknowledged then.
 		c.ack(ctx, m)
 	}
+}
+
+// pieceError is a piece of a batch that could not be decoded.
+type pieceError struct{ error }
+
+// countPieces counts a batch in pieces, first and then those ahead
+// brings, each as it is decoded: scan.Pieces counts them as scan.Bytes
+// counts the batch's ranges.
+func (c *counter) countPieces(ctx context.Context, name string, first []byte, ahead *decodeAhead, o scan.Options) (scan.Result, error) {
+	if c.pieces == nil || c.piecesOpts != o {
+		p, err := scan.NewPieces(o)
+		if err != nil {
+			return scan.Result{}, err
+		}
+		c.pieces, c.piecesOpts = p, o
+	}
+	c.pieces.Start(name)
+	for data := first; ; {
+		if err := c.pieces.Add(ctx, data); err != nil {
+			return scan.Result{}, err
+		}
+		var ok bool
+		var err error
+		if data, ok, err = ahead.piece(); err != nil {
+			return scan.Result{}, pieceError{err}
+		} else if !ok {
+			break
+		}
+	}
+	return c.pieces.Result(ctx)
 }
 
 // store writes a batch's record unless the batch has one already, which

@@ -28,26 +28,39 @@ const encodingS2 = "s2"
 // damaged or not from publish, and is not decoded into memory.
 const maxBatchBytes = 64 << 20
 
-// batchEncoder compresses batches through a buffer of its own, reused.
+// batchEncoder compresses batches through buffers of its own, reused.
 type batchEncoder struct {
-	buf []byte
+	buf  []byte
+	lens []int // of the pieces: encoded, decoded, encoded, …
 }
 
 // encode returns what to send for a batch's bytes raw, and its encoding:
 // S2 in a new buffer of its size (the message keeps it until
-// acknowledged), or a copy of raw, with no encoding, when S2 makes it no
-// smaller. raw is the caller's to use again.
-func (e *batchEncoder) encode(raw []byte) (data []byte, encoding string) {
+// acknowledged), in pieces of about pieceSize bytes when raw holds more
+// than one (pieceSize 0: never), or a copy of raw, with no encoding, when
+// S2 makes it no smaller. raw is the caller's to use again.
+func (e *batchEncoder) encode(raw []byte, pieceSize int) (data []byte, encoding string, err error) {
 	if n := s2.MaxEncodedLen(len(raw)); n < 0 || len(raw) > maxBatchBytes {
-		return bytes.Clone(raw), "" // too long for a consumer to decode, or for S2
+		return bytes.Clone(raw), "", nil // too long for a consumer to decode, or for S2
 	} else if cap(e.buf) < n {
 		e.buf = make([]byte, n)
 	}
+	if pieceSize > 0 {
+		switch data, err := e.encodePieces(raw, pieceSize); {
+		case err != nil:
+			return nil, "", err
+		case data == nil: // one piece
+		case len(data) >= len(raw):
+			return bytes.Clone(raw), "", nil
+		default:
+			return data, encodingS2Pieces, nil
+		}
+	}
 	enc := s2.Encode(e.buf[:cap(e.buf)], raw)
 	if len(enc) >= len(raw) {
-		return bytes.Clone(raw), ""
+		return bytes.Clone(raw), "", nil
 	}
-	return bytes.Clone(enc), encodingS2
+	return bytes.Clone(enc), encodingS2, nil
 }
 
 // batchDecoder decodes batches into a buffer of its own, reused: the
@@ -65,7 +78,7 @@ func (d *batchDecoder) decode(encoding string, data []byte) ([]byte, error) {
 		return data, nil
 	case encodingS2:
 	default:
-		return nil, fmt.Errorf("header %s=%q: this logproc reads %q or none", hdrEncoding, encoding, encodingS2)
+		return nil, unknownEncoding(encoding)
 	}
 	n, err := s2.DecodedLen(data)
 	switch {
@@ -82,4 +95,10 @@ func (d *batchDecoder) decode(encoding string, data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("header %s=%s: %d bytes of message: %w", hdrEncoding, encoding, len(data), err)
 	}
 	return out, nil
+}
+
+// unknownEncoding is the error for a batch in an encoding this logproc
+// does not read (a later one's): the batch is parked, never counted.
+func unknownEncoding(encoding string) error {
+	return fmt.Errorf("header %s=%q: this logproc reads %q, %q or none", hdrEncoding, encoding, encodingS2, encodingS2Pieces)
 }

@@ -35,7 +35,10 @@ func TestBatchEncoding(t *testing.T) {
 		{"random bytes", noise, ""},
 	} {
 		raw := bytes.Clone(c.raw)
-		data, encoding := e.encode(raw)
+		data, encoding, err := e.encode(raw, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if encoding != c.encoding {
 			t.Errorf("%s: encoding %q, want %q", c.name, encoding, c.encoding)
 		}
@@ -60,7 +63,7 @@ func TestBatchDecodeRefused(t *testing.T) {
 		data           []byte
 		want           string
 	}{
-		{"another encoding", "zstd", good, `header Logproc-Encoding="zstd": this logproc reads "s2" or none`},
+		{"another encoding", "zstd", good, `header Logproc-Encoding="zstd": this logproc reads "s2", "s2-pieces" or none`},
 		{"cut", encodingS2, good[:len(good)/2], "Logproc-Encoding=s2: "},
 		{"no data", encodingS2, nil, "Logproc-Encoding=s2: 0 bytes of message"},
 		{"not S2", encodingS2, []byte("level=INFO user=u\n"), "Logproc-Encoding=s2: "},

@@ -78,6 +78,9 @@ type PublishOptions struct {
 	// afterBatch, when set, runs after each batch is sent: tests cut a
 	// publish short there.
 	afterBatch func()
+	// pieceSize, when set, is the size of a batch's pieces by value in
+	// place of batchPieceSize: tests cut small batches into pieces.
+	pieceSize int
 }
 
 // PublishStats is what Publish did.
@@ -348,11 +351,19 @@ func (p *filePublisher) batchBytes(r scan.Range) (data []byte, encoding string, 
 		}
 		return raw, "", int64(countLines(raw)), nil
 	}
+	size := batchPieceSize
+	if p.o.pieceSize > 0 {
+		size = p.o.pieceSize
+	}
+	var eerr error
 	if err := p.fb.whole(r.Start, r.Len(), func(raw []byte) {
 		lines = int64(countLines(raw))
-		data, encoding = p.enc.encode(raw) // a copy: raw may be the mapping's
+		data, encoding, eerr = p.enc.encode(raw, size) // a copy: raw may be the mapping's
 	}); err != nil {
 		return nil, "", 0, fmt.Errorf("%s: %w", p.path, err)
+	}
+	if eerr != nil {
+		return nil, "", 0, fmt.Errorf("%s: cut the batch at offset %d into pieces: %w", p.path, r.Start, eerr)
 	}
 	return data, encoding, lines, nil
 }
