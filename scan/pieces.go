@@ -68,7 +68,15 @@ func (p *Pieces) Start(name string) {
 	if p.o.TimeWindow > 0 {
 		p.w.shard.SetWindow(p.o.TimeWindow)
 	}
-	p.size, p.open, p.err = 0, false, nil
+	p.size, p.open, p.err, p.w.err = 0, false, nil, nil
+	// An input cut short (an error, a cancelled count) may leave records
+	// open in the parser: they are not the next input's.
+	var rec logline.Record
+	for {
+		if _, _, ok := p.w.parser.Flush(&rec); !ok {
+			break
+		}
+	}
 }
 
 // Add counts piece, the input's next bytes, in place; piece is not kept.

@@ -3,6 +3,7 @@ package scan_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -148,6 +149,29 @@ func TestPiecesCutMidLine(t *testing.T) {
 	res, err := p.Result(ctx)
 	if err != nil || res.Totals.Lines() != 1 || res.Totals.Users["a"] != 1 {
 		t.Fatalf("the next input: %v, %+v", err, res.Totals)
+	}
+}
+
+// TestPiecesAfterError: what an input cut short leaves (binary data
+// refused, a record of containerd's left open) is not the next input's.
+func TestPiecesAfterError(t *testing.T) {
+	ctx := context.Background()
+	p, err := scan.NewPieces(scan.Options{MaxLine: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Start("binary")
+	piece := append([]byte("2026-11-26T08:00:00Z stdout P level=INFO us\n"), bytes.Repeat([]byte{0}, 300)...)
+	if err := p.Add(ctx, append(piece, '\n')); !errors.Is(err, scan.ErrBinary) {
+		t.Fatalf("a long line of NUL bytes: %v, want ErrBinary", err)
+	}
+	p.Start("next")
+	if err := p.Add(ctx, []byte("2026-11-26T08:00:01Z stdout F level=WARN user=b\n")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Result(ctx)
+	if err != nil || res.Totals.Lines() != 1 || res.Totals.Levels["WARN"] != 1 || res.Totals.Users["b"] != 1 || res.Totals.Joined != 0 {
+		t.Fatalf("the next input: %v, %+v; want its one line alone", err, res.Totals)
 	}
 }
 
