@@ -360,9 +360,9 @@ type counter struct {
 	finishing chan func()
 	// mapped is the file the last batch by reference was counted in.
 	mapped *mappedFile
-	// pieces counts batches in pieces, with piecesOpts.
-	pieces     *scan.Pieces
-	piecesOpts scan.Options
+	// pieces counts batches in pieces, made for the first one: count
+	// gives every batch the same options.
+	pieces *scan.Pieces
 }
 
 // runFinisher runs the last steps sent to finishing, in order, until
@@ -506,12 +506,12 @@ type pieceError struct{ error }
 // brings, each as it is decoded: scan.Pieces counts them as scan.Bytes
 // counts the batch's ranges.
 func (c *counter) countPieces(ctx context.Context, name string, first []byte, ahead *decodeAhead, o scan.Options) (scan.Result, error) {
-	if c.pieces == nil || c.piecesOpts != o {
+	if c.pieces == nil {
 		p, err := scan.NewPieces(o)
 		if err != nil {
 			return scan.Result{}, err
 		}
-		c.pieces, c.piecesOpts = p, o
+		c.pieces = p
 	}
 	c.pieces.Start(name)
 	for data := first; ; {
