@@ -74,6 +74,7 @@ func (w *worker) countLong(line []byte, t *rangeTally) bool {
 // skipLong counts a long line known to hold no NUL byte where checked.
 func (w *worker) skipLong(t *rangeTally) {
 	t.lines++
+	t.forms[0]++ // a line skipped unread has no form
 	t.locateNext()
 	t.long++
 	w.shard.CountLong()

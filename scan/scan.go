@@ -371,10 +371,15 @@ type rangeTally struct {
 	malformed int64
 	long      int64
 	at        [maxExamples]int64 // 1-based line numbers within the range
-	// forms counts the lines read as each form; the lines Next read
-	// count as native, the form Detect gave the range.
-	forms  [logline.NumForms]int64
-	native logline.Form
+	// forms counts the lines read as each form, a blank or long line
+	// as none (form 0); finish adds the lines Next read, each as the
+	// form it was: JSON by the parser's count of them (JSONLines, from
+	// jsonAt at begin, less jsonOther, what ParseAny's framed lines
+	// added to it), logfmt the others. So Formats is the same however
+	// a file is cut into ranges, chunks or pieces.
+	forms     [logline.NumForms]int64
+	jsonAt    int64
+	jsonOther int64
 	// first is the head of the range's first malformed line, to name
 	// what a file that is not a log holds.
 	first    [80]byte

@@ -97,15 +97,18 @@ func (w *worker) scan(ctx context.Context, in *input, r Range, t *rangeTally) (e
 // its lines are read: by Next, when they are logfmt or JSON, or else one
 // at a time by NextAny.
 func (w *worker) begin(b []byte, t *rangeTally) {
-	t.native, w.native = w.parser.Detect(b)
+	w.native = w.parser.Detect(b)
+	t.jsonAt = w.parser.JSONLines() // Detect's reading is not the range's
 }
 
 // finish counts what the range left open (a framed record whose last piece
-// never came) and the lines Next read, as the range's native form.
+// never came) and the lines Next read, each as the form it was.
 func (w *worker) finish(t *rangeTally) {
 	var rec logline.Record
 	for {
+		json := w.parser.JSONLines()
 		kind, form, ok := w.parser.Flush(&rec)
+		t.jsonOther += w.parser.JSONLines() - json
 		if !ok {
 			break
 		}
@@ -118,7 +121,13 @@ func (w *worker) finish(t *rangeTally) {
 	for _, n := range t.forms {
 		read += n
 	}
-	t.forms[t.native] += t.lines - read
+	if !w.native { // NextAny counted every line's form
+		t.forms[0] += t.lines - read
+		return
+	}
+	json := w.parser.JSONLines() - t.jsonAt - t.jsonOther
+	t.forms[logline.MakeForm(logline.ShapeNone, logline.ShapeJSON)] += json
+	t.forms[logline.MakeForm(logline.ShapeNone, logline.ShapeLogfmt)] += t.lines - read - json
 }
 
 // scanMapped counts the lines of b, a range of a mapped file, in place,
@@ -232,11 +241,7 @@ func (w *worker) countLines(b []byte, rest int, t *rangeTally) []byte {
 			b = b[n:]
 			continue
 		}
-		if kind != logline.Malformed {
-			w.count(kind, &rec, t)
-		} else {
-			w.countOther(w.parser.LastLine(), t)
-		}
+		w.countNonEvent(kind, &rec, t)
 		b = b[n:]
 	}
 	return b
@@ -308,12 +313,15 @@ func (w *worker) countEvents(b []byte, rest int, t *rangeTally) []byte {
 	return b
 }
 
-// countNonEvent counts a line Next did not find an event: a malformed one
-// is read again by ParseAny.
+// countNonEvent counts a line Next did not find an event (or any line,
+// with a time filter): a malformed one is read again by ParseAny.
 func (w *worker) countNonEvent(kind logline.Kind, rec *logline.Record, t *rangeTally) {
 	if kind == logline.Malformed {
 		w.countOther(w.parser.LastLine(), t)
 		return
+	}
+	if kind == logline.Blank {
+		t.forms[0]++ // a blank line has no form
 	}
 	w.count(kind, rec, t)
 }
@@ -346,7 +354,9 @@ func (w *worker) countAny(b []byte, rest int, t *rangeTally) []byte {
 // countOther counts a line Next found malformed, as ParseAny reads it.
 func (w *worker) countOther(line []byte, t *rangeTally) {
 	var rec logline.Record
+	json := w.parser.JSONLines()
 	kind, form := w.parser.ParseAny(line, &rec)
+	t.jsonOther += w.parser.JSONLines() - json // a framed body read through Next
 	if kind == logline.Malformed {
 		t.keepFirst(line)
 	}
@@ -380,7 +390,9 @@ func (w *worker) countLine(line []byte, t *rangeTally) {
 		return
 	}
 	var rec logline.Record
+	json := w.parser.JSONLines()
 	_, kind, form := w.parser.NextAny(line, true, &rec)
+	t.jsonOther += w.parser.JSONLines() - json
 	if kind == logline.Malformed {
 		t.keepFirst(line)
 	}

@@ -57,7 +57,7 @@ func BenchmarkForms(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				_, native := p.Detect(data)
+				native := p.Detect(data)
 				if native != (frame == "") {
 					b.Fatalf("Detect says native %v for %s", native, name)
 				}

@@ -164,7 +164,7 @@ func TestDetect(t *testing.T) {
 		{"empty", "", true},
 	} {
 		var p Parser
-		if _, native := p.Detect([]byte(c.data)); native != c.native {
+		if native := p.Detect([]byte(c.data)); native != c.native {
 			t.Errorf("%s: Detect native = %v, want %v", c.name, native, c.native)
 		}
 	}

@@ -182,6 +182,11 @@ type Parser struct {
 
 	// last is the line Next last found not an Event (LastLine).
 	last []byte
+	// readJSON says that Parse read its last line, neither blank nor
+	// malformed, as JSON; jsonLines counts the lines Next so read
+	// (JSONLines).
+	readJSON  bool
+	jsonLines int64
 
 	// The forms beyond logfmt and JSON (any.go, framed.go).
 	forced      Form   // the Config's Form: every line is read as it
@@ -388,10 +393,12 @@ func (p *Parser) Parse(line []byte, rec *Record) Kind {
 	var kind Kind
 	switch {
 	case line[0] == '{' && p.format != Logfmt:
+		p.readJSON = true
 		kind = p.parseJSON(line, rec)
 	case p.format == JSON:
 		kind = Malformed // rec is cleared below
 	default:
+		p.readJSON = false
 		kind = p.parseText(line, rec)
 	}
 	if kind != Event {

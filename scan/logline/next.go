@@ -301,8 +301,17 @@ func (p *Parser) nextSlow(b []byte, rec *Record) (int, Kind) {
 	if kind != Event {
 		p.last = b[:i]
 	}
+	if p.readJSON && kind != Malformed && kind != Blank {
+		p.jsonLines++
+	}
 	return i + 1, kind
 }
+
+// JSONLines is how many lines Next has read as JSON, neither blank nor
+// malformed: its fast path reads only logfmt, so a caller that counts the
+// lines Next read tells the two forms apart by the growth of this count
+// (less what a framed line's body, read through Next, added to it).
+func (p *Parser) JSONLines() int64 { return p.jsonLines }
 
 // LastLine is the line, without its '\n', that Next last found not to be
 // an Event: so that a caller reads it again (ParseAny) without keeping

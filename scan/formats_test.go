@@ -1,0 +1,124 @@
+package scan_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/logproc/logproc/scan"
+)
+
+// formsLog writes JSON and logfmt lines mixed at random (slog's shape,
+// which Next's fast path reads, other logfmt, JSON with and without
+// leading spaces), with blank, malformed and long lines between them, and
+// tallies the JSON and logfmt lines as it writes them.
+func formsLog(seed uint64, lines, maxLine int) (data []byte, want map[string]int64) {
+	r := rand.New(rand.NewPCG(seed, 11))
+	var b bytes.Buffer
+	want = map[string]int64{}
+	for i := range lines {
+		ts := fmt.Sprintf("2026-11-26T08:%02d:%02d.%03dZ", i/60000%60, i/1000%60, i%1000)
+		user := fmt.Sprintf("user%d@example.com", r.IntN(40))
+		// Runs of one form, so that a range, chunk or piece may hold only
+		// one of them and Detect calls it that range's.
+		switch c := r.IntN(10); {
+		case i/500%2 == 0 && c < 7 || i/500%2 == 1 && c < 2:
+			fmt.Fprintf(&b, "time=%s level=INFO msg=\"user action\" user=%s action=login latency_ms=%d\n", ts, user, r.IntN(900))
+			want["logfmt"]++
+		case c < 8:
+			fmt.Fprintf(&b, "level=WARN user=%s msg=\"short\"\n", user)
+			want["logfmt"]++
+		case i/500%2 == 1 && c < 9:
+			fmt.Fprintf(&b, "{\"time\":%q,\"level\":\"ERROR\",\"user\":%q,\"msg\":\"json\"}\n", ts, user)
+			want["json"]++
+		case c < 9:
+			fmt.Fprintf(&b, "  {\"level\":\"DEBUG\",\"user\":%q}\n", user)
+			want["json"]++
+		case r.IntN(3) == 0:
+			b.WriteString("\n") // blank: no form
+		case r.IntN(2) == 0:
+			b.WriteString("not a log line at all\n") // malformed: no form
+		default:
+			b.WriteString("level=INFO user=long msg=" + strings.Repeat("x", maxLine) + "\n") // long: skipped unread
+		}
+	}
+	return b.Bytes(), want
+}
+
+// TestFormatsFollowLines: Formats counts each line as the form it has,
+// the same whether the file is mapped and cut into ranges for any number
+// of workers, streamed in chunks, read from a pipe or given in pieces:
+// not as the form most lines of its range had.
+func TestFormatsFollowLines(t *testing.T) {
+	ctx := context.Background()
+	const maxLine = 300
+	data, want := formsLog(1, 20000, maxLine)
+	path := filepath.Join(t.TempDir(), "forms.log")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := scan.Options{MaxLine: maxLine, Parse: allMetrics}
+	check := func(what, name string, res scan.Result) {
+		t.Helper()
+		if got := res.Formats[name]; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: formats %v, want %v as written", what, got, want)
+		}
+	}
+	var first *scan.Result
+	for _, workers := range []int{1, 2, 3, 8} {
+		for _, buffer := range []int{0, 4096} {
+			for _, noMmap := range []bool{false, true} {
+				o := base
+				o.Workers, o.Buffer, o.NoMmap = workers, buffer, noMmap
+				res, err := scan.Files(ctx, []string{path}, o, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				what := fmt.Sprintf("%d workers, buffer %d, no mmap %v", workers, buffer, noMmap)
+				check(what, path, res)
+				if first == nil {
+					first = &res
+				} else {
+					sameAll(t, what, res.Totals, first.Totals)
+				}
+			}
+		}
+	}
+	o := base
+	o.Workers, o.Buffer = 2, 4096
+	res, err := scan.Reader(ctx, "stdin", bytes.NewReader(data), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("a reader in 4 KiB chunks", "stdin", res)
+
+	o = base
+	o.Workers = 1
+	p, err := scan.NewPieces(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 5, 300} {
+		ranges, err := scan.Split(bytes.NewReader(data), int64(len(data)), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Start(path)
+		for _, r := range ranges {
+			if err := p.Add(ctx, data[r.Start:r.End]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := p.Result(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("%d pieces", len(ranges)), path, res)
+	}
+}
