@@ -16,13 +16,28 @@ import (
 
 // formsLog writes JSON and logfmt lines mixed at random (slog's shape,
 // which Next's fast path reads, other logfmt, JSON with and without
-// leading spaces), with blank, malformed and long lines between them, and
-// tallies the JSON and logfmt lines as it writes them.
-func formsLog(seed uint64, lines, maxLine int) (data []byte, want map[string]int64) {
+// leading spaces), a few framed ones among them (containerd's records in
+// two pieces, time-prefixed lines), with blank, malformed and long lines
+// between them, and tallies the records of each form and the events as it
+// writes them.
+func formsLog(seed uint64, lines, maxLine int) (data []byte, want map[string]int64, events int64) {
 	r := rand.New(rand.NewPCG(seed, 11))
 	var b bytes.Buffer
 	want = map[string]int64{}
 	for i := range lines {
+		if r.IntN(100) == 0 { // one record in two pieces: the second is a continuation line
+			ts := fmt.Sprintf("2026-11-26T09:00:%02d.%03dZ", i/1000%60, i%1000)
+			fmt.Fprintf(&b, "%s stdout P level=ERROR user=cri%d msg=\"cut\n%s stdout F  here\"\n", ts, r.IntN(9), ts)
+			want["cri+logfmt"]++
+			events++
+			continue
+		}
+		if r.IntN(100) == 0 {
+			fmt.Fprintf(&b, "2026-11-26T09:00:00.%03dZ level=WARN user=stamped msg=x\n", i%1000)
+			want["stamped+logfmt"]++
+			events++
+			continue
+		}
 		ts := fmt.Sprintf("2026-11-26T08:%02d:%02d.%03dZ", i/60000%60, i/1000%60, i%1000)
 		user := fmt.Sprintf("user%d@example.com", r.IntN(40))
 		// Runs of one form, so that a range, chunk or piece may hold only
@@ -31,15 +46,19 @@ func formsLog(seed uint64, lines, maxLine int) (data []byte, want map[string]int
 		case i/500%2 == 0 && c < 7 || i/500%2 == 1 && c < 2:
 			fmt.Fprintf(&b, "time=%s level=INFO msg=\"user action\" user=%s action=login latency_ms=%d\n", ts, user, r.IntN(900))
 			want["logfmt"]++
+			events++
 		case c < 8:
 			fmt.Fprintf(&b, "level=WARN user=%s msg=\"short\"\n", user)
 			want["logfmt"]++
+			events++
 		case i/500%2 == 1 && c < 9:
 			fmt.Fprintf(&b, "{\"time\":%q,\"level\":\"ERROR\",\"user\":%q,\"msg\":\"json\"}\n", ts, user)
 			want["json"]++
+			events++
 		case c < 9:
 			fmt.Fprintf(&b, "  {\"level\":\"DEBUG\",\"user\":%q}\n", user)
 			want["json"]++
+			events++
 		case r.IntN(3) == 0:
 			b.WriteString("\n") // blank: no form
 		case r.IntN(2) == 0:
@@ -48,17 +67,19 @@ func formsLog(seed uint64, lines, maxLine int) (data []byte, want map[string]int
 			b.WriteString("level=INFO user=long msg=" + strings.Repeat("x", maxLine) + "\n") // long: skipped unread
 		}
 	}
-	return b.Bytes(), want
+	return b.Bytes(), want, events
 }
 
 // TestFormatsFollowLines: Formats counts each line as the form it has,
-// the same whether the file is mapped and cut into ranges for any number
-// of workers, streamed in chunks, read from a pipe or given in pieces:
-// not as the form most lines of its range had.
+// and the events are those written, the same whether the file is mapped
+// and cut into ranges for any number of workers, streamed in chunks, read
+// from a pipe or given in pieces: not as the form most lines of its range
+// had, nor with a framed record's pieces read unframed where the range's
+// samples saw no framed line.
 func TestFormatsFollowLines(t *testing.T) {
 	ctx := context.Background()
 	const maxLine = 300
-	data, want := formsLog(1, 20000, maxLine)
+	data, want, events := formsLog(1, 20000, maxLine)
 	path := filepath.Join(t.TempDir(), "forms.log")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
@@ -68,6 +89,9 @@ func TestFormatsFollowLines(t *testing.T) {
 		t.Helper()
 		if got := res.Formats[name]; !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: formats %v, want %v as written", what, got, want)
+		}
+		if got := res.Totals.Events(); got != events {
+			t.Errorf("%s: %d events, want %d as written", what, got, events)
 		}
 	}
 	var first *scan.Result

@@ -351,11 +351,12 @@ func (w *worker) countAny(b []byte, rest int, t *rangeTally) []byte {
 	return b
 }
 
-// countOther counts a line Next found malformed, as ParseAny reads it.
+// countOther counts a line Next found malformed as NextAny reads it, as it
+// would in a range not native: a framed piece joins its record there.
 func (w *worker) countOther(line []byte, t *rangeTally) {
 	var rec logline.Record
 	json := w.parser.JSONLines()
-	kind, form := w.parser.ParseAny(line, &rec)
+	_, kind, form := w.parser.NextAny(line, true, &rec)
 	t.jsonOther += w.parser.JSONLines() - json // a framed body read through Next
 	if kind == logline.Malformed {
 		t.keepFirst(line)

@@ -9,10 +9,10 @@ const sampleLines = 8
 // and says whether Next may read all of it: no line sampled is of a form
 // but logfmt or JSON (JSONLines then tells which of the two each line Next
 // read was). A forced Form is never Next's. Detection runs once per range of a
-// file or chunk of a stream, not per line: a line of another form among
-// native ones still reaches ParseAny when Next finds it Malformed, and only
-// a framed line (CRI, a time prefix) that logfmt would take unframed is
-// missed when no sample sees its kind.
+// file or chunk of a stream, not per line, and changes only the speed: a
+// line of another form among native ones is Malformed to Next (one that
+// starts with a digit, which may be framed, always is) and its caller reads
+// it with NextAny, as a range not native would.
 func (p *Parser) Detect(b []byte) (ok bool) {
 	if p.want == 0 {
 		*p = defaultParser()

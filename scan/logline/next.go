@@ -7,7 +7,8 @@ import (
 )
 
 // Next parses the first line of b, the bytes before its first '\n', exactly
-// as Parse parses it, and returns the line's length with its '\n': where the
+// as Parse parses it (but a line that starts with a digit, perhaps framed,
+// is Malformed, for ParseAny), and returns the line's length with its '\n': where the
 // next line starts. When b holds no '\n' it returns 0 and rec holds
 // nothing of use: the line is unfinished, and the caller, once it knows
 // the line is the last, gives it to Parse.
@@ -296,6 +297,14 @@ func (p *Parser) nextSlow(b []byte, rec *Record) (int, Kind) {
 	i := bytes.IndexByte(b, '\n')
 	if i < 0 {
 		return 0, Blank
+	}
+	if i > 0 && b[0]-'0' < 10 {
+		// A time first may frame the line (CRI, a time prefix), which
+		// Parse would read unframed: the caller's ParseAny reads it, as
+		// NextAny would where Detect saw one, so no count hangs on that.
+		*rec = Record{}
+		p.last = b[:i]
+		return i + 1, Malformed
 	}
 	kind := p.Parse(b[:i], rec)
 	if kind != Event {

@@ -31,6 +31,18 @@ var nextConfigs = []Config{
 // checkNext walks buf with Next and checks every step against cutting the
 // line at its '\n' and parsing it with Parse: the same length, kind and
 // record, and 0 once no '\n' is left.
+// nextParse is what Next reads line as: what Parse does, but for a line
+// that starts with a digit, which may be framed and is left Malformed for
+// ParseAny.
+func nextParse(p *Parser, line []byte) (Record, Kind) {
+	if startsWithDigit(line) {
+		return Record{}, Malformed
+	}
+	return parse(p, line)
+}
+
+func startsWithDigit(line []byte) bool { return len(line) > 0 && '0' <= line[0] && line[0] <= '9' }
+
 func checkNext(t *testing.T, c Config, buf []byte) {
 	t.Helper()
 	p, pt, ref := mustParser(t, c), mustParser(t, c), mustParser(t, c)
@@ -47,7 +59,7 @@ func checkNext(t *testing.T, c Config, buf []byte) {
 			}
 			break
 		}
-		want, wantKind := parse(&ref, b[:end])
+		want, wantKind := nextParse(&ref, b[:end])
 		if n != end+1 || kind != wantKind || recordOf(rec) != recordOf(want) {
 			t.Fatalf("%+v: Next(%q) = %d, %s; Parse of the line says %d, %s",
 				c, b, n, describe(recordOf(rec), kind), end+1, describe(recordOf(want), wantKind))
@@ -247,6 +259,9 @@ func checkNextRef(t *testing.T, c Config, buf []byte) {
 		}
 		line := b[:n-1]
 		want, wantKind := refParseWith(string(line), c)
+		if startsWithDigit(line) {
+			want, wantKind = recordOf(Record{}), Malformed
+		}
 		if got := recordOf(rec); kind != wantKind || got != want {
 			t.Fatalf("%+v: Next(%q) = %s; the reference parser says %s", c, line, describe(got, kind), describe(want, wantKind))
 		}
