@@ -73,7 +73,11 @@ func nextRecordStart(r io.ReaderAt, off, size int64, buf []byte) (int64, error) 
 		if _, err := r.ReadAt(back, end-n); err != nil && err != io.EOF {
 			return 0, fmt.Errorf("read at offset %d: %w", end-n, err)
 		}
-		if !logline.OpenRecords(back) {
+		open := logline.OpenRecords
+		if end == n { // back reaches the input's start: its first line is whole
+			open = logline.OpenRecordsWhole
+		}
+		if !open(back) {
 			break
 		}
 		end, err = nextLineStart(r, end, size, buf)
@@ -86,9 +90,17 @@ func nextRecordStart(r io.ReaderAt, off, size int64, buf []byte) (int64, error) 
 const openLookBack = 256 << 10
 
 // recordsEnd is the end of b's last whole line after which no framed
-// record is open, or 0.
+// record is open, or 0. b starts where a line does.
 func recordsEnd(b []byte) int {
-	end := bytes.LastIndexByte(b, '\n') + 1
+	last := bytes.LastIndexByte(b, '\n') + 1
+	for end := last; end > 0; end = bytes.LastIndexByte(b[:end-1], '\n') + 1 {
+		if !logline.OpenRecordsWhole(b[:end]) {
+			return end
+		}
+	}
+	// A record open at every line's end, longer than b: cut where only
+	// its first piece is left out of the look, as a range's start is.
+	end := last
 	for end > 0 && logline.OpenRecords(b[:end]) {
 		end = bytes.LastIndexByte(b[:end-1], '\n') + 1
 	}

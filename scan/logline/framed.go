@@ -547,7 +547,14 @@ func MayBeFramed(head []byte) bool {
 // framed are looked at, so a cut is safe where it reports false, unless a
 // stream's piece lies further back than b reaches. b's first line may be
 // the tail of a longer one; it is not looked at.
-func OpenRecords(b []byte) bool {
+func OpenRecords(b []byte) bool { return openRecords(b, false) }
+
+// OpenRecordsWhole is OpenRecords for b that starts where a line does (an
+// input's first byte, or just after a '\n'): its first line is looked at
+// too.
+func OpenRecordsWhole(b []byte) bool { return openRecords(b, true) }
+
+func openRecords(b []byte, whole bool) bool {
 	var p Parser
 	seen := [numStreams]bool{}
 	end := len(b)
@@ -559,10 +566,10 @@ func OpenRecords(b []byte) bool {
 	// at a line not framed, and the rest is read forward (openAfter).
 	for n := 0; end > 0; n++ {
 		if n == openBackLines {
-			return p.openAfter(b[:end], seen)
+			return p.openAfter(b[:end], seen, whole)
 		}
 		start := bytes.LastIndexByte(b[:end], '\n') + 1
-		if start == 0 {
+		if start == 0 && !whole {
 			return false // b's first line may be cut
 		}
 		stream, partial, ok := p.framedPiece(trimCR(b[start:end]))
@@ -590,10 +597,12 @@ const openBackLines = 4
 // openAfter is OpenRecords on b for the streams not seen, read forward,
 // each line's end found by bytes.IndexByte: what counts is the last line of
 // each stream after the last line not framed, and after b's first line.
-func (p *Parser) openAfter(b []byte, seen [numStreams]bool) bool {
-	i := bytes.IndexByte(b, '\n') + 1
-	if i == 0 {
-		return false // b's first line may be cut
+func (p *Parser) openAfter(b []byte, seen [numStreams]bool, whole bool) bool {
+	i := 0
+	if !whole {
+		if i = bytes.IndexByte(b, '\n') + 1; i == 0 {
+			return false // b's first line may be cut
+		}
 	}
 	// A line of stderr holds the word, in its Docker or CRI head: with
 	// stdout seen and no such word, no line can open a record.

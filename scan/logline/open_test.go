@@ -103,6 +103,10 @@ func TestOpenRecordsReference(t *testing.T) {
 		if got, want := OpenRecords(data), openRecordsRef(data); got != want {
 			t.Fatalf("trial %d: OpenRecords(%q) = %v, want %v", trial, data, got, want)
 		}
+		// Its first line whole: as if a '\n' came before it.
+		if got, want := OpenRecordsWhole(data), openRecordsRef(append([]byte{'\n'}, data...)); got != want {
+			t.Fatalf("trial %d: OpenRecordsWhole(%q) = %v, want %v", trial, data, got, want)
+		}
 	}
 }
 
@@ -114,6 +118,9 @@ func FuzzOpenRecords(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if got, want := OpenRecords(data), openRecordsRef(data); got != want {
 			t.Fatalf("OpenRecords(%q) = %v, want %v", data, got, want)
+		}
+		if got, want := OpenRecordsWhole(data), openRecordsRef(append([]byte{'\n'}, data...)); got != want {
+			t.Fatalf("OpenRecordsWhole(%q) = %v, want %v", data, got, want)
 		}
 	})
 }
