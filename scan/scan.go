@@ -374,7 +374,7 @@ type rangeTally struct {
 	// forms counts the lines read as each form, a blank or long line
 	// as none (form 0); finish adds the lines Next read, each as the
 	// form it was: JSON by the parser's count of them (JSONLines, from
-	// jsonAt at begin, less jsonOther, what ParseAny's framed lines
+	// jsonAt at begin, less jsonOther, what NextAny's framed lines
 	// added to it), logfmt the others. So Formats is the same however
 	// a file is cut into ranges, chunks or pieces.
 	forms     [logline.NumForms]int64

@@ -314,7 +314,7 @@ func (w *worker) countEvents(b []byte, rest int, t *rangeTally) []byte {
 }
 
 // countNonEvent counts a line Next did not find an event (or any line,
-// with a time filter): a malformed one is read again by ParseAny.
+// with a time filter): a malformed one is read again (countOther).
 func (w *worker) countNonEvent(kind logline.Kind, rec *logline.Record, t *rangeTally) {
 	if kind == logline.Malformed {
 		w.countOther(w.parser.LastLine(), t)
