@@ -151,8 +151,9 @@ func TestFormatsFollowLines(t *testing.T) {
 // TestCountsAnyCut: an input counted whole and counted in the pieces Split
 // cuts it into gives one Result, formats included: what a line counts as
 // never depends on which range, chunk or piece held it, nor on what
-// Detect's samples of that range saw. (Not yet a fuzz target: a record's
-// pieces with a plain line between them may still be cut apart.)
+// Detect's samples of that range saw. FuzzCountsAnyCut fuzzes the same
+// with whole records; neither puts a plain line between a record's
+// pieces, which may still be cut apart (docs/scan.md).
 func TestCountsAnyCut(t *testing.T) {
 	type input struct {
 		data []byte
