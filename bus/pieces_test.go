@@ -300,16 +300,5 @@ func TestDrainPiecesAhead(t *testing.T) {
 	if stats.Counted < 3 || stats.Counted >= st.Batches || stats.Retried != 0 || stats.Parked != 0 {
 		t.Fatalf("stats %+v: want the batch being counted counted too (3 or a few more of %d), none retried or parked", stats, st.Batches)
 	}
-	p, err := Progress(context.Background(), b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pending, err := b.pending(context.Background()); err != nil || p.Counted != stats.Counted || pending != st.Batches-stats.Counted {
-		t.Fatalf("after the stop: %d records, %d batches in the stream (%v); want %d and %d", p.Counted, pending, err, stats.Counted, st.Batches-stats.Counted)
-	}
-	snap := countAll(t, ts, b)
-	if snap.Counted != st.Batches {
-		t.Fatalf("status %s, want %d batches", snap.Status, st.Batches)
-	}
-	sameAsScan(t, snap, path)
+	countedOnceAfterStop(t, ts, b, st.Batches, stats.Counted, path)
 }
