@@ -14,10 +14,10 @@ import (
 	"github.com/logproc/logproc/scan"
 )
 
-// cutLines are lines of every form scan reads, whole records each: a
-// record in pieces has its pieces together, as containerd and Docker
-// write them (the other stream's lines may come between). %[1]d is the
-// line's index, %[2]s a time.
+// cutLines are lines of every form scan reads: whole records, records in
+// pieces as containerd and Docker write them (the other stream's lines
+// may come between), and pieces alone, so that any line may come between
+// a record's pieces. %[1]d is the line's index, %[2]s a time.
 var cutLines = []string{
 	"time=%[2]s level=INFO msg=\"user action\" user=u%[1]d@example.com action=login latency_ms=%[1]d\n",
 	"level=WARN user=u%[1]d msg=short\n",
@@ -37,7 +37,18 @@ var cutLines = []string{
 	"2026-11-26T08:00:00.000Z [INFO]  app: user action: user=h%[1]d\n",
 	"level=INFO msg=\"multi\" user=m%[1]d\n    second line\n",
 	"%[2]s stdout P level=INFO user=i%[1]d msg=\"a\n%[2]s stderr F level=WARN user=j%[1]d\n%[2]s stdout F  b\"\n",
+	"%[2]s stdout P level=ERROR user=q%[1]d msg=\"a\n",
+	"%[2]s stdout F  z%[1]d\"\n",
+	"%[2]s stderr P level=WARN user=r%[1]d msg=\"a\n",
+	"{\"log\":\"level=INFO user=dq%[1]d msg=\\\"a\",\"stream\":\"stdout\",\"time\":%[2]q}\n",
 }
+
+// The pieces alone in cutLines that open a record.
+const (
+	loneP      = 18
+	loneErrP   = 20
+	loneDocker = 21
+)
 
 // FuzzCountsAnyCut: a log of whole records of every form, chosen by the
 // fuzzer, counted whole, in the pieces Split cuts it into, and streamed in
@@ -51,6 +62,8 @@ func FuzzCountsAnyCut(f *testing.F) {
 	f.Add(all, uint8(3))
 	f.Add(bytes.Repeat([]byte{8, 0, 9, 4, 12, 2, 13}, 9), uint8(7))
 	f.Add(bytes.Repeat([]byte{0, 0, 0, 10, 1, 3}, 20), uint8(15))
+	// Pieces alone, plain, blank and time-prefixed lines between them.
+	f.Add(bytes.Repeat([]byte{18, 0, 19, 20, 4, 19, 21, 10, 7, 0, 20, 5, 19}, 12), uint8(9))
 	ctx := context.Background()
 	o := scan.Options{MaxLine: 120, PartOfFile: true, ListUsers: true, Parse: allMetrics}
 	whole, err := scan.NewPieces(o)
@@ -63,9 +76,24 @@ func FuzzCountsAnyCut(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, choices []byte, n uint8) {
 		var b bytes.Buffer
+		since := -1 // choices since a piece alone that may hold a record open
 		for i, c := range choices {
+			if since == 2 {
+				// A line not framed ends the record: a record open longer
+				// than a streamed chunk (1 KiB) would be cut, as any is
+				// past scan's look back (docs/scan.md).
+				fmt.Fprintf(&b, "level=INFO user=gap%d\n", i)
+				since = -1
+			}
+			k := int(c) % len(cutLines)
 			ts := fmt.Sprintf("2026-11-26T08:%02d:%02d.%03dZ", i/60%60, i%60, i%1000)
-			fmt.Fprintf(&b, cutLines[int(c)%len(cutLines)], i, ts)
+			fmt.Fprintf(&b, cutLines[k], i, ts)
+			switch {
+			case since >= 0:
+				since++
+			case k == loneP || k == loneErrP || k == loneDocker:
+				since = 0
+			}
 		}
 		data := b.Bytes()
 		whole.Start("in")
@@ -92,7 +120,7 @@ func FuzzCountsAnyCut(f *testing.F) {
 			t.Fatalf("in %d pieces:\n got %+v\nwant %+v", len(ranges), got, want)
 		}
 		so := o
-		so.Workers, so.Buffer = 2, 512
+		so.Workers, so.Buffer = 2, 1024
 		got, err = scan.Reader(ctx, "in", bytes.NewReader(data), so)
 		if err != nil {
 			t.Fatal(err)

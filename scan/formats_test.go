@@ -151,9 +151,9 @@ func TestFormatsFollowLines(t *testing.T) {
 // TestCountsAnyCut: an input counted whole and counted in the pieces Split
 // cuts it into gives one Result, formats included: what a line counts as
 // never depends on which range, chunk or piece held it, nor on what
-// Detect's samples of that range saw. FuzzCountsAnyCut fuzzes the same
-// with whole records; neither puts a plain line between a record's
-// pieces, which may still be cut apart (docs/scan.md).
+// Detect's samples of that range saw, nor on plain or blank lines between
+// a record's pieces (which end the record, whichever way the input is cut).
+// FuzzCountsAnyCut fuzzes the same.
 func TestCountsAnyCut(t *testing.T) {
 	type input struct {
 		data []byte
@@ -168,6 +168,7 @@ func TestCountsAnyCut(t *testing.T) {
 		}
 		// A piece first, its record's end after the cut.
 		inputs = append(inputs, input{[]byte("2026-11-26T08:00:00.000Z stdout P level=INFO user=a msg=\"x\n2026-11-26T08:00:00.000Z stdout F y\"\nlevel=INFO user=b\n{\"level\":\"WARN\"}\n"), n})
+		inputs = append(inputs, input{gapLog(false), n}, input{gapLog(true), n})
 	}
 	ctx := context.Background()
 	o := scan.Options{MaxLine: 120, PartOfFile: true, ListUsers: true, Parse: allMetrics}
@@ -208,4 +209,33 @@ func TestCountsAnyCut(t *testing.T) {
 			t.Fatalf("%.80q… in %d pieces:\n got %+v\nwant %+v", data, len(ranges), got, want)
 		}
 	}
+}
+
+// gapLog is a log whose records in pieces have plain, blank or
+// time-prefixed lines between their pieces, among slog lines (framed false)
+// or among CRI and Docker lines.
+func gapLog(framed bool) []byte {
+	var b bytes.Buffer
+	for i := range 400 {
+		ts := fmt.Sprintf("2026-11-26T08:%02d:%02d.%03dZ", i/60%60, i%60, i%1000)
+		switch {
+		case i%7 == 3:
+			fmt.Fprintf(&b, "%s stdout P level=INFO user=p%d msg=\"a\n", ts, i)
+		case i%7 == 5:
+			fmt.Fprintf(&b, "%s stdout F  b\"\n", ts)
+		case i%11 == 4:
+			fmt.Fprintf(&b, "{\"log\":\"level=WARN user=d%d msg=\\\"a\",\"stream\":\"stderr\",\"time\":%q}\n", i, ts)
+		case i%11 == 9:
+			fmt.Fprintf(&b, "{\"log\":\" b\\\"\\n\",\"stream\":\"stderr\",\"time\":%q}\n", ts)
+		case i%13 == 6:
+			b.WriteString("\n")
+		case i%17 == 8:
+			fmt.Fprintf(&b, "%s level=INFO user=s%d msg=stamped\n", ts, i)
+		case framed:
+			fmt.Fprintf(&b, "%s stderr F level=INFO user=c%d\n", ts, i)
+		default:
+			fmt.Fprintf(&b, "time=%s level=INFO msg=\"user action\" user=u%d action=login latency_ms=%d\n", ts, i%50, i)
+		}
+	}
+	return b.Bytes()
 }

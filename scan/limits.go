@@ -71,8 +71,14 @@ func (w *worker) countLong(line []byte, t *rangeTally) bool {
 	return true
 }
 
-// skipLong counts a long line known to hold no NUL byte where checked.
+// skipLong counts a long line known to hold no NUL byte where checked. Not
+// read, it is no framed piece: it ends the records open, as OpenRecords
+// reads a line that is not framed, and they are counted before it.
 func (w *worker) skipLong(t *rangeTally) {
+	w.parser.EndOpen()
+	if w.parser.HasClosed() {
+		w.countOpen(t, false)
+	}
 	t.lines++
 	t.forms[0]++ // a line skipped unread has no form
 	t.locateNext()

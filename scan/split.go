@@ -53,16 +53,16 @@ func Split(r io.ReaderAt, size int64, n int) ([]Range, error) {
 func nextRecordStart(r io.ReaderAt, off, size int64, buf []byte) (int64, error) {
 	end, err := nextLineStart(r, off, size, buf)
 	var back []byte
-	var head [64]byte
 	for err == nil && end < size {
-		// A cut inside a framed record has a framed line after it: the
-		// line there tells, in one small read, that most cuts need no look
-		// back at all.
-		m, rerr := r.ReadAt(head[:min(int64(len(head)), size-end)], end)
-		if rerr != nil && rerr != io.EOF {
-			return 0, fmt.Errorf("read at offset %d: %w", end, rerr)
+		// A record is open at a cut only after a framed line, as a line
+		// that is not framed ends every record: the line before the cut
+		// tells, in one small read, that most cuts need no look back at
+		// all.
+		framed, err := lastLineMayBeFramed(r, end, buf)
+		if err != nil {
+			return 0, err
 		}
-		if !logline.MayBeFramed(head[:m]) {
+		if !framed {
 			break
 		}
 		n := min(end, openLookBack)
@@ -83,6 +83,22 @@ func nextRecordStart(r io.ReaderAt, off, size int64, buf []byte) (int64, error) 
 		end, err = nextLineStart(r, end, size, buf)
 	}
 	return end, err
+}
+
+// lastLineMayBeFramed reads the line that ends at end, a line's start
+// after offset 0, and reports whether it may be a CRI or Docker line
+// (logline.MayBeFramed), or is longer than buf.
+func lastLineMayBeFramed(r io.ReaderAt, end int64, buf []byte) (bool, error) {
+	n := min(end, int64(len(buf)))
+	b := buf[:n]
+	if _, err := r.ReadAt(b, end-n); err != nil && err != io.EOF {
+		return false, fmt.Errorf("read at offset %d: %w", end-n, err)
+	}
+	start := bytes.LastIndexByte(b[:n-1], '\n') + 1
+	if start == 0 && n < end {
+		return true, nil // longer than buf: the look back decides
+	}
+	return logline.MayBeFramed(b[start:]), nil
 }
 
 // openLookBack is how far before a cut OpenRecords looks for an open

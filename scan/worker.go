@@ -104,19 +104,7 @@ func (w *worker) begin(b []byte, t *rangeTally) {
 // finish counts what the range left open (a framed record whose last piece
 // never came) and the lines Next read, each as the form it was.
 func (w *worker) finish(t *rangeTally) {
-	var rec logline.Record
-	for {
-		json := w.parser.JSONLines()
-		kind, form, ok := w.parser.Flush(&rec)
-		t.jsonOther += w.parser.JSONLines() - json
-		if !ok {
-			break
-		}
-		// The record's last piece was counted as a line already.
-		w.shard.CountExtra()
-		t.lines--
-		w.countAs(kind, form, &rec, t)
-	}
+	w.countOpen(t, true)
 	var read int64
 	for _, n := range t.forms {
 		read += n
@@ -364,8 +352,8 @@ func (w *worker) countOther(line []byte, t *rangeTally) {
 	w.countAs(kind, form, &rec, t)
 }
 
-// countAs counts a line NextAny or ParseAny read, and the other records
-// its line held.
+// countAs counts a line NextAny or ParseAny read, the other records its
+// line held, and the framed records it ended.
 func (w *worker) countAs(kind logline.Kind, form logline.Form, rec *logline.Record, t *rangeTally) {
 	t.forms[form]++
 	w.count(kind, rec, t)
@@ -375,11 +363,42 @@ func (w *worker) countAs(kind logline.Kind, form logline.Form, rec *logline.Reco
 		t.lines--
 		w.count(kind, rec, t)
 	}
+	if w.parser.HasClosed() {
+		w.countOpen(t, false)
+	}
+}
+
+// countOpen counts the framed records a line not framed ended
+// (Parser.Closed) and, with all, those the range's end left open
+// (Parser.Flush).
+func (w *worker) countOpen(t *rangeTally, all bool) {
+	var rec logline.Record
+	for {
+		json := w.parser.JSONLines()
+		var kind logline.Kind
+		var form logline.Form
+		var ok bool
+		if all {
+			kind, form, ok = w.parser.Flush(&rec)
+		} else {
+			kind, form, ok = w.parser.Closed(&rec)
+		}
+		t.jsonOther += w.parser.JSONLines() - json
+		if !ok {
+			return
+		}
+		// The record's pieces were counted as lines, with no form: its
+		// form is its last piece's, as when its last piece ends it.
+		w.shard.CountExtra()
+		t.lines--
+		t.forms[0]--
+		w.countAs(kind, form, &rec, t)
+	}
 }
 
 // keepFirst keeps the head of the range's first malformed line.
 func (t *rangeTally) keepFirst(line []byte) {
-	if t.malformed == 0 && t.firstLen == 0 {
+	if t.firstLen == 0 { // not t.malformed: a record a line ended is no line
 		t.firstLen = copy(t.first[:], line)
 	}
 }

@@ -9,8 +9,9 @@ import (
 // with a fresh Parser per input, and checks what holds whatever the bytes:
 // no panic; each step ends at a '\n' (or the end, at EOF) and moves on;
 // the kind agrees with the record; every line is counted once, framed
-// pieces included; and a line that is no framing's piece reads the same
-// through NextAny as through ParseAny.
+// pieces included; a record is open after a line just where OpenRecords
+// says; and a line that is no framing's piece reads the same through
+// NextAny as through ParseAny.
 func FuzzNextAny(f *testing.F) {
 	for _, s := range []string{
 		"time=2026-11-26T08:00:00.123Z level=INFO msg=\"user action\" user=a action=login latency_ms=42\n",
@@ -25,6 +26,9 @@ func FuzzNextAny(f *testing.F) {
 		"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"severityNumber\":9,\"body\":{\"stringValue\":\"x\"}},{\"severityText\":\"WARN\"}]}]}]}\n",
 		"\x1b[36mINFO\x1b[0m[0000] user action  \x1b[36muser\x1b[0m=a\n",
 		"no newline at the end 2026-11-26T08:00:00Z stdout P x",
+		"2026-11-26T08:00:00.1Z stdout P level=INFO user=a msg=\"x\nlevel=INFO user=b\n2026-11-26T08:00:00.2Z stdout F y\"\n",
+		"{\"log\":\"level=INFO user=a \",\"stream\":\"stdout\",\"time\":\"2026-11-26T08:00:00.5Z\"}\n\n{\"log\":\"b\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-26T08:00:00.6Z\"}\n",
+		"2026-11-26T08:00:00.1Z stderr P level=INFO user=a msg=\"x\n2026-11-26T08:00:00.15Z level=INFO user=s\n2026-11-26T08:00:00.2Z stderr F y\"\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -45,7 +49,20 @@ func FuzzNextAny(f *testing.F) {
 			for p.More() {
 				checkKind(t, b[:n], p.NextEvent(&rec), &rec)
 			}
+			for {
+				kind, _, ok := p.Closed(&rec)
+				if !ok {
+					break
+				}
+				checkKind(t, b[:n], kind, &rec)
+			}
 			b = b[n:]
+			// A record is open where OpenRecords, which decides where
+			// scan may cut, says one is: so no cut splits one, and none
+			// needs a record another range holds.
+			if read := data[:len(data)-len(b)]; read[len(read)-1] == '\n' && p.anyOpen != OpenRecordsWhole(read) {
+				t.Fatalf("after %q: a record open %v, OpenRecordsWhole says %v", read, p.anyOpen, !p.anyOpen)
+			}
 		}
 		for {
 			kind, _, ok := p.Flush(&rec)

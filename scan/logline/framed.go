@@ -19,7 +19,11 @@ import (
 // The pieces of one stream follow each other, with lines of the other
 // stream maybe between them. NextAny joins them, per stream, and parses
 // the record once its last piece is read; scan cuts files only where no
-// record is open (OpenRecords).
+// record is open (OpenRecords). A line that is neither CRI nor Docker
+// (plain, blank, time-prefixed: not something containerd or Docker write
+// between pieces) ends every open record, as OpenRecords reads it, so that
+// a file counts the same however it is cut: the records go to Closed,
+// parsed as they stand, and the pieces after the line start anew.
 //
 // The content is parsed as a line of its own (parseInner). The framing's
 // time is the record's when the content has none.
@@ -212,6 +216,9 @@ func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
 	if len(b) > 0 && p.forced == 0 && p.format == Auto {
 		if isDigit(b[0]) {
 			if n, kind, form := p.nextTimed(b, rec); n > 0 {
+				if p.anyOpen { // a time-prefixed line: with a join open, no CRI line reads here
+					p.closeOpen()
+				}
 				return n, kind, form
 			}
 		} else if b[0] == '{' {
@@ -227,6 +234,9 @@ func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
 		line, n = b[:n], n+1
 	case eof && len(b) > 0:
 		n = len(b)
+	case eof && p.anyOpen: // a blank line, given without its '\n'
+		p.closeOpen()
+		return 0, Blank, 0
 	default:
 		return 0, Blank, 0
 	}
@@ -236,11 +246,71 @@ func (p *Parser) NextAny(b []byte, eof bool, rec *Record) (int, Kind, Form) {
 			return n, kind, form
 		}
 		if kind, ok := p.nextStamped(line, b[:n], rec); ok {
+			if p.anyOpen {
+				p.closeOpen()
+			}
 			return n, kind, MakeForm(ShapeStamped, p.innerShape)
 		}
 	}
+	if p.anyOpen {
+		p.closeOpen()
+	}
 	kind, form := p.ParseAny(line, rec)
 	return n, kind, form
+}
+
+// closeOpen ends the records open in p.joins, which a line that is not
+// framed follows: Closed parses them.
+func (p *Parser) closeOpen() {
+	for s := range p.joins {
+		if j := &p.joins[s]; j.open {
+			p.closed = append(p.closed, *j)
+			var buf []byte
+			if n := len(p.spareBufs); n > 0 {
+				buf, p.spareBufs = p.spareBufs[n-1], p.spareBufs[:n-1]
+			}
+			*j = join{buf: buf}
+		}
+	}
+	p.setAnyOpen(false)
+}
+
+// EndOpen ends the records open, as a line that is not framed does in
+// NextAny, for a caller that does not give NextAny such a line (one it
+// skips unread): Closed then reads them.
+func (p *Parser) EndOpen() {
+	if p.anyOpen {
+		p.closeOpen()
+	}
+}
+
+// HasClosed reports whether a record NextAny ended at a line not framed
+// waits for Closed.
+func (p *Parser) HasClosed() bool { return len(p.closed) > 0 }
+
+// Closed parses the oldest record that a line not framed ended before its
+// last piece came, as Flush parses one the input's end left open, and
+// reports whether there was one. rec is valid until the next call that
+// parses. A caller reads them after the line NextAny returned (or else
+// Flush reads them first), before the next NextAny.
+func (p *Parser) Closed(rec *Record) (Kind, Form, bool) {
+	if len(p.closed) == 0 {
+		return 0, 0, false
+	}
+	j := p.closed[0]
+	copy(p.closed, p.closed[1:])
+	p.closed = p.closed[:len(p.closed)-1]
+	kind, form := p.closeJoin(&j, rec)
+	p.spareBufs = append(p.spareBufs, j.buf[:0]) // rec may read it until the next parse
+	return kind, form, true
+}
+
+// setAnyOpen notes whether a join is open. While one is, Next reads every
+// line as its slow path does, and its slow path leaves each Malformed, for
+// NextAny: a line that is not framed ends the record there too.
+func (p *Parser) setAnyOpen(open bool) {
+	p.anyOpen = open
+	p.nextFast = !open && p.slogFast && p.format != JSON
 }
 
 // nextTimed reads the first line of b when it is a whole CRI record (an F
@@ -457,6 +527,11 @@ func plainStart(s []byte) bool {
 // whole when it is a record of its own; withNL is line and its '\n'. ok is
 // false for any other line.
 func (p *Parser) nextPiece(line, withNL []byte, rec *Record) (Kind, Form, bool) {
+	if p.want == 0 {
+		// A zero Parser is made the default one before a join opens: made
+		// later, on the way to another line, it would drop the join.
+		*p = defaultParser()
+	}
 	var h frameHead
 	var ok bool
 	frame := ShapeCRI
@@ -489,7 +564,7 @@ func (p *Parser) nextPiece(line, withNL []byte, rec *Record) (Kind, Form, bool) 
 	if !j.open {
 		p.headTime(&h)
 		j.open, j.frame, j.time, j.timed = true, frame, h.time, h.timed
-		p.anyOpen = true
+		p.setAnyOpen(true)
 		j.buf = j.buf[:0]
 	}
 	j.buf = append(j.buf, h.content...)
@@ -504,7 +579,7 @@ func (p *Parser) nextPiece(line, withNL []byte, rec *Record) (Kind, Form, bool) 
 // closeJoin parses a join's record and empties it.
 func (p *Parser) closeJoin(j *join, rec *Record) (Kind, Form) {
 	j.open = false
-	p.anyOpen = p.joins[streamOut].open || p.joins[streamErr].open
+	p.setAnyOpen(p.joins[streamOut].open || p.joins[streamErr].open)
 	p.scratch = p.scratch[:0]
 	kind := p.parseFramed(frameHead{content: j.buf, time: j.time, timed: j.timed}, rec)
 	if kind != Event && kind != NoLevel {
@@ -516,8 +591,12 @@ func (p *Parser) closeJoin(j *join, rec *Record) (Kind, Form) {
 
 // Flush parses a record whose pieces NextAny took but whose last piece
 // never came (the input ended), if there is one, and reports whether there
-// was. Call it until it reports false at the end of every range.
+// was; the records Closed has not read come first. Call it until it
+// reports false at the end of every range.
 func (p *Parser) Flush(rec *Record) (Kind, Form, bool) {
+	if kind, form, ok := p.Closed(rec); ok {
+		return kind, form, true
+	}
 	for s := range p.joins {
 		if j := &p.joins[s]; j.open {
 			kind, form := p.closeJoin(j, rec)

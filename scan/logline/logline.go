@@ -196,7 +196,9 @@ type Parser struct {
 	frameBuf    []byte // a Docker line's log, unescaped
 	frameMinute minuteCache
 	joins       [numStreams]join
-	anyOpen     bool      // some join is open: the fast framed paths step aside
+	anyOpen     bool      // some join is open: the fast paths step aside (setAnyOpen)
+	closed      []join    // joins a line not framed ended, for Closed
+	spareBufs   [][]byte  // buffers of the closed joins read, for the next joins
 	stampMinute [2]uint64 // the first 16 bytes of the last prefix stampShape passed
 	stampReads  bool      // every time of stampMinute's minute in zuluSeconds's form reads
 	fastLen     int       // the bytes Next read in fastFramed's last success

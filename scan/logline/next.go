@@ -8,7 +8,8 @@ import (
 
 // Next parses the first line of b, the bytes before its first '\n', exactly
 // as Parse parses it (but a line that starts with a digit, perhaps framed,
-// is Malformed, for ParseAny), and returns the line's length with its '\n': where the
+// and any line while NextAny holds a framed record open, is Malformed, for
+// NextAny), and returns the line's length with its '\n': where the
 // next line starts. When b holds no '\n' it returns 0 and rec holds
 // nothing of use: the line is unfinished, and the caller, once it knows
 // the line is the last, gives it to Parse.
@@ -298,10 +299,12 @@ func (p *Parser) nextSlow(b []byte, rec *Record) (int, Kind) {
 	if i < 0 {
 		return 0, Blank
 	}
-	if i > 0 && b[0]-'0' < 10 {
+	if i > 0 && b[0]-'0' < 10 || p.anyOpen {
 		// A time first may frame the line (CRI, a time prefix), which
 		// Parse would read unframed: the caller's ParseAny reads it, as
 		// NextAny would where Detect saw one, so no count hangs on that.
+		// While a framed record is open every line goes there, as the
+		// line may end it.
 		*rec = Record{}
 		p.last = b[:i]
 		return i + 1, Malformed
