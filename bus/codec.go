@@ -173,17 +173,21 @@ func unpackValue(val []byte) (js, users []byte, err error) {
 	return body[:n], body[n:], nil
 }
 
-func versionError(what string, v int) error { return &otherVersionError{what, v} }
+func versionError(what string, v int) error {
+	return &otherVersionError{what, v, fmt.Sprintf("version %d", recordVersion)}
+}
 
 // otherVersionError is a value in the bucket of another version than
-// recordVersion: no retry mends it.
+// this logproc reads (recordVersion, or manifestVersion): no retry mends
+// it.
 type otherVersionError struct {
-	what string
-	v    int
+	what  string
+	v     int
+	reads string // "version 5"
 }
 
 func (e *otherVersionError) Error() string {
-	return fmt.Sprintf("%s version %d; this logproc reads version %d ('logproc reset' starts the job over)", e.what, e.v, recordVersion)
+	return fmt.Sprintf("%s version %d; this logproc reads %s ('logproc reset' starts the job over)", e.what, e.v, e.reads)
 }
 
 // appendUsers appends the users section of users to dst, in the map's

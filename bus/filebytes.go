@@ -61,6 +61,17 @@ func (fb *fileBytes) each(off, n int64, use func(piece []byte)) error {
 	return nil
 }
 
+// ReadAt reads through the mapping or r, for what takes an io.ReaderAt
+// (scan.LastRecordEnd); a file shorter than off+len(p) is an error.
+func (fb *fileBytes) ReadAt(p []byte, off int64) (int, error) {
+	if fb.m == nil {
+		return fb.r.ReadAt(p, off)
+	}
+	n := 0
+	err := fb.each(off, int64(len(p)), func(b []byte) { n += copy(p[n:], b) })
+	return n, err
+}
+
 // writerFunc is a Write that uses all it is given.
 type writerFunc func([]byte)
 

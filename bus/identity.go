@@ -9,15 +9,18 @@ import (
 	"hash"
 	"slices"
 	"strings"
+
+	"github.com/logproc/logproc/scan"
 )
 
-// survey is what one read of a file finds: how far its complete lines go,
+// survey is what one read of a file finds: how far its complete lines go
+// (and records: a record in pieces that goes on past them is held back),
 // the hash of its bytes up to there and up to its end, the longest
 // segment chain already published that its bytes begin with, and the sums
 // of its leaves, which batches by reference take their sums from.
 type survey struct {
 	size     int64
-	end      int64 // the end of the last complete line
+	end      int64 // the end of the last complete line, before a record open there
 	endHash  [32]byte
 	sizeHash [32]byte
 	// match is the ID of the known segment with the largest To whose
@@ -39,6 +42,12 @@ func surveyFile(ctx context.Context, fb *fileBytes, size int64, known map[string
 	}
 	sv.leaves = t
 	if sv.end, err = t.lastLineEnd(fb); err != nil {
+		return sv, err
+	}
+	// A CRI or Docker record whose last piece is not written yet waits,
+	// as a last line with no newline does: counted now, it would count as
+	// two once its last piece comes.
+	if sv.end, err = scan.LastRecordEnd(fb, sv.end); err != nil {
 		return sv, err
 	}
 	ps, err := newPieceSummer(fb, true)

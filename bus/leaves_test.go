@@ -92,11 +92,11 @@ func TestOlderManifestRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Publish(ctx, b, []string{path}, PublishOptions{})
-	if err == nil || !strings.Contains(err.Error(), "manifest version 4; this logproc reads version 5") || strings.Contains(err.Error(), "\n") {
+	if err == nil || !strings.Contains(err.Error(), "manifest version 4; this logproc reads versions 5 and 6") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("publish: %v, want refused in one line", err)
 	}
 	_, err = Report(ctx, b)
-	if err == nil || !strings.Contains(err.Error(), "manifest version 4; this logproc reads version 5") || strings.Contains(err.Error(), "\n") {
+	if err == nil || !strings.Contains(err.Error(), "manifest version 4; this logproc reads versions 5 and 6") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("report: %v, want refused in one line", err)
 	}
 }

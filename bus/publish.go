@@ -207,7 +207,7 @@ func (p *filePublisher) publish() error {
 		return err
 	}
 	m := manifest{File: p.path, From: from, To: to, Hash: hexHash(hash), Head: hexHash(head), Parent: parent, Grid: p.o.BatchSize,
-		FirstLine: line, Final: to == sv.size && sv.size > sv.end, Run: p.run, Index: p.index, Ref: p.o.ByReference}
+		FirstLine: line, Final: to == sv.size && sv.size > sv.end, Run: p.run, Index: p.index, Ref: p.o.ByReference, Cut: cutRecords}
 	return p.segment(segmentID(hash, from), m, true)
 }
 
@@ -233,13 +233,13 @@ func (p *filePublisher) repair(id string) error {
 // records its manifest (when new and no one was first), publishes the
 // batches and marks the manifest complete.
 func (p *filePublisher) segment(id string, m manifest, create bool) error {
-	ranges, err := cut(p.f, m.From, m.To, m.Grid)
+	ranges, err := m.batches(p.f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.path, err)
 	}
 	for _, r := range ranges {
 		if r.Len() > p.limit && !m.Ref {
-			return fmt.Errorf("%s: the batch at offset %d is %d bytes (a line longer than -batch-size?) and the server takes at most %d in a message; nothing of the file's bytes from offset %d was published", p.path, r.Start, r.Len(), p.b.MaxPayload(), m.From)
+			return fmt.Errorf("%s: the batch at offset %d is %d bytes (a line, or a CRI or Docker record in pieces, longer than -batch-size?) and the server takes at most %d in a message; nothing of the file's bytes from offset %d was published", p.path, r.Start, r.Len(), p.b.MaxPayload(), m.From)
 		}
 	}
 	m.Batches = len(ranges)
@@ -391,18 +391,30 @@ func (p *filePublisher) progress(n int64) {
 	}
 }
 
+// batches is the segment's batches, cut as its manifest says.
+func (m *manifest) batches(f io.ReaderAt) ([]scan.Range, error) {
+	return cut(f, m.From, m.To, m.Grid, m.Cut == cutRecords)
+}
+
 // cut cuts [from, to) into batches on a grid: each batch starts where a
 // line starts, at the first line start at or after the previous batch's
-// start + grid. The cutting depends on the bytes, from and grid only,
+// start + grid, and with records where no CRI or Docker record is open
+// (as scan cuts ranges), else a record in pieces would count as two. The
+// cutting depends on the bytes, from, grid and the manifest's Cut only,
 // never on who publishes, so the same segment always has the same batches.
-func cut(f io.ReaderAt, from, to, grid int64) ([]scan.Range, error) {
+func cut(f io.ReaderAt, from, to, grid int64, records bool) ([]scan.Range, error) {
 	var ranges []scan.Range
 	buf := make([]byte, 64<<10)
 	for start := from; start < to; {
 		end := to
 		if start+grid < to {
 			var err error
-			if end, err = lineStart(f, start+grid, to, buf); err != nil {
+			if records {
+				end, err = scan.NextRecordStart(f, start+grid-1, to)
+			} else {
+				end, err = lineStart(f, start+grid, to, buf)
+			}
+			if err != nil {
 				return nil, err
 			}
 		}

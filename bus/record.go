@@ -271,10 +271,26 @@ type manifest struct {
 	// Run and Index are the publish that made it, to order malformed lines.
 	Run   int64 `json:"run"`
 	Index int   `json:"index"`
+	// Cut is how its batches end (cutRecords), or "" in a manifest of
+	// version 5: where a line starts, inside a CRI or Docker record maybe.
+	Cut string `json:"cut,omitempty"`
 }
 
+// manifestVersion is the layout of manifests. 6 adds Cut: a logproc that
+// reads 5 only would cut a segment of 6 by lines, its batches then not
+// the ones published, so it refuses one. A manifest of 5 is still read,
+// and cut as it was.
+const manifestVersion = 6
+
+// cutRecords cuts batches where a line starts and no CRI or Docker record
+// is open (scan.NextRecordStart), so that a record in pieces is one
+// batch's, and counts as scan counts it.
+const cutRecords = "records"
+
 func (m *manifest) marshal() ([]byte, error) {
-	m.V = recordVersion
+	if m.V == 0 {
+		m.V = manifestVersion
+	}
 	return json.Marshal(m)
 }
 
@@ -283,8 +299,8 @@ func unmarshalManifest(b []byte) (manifest, error) {
 	if err := decodeJSON(b, &m); err != nil {
 		return m, err
 	}
-	if m.V != recordVersion {
-		return m, versionError("manifest", m.V)
+	if m.V != manifestVersion && m.V != 5 {
+		return m, &otherVersionError{"manifest", m.V, "versions 5 and 6"}
 	}
 	return m, nil
 }

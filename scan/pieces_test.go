@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/logproc/logproc/scan"
+	"github.com/logproc/logproc/scan/logline"
 )
 
 // mixedLog writes lines of every shape whose count depends on more than
@@ -197,5 +198,37 @@ func TestPiecesAllocs(t *testing.T) {
 	one, many := allocs(1), allocs(40)
 	if many > one {
 		t.Errorf("%.0f allocations for 40 pieces, %.0f for one: a piece allocates", many, one)
+	}
+}
+
+// TestLastRecordEnd: at every line's end of logs of every framing,
+// LastRecordEnd is the last line's end at or before it after which
+// OpenRecordsWhole finds no record open in the input read from its start.
+func TestLastRecordEnd(t *testing.T) {
+	for seed, framing := range []string{"", "cri", "docker", "json"} {
+		data := mixedLog(uint64(seed+40), framing, 48<<10, 400)
+		moved := 0
+		for end := 0; end <= len(data); end++ {
+			if end > 0 && data[end-1] != '\n' {
+				continue
+			}
+			got, err := scan.LastRecordEnd(bytes.NewReader(data), int64(end))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := end
+			for want > 0 && logline.OpenRecordsWhole(data[:want]) {
+				want = bytes.LastIndexByte(data[:want-1], '\n') + 1
+			}
+			if got != int64(want) {
+				t.Fatalf("%s log: LastRecordEnd(%d) = %d, want %d", framing, end, got, want)
+			}
+			if want != end {
+				moved++
+			}
+		}
+		if (framing == "cri" || framing == "docker") && moved == 0 {
+			t.Errorf("%s log: no line's end had a record open: the test proves nothing", framing)
+		}
 	}
 }

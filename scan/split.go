@@ -47,6 +47,48 @@ func Split(r io.ReaderAt, size int64, n int) ([]Range, error) {
 	return append(ranges, Range{start, size}), nil
 }
 
+// NextRecordStart is where the next range may start after off, as Split
+// cuts them: just past the first '\n' at or after off, moved on past the
+// lines of a CRI or Docker record still open there; size when there is
+// none. Inputs cut there count as the whole does (the bus cuts batches so).
+func NextRecordStart(r io.ReaderAt, off, size int64) (int64, error) {
+	var buf [4096]byte
+	return nextRecordStart(r, off, size, buf[:])
+}
+
+// LastRecordEnd is where the records of r before end (a line's end) end:
+// end, moved back before the pieces of a CRI or Docker record still open
+// there, as far as Split looks back; end when the record is longer. A log
+// being written is counted up to there, and its open record once its last
+// piece comes.
+func LastRecordEnd(r io.ReaderAt, end int64) (int64, error) {
+	if end == 0 {
+		return 0, nil
+	}
+	var buf [4096]byte
+	if framed, err := lastLineMayBeFramed(r, end, buf[:]); err != nil || !framed {
+		return end, err
+	}
+	n := min(end, openLookBack)
+	b := make([]byte, n)
+	if _, err := r.ReadAt(b, end-n); err != nil && err != io.EOF {
+		return 0, fmt.Errorf("read at offset %d: %w", end-n, err)
+	}
+	open := logline.OpenRecords
+	if n == end { // b starts the input: its first line is whole
+		open = logline.OpenRecordsWhole
+	}
+	for e := int64(len(b)); e > 0; e = int64(bytes.LastIndexByte(b[:e-1], '\n') + 1) {
+		if !open(b[:e]) {
+			return end - n + e, nil
+		}
+	}
+	if n == end {
+		return 0, nil // every line is a piece of an open record
+	}
+	return end, nil
+}
+
 // nextRecordStart is nextLineStart, moved on past the lines of a framed
 // record that goes on (logline.OpenRecords), so that a record cut into
 // pieces is read whole by one worker.

@@ -19,13 +19,14 @@ import (
 
 const publishUsage = `Usage: logproc publish [flags] [FILE...]
 
-Cuts log files into batches of whole lines and publishes them to a NATS
-JetStream work-queue stream, for 'logproc consume' processes to count. With
-no FILE it publishes LOG_PATH. A file is known by the hash of its content:
-publishing it again, from any path, sends nothing; a file that grew sends
-what it gained; a publish that failed is finished by running it again. A
-last line with no newline yet is held back (a growing log is writing it)
-unless -final says the file is whole.
+Cuts log files into batches of whole lines (and whole CRI and Docker
+records) and publishes them to a NATS JetStream work-queue stream, for
+'logproc consume' processes to count. With no FILE it publishes LOG_PATH. A
+file is known by the hash of its content: publishing it again, from any
+path, sends nothing; a file that grew sends what it gained; a publish that
+failed is finished by running it again. A last line with no newline yet,
+or a record whose last piece is not written yet, is held back (a growing
+log is writing it) unless -final says the file is whole.
 `
 
 const consumeUsage = `Usage: logproc consume [flags]
@@ -199,7 +200,7 @@ func publishCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepa
 				return err
 			}
 			if !f.quiet {
-				fmt.Fprintf(stderr, "published %s: %s (%s new, %s already in stream %s), %s (%s) in %s: %s batches/s, %s/s; %s published before, %s held back (a last line with no newline)\n",
+				fmt.Fprintf(stderr, "published %s: %s (%s new, %s already in stream %s), %s (%s) in %s: %s batches/s, %s/s; %s published before, %s held back (an unfinished last line or record)\n",
 					plural(int64(st.Files), "file"), plural(int64(st.Batches), "batch"), count(int64(st.Stored)), count(int64(st.Duplicates())), s.opts.Stream,
 					plural(st.Lines, "line"), size(st.Bytes), seconds(took), count(int64(rate(int64(st.Batches), took))), size(int64(rate(st.Bytes, took))),
 					size(st.Known), size(st.HeldBack))
