@@ -41,6 +41,10 @@ var cutLines = []string{
 	"%[2]s stdout F  z%[1]d\"\n",
 	"%[2]s stderr P level=WARN user=r%[1]d msg=\"a\n",
 	"{\"log\":\"level=INFO user=dq%[1]d msg=\\\"a\",\"stream\":\"stdout\",\"time\":%[2]q}\n",
+	// Pieces longer than MaxLine: skipped as long, they end the records
+	// open, as any line not read does.
+	"%[2]s stdout P level=INFO user=lp%[1]d msg=\"" + strings.Repeat("l", 120) + "\n",
+	"{\"log\":\"level=INFO user=ld%[1]d msg=\\\"" + strings.Repeat("m", 120) + "\",\"stream\":\"stdout\",\"time\":%[2]q}\n",
 }
 
 // The pieces alone in cutLines that open a record.
@@ -64,6 +68,7 @@ func FuzzCountsAnyCut(f *testing.F) {
 	f.Add(bytes.Repeat([]byte{0, 0, 0, 10, 1, 3}, 20), uint8(15))
 	// Pieces alone, plain, blank and time-prefixed lines between them.
 	f.Add(bytes.Repeat([]byte{18, 0, 19, 20, 4, 19, 21, 10, 7, 0, 20, 5, 19}, 12), uint8(9))
+	f.Add(bytes.Repeat([]byte{18, 22, 19, 0, 21, 23, 0, 18, 1, 22, 19, 4}, 12), uint8(11))
 	ctx := context.Background()
 	o := scan.Options{MaxLine: 120, PartOfFile: true, ListUsers: true, Parse: allMetrics}
 	whole, err := scan.NewPieces(o)

@@ -50,6 +50,7 @@ func NewPieces(o Options) (*Pieces, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
+	parser.LimitPieces(o.MaxLine) // a longer line is skipped, not joined
 	p := &Pieces{o: o}
 	filter := newTimeFilter(o.Since, o.Until)
 	p.w = worker{parser: parser, filter: filter, levelAndUser: parser.TakesLevelAndUserOnly() && !filter.on,

@@ -192,6 +192,7 @@ func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, std
 	if err != nil {
 		return Result{}, fmt.Errorf("scan: %w", err)
 	}
+	parser.LimitPieces(o.MaxLine) // a longer line is skipped, not joined
 	filter := newTimeFilter(o.Since, o.Until)
 	if p == nil {
 		p = new(Progress)

@@ -275,6 +275,17 @@ func (p *Parser) closeOpen() {
 	p.setAnyOpen(false)
 }
 
+// LimitPieces makes a line longer than n bytes no framed piece: NextAny
+// reads it as a line that is not framed, which ends the records open, so
+// that a caller that skips such lines unread (scan's -max-line) and
+// ends the records there (EndOpen) counts as NextAny does. 0 is no limit.
+func (p *Parser) LimitPieces(n int) {
+	if p.want == 0 {
+		*p = defaultParser()
+	}
+	p.maxPiece = n
+}
+
 // EndOpen ends the records open, as a line that is not framed does in
 // NextAny, for a caller that does not give NextAny such a line (one it
 // skips unread): Closed then reads them.
@@ -531,6 +542,9 @@ func (p *Parser) nextPiece(line, withNL []byte, rec *Record) (Kind, Form, bool) 
 		// A zero Parser is made the default one before a join opens: made
 		// later, on the way to another line, it would drop the join.
 		*p = defaultParser()
+	}
+	if p.maxPiece > 0 && len(line) > p.maxPiece {
+		return 0, 0, false // a line the caller skips as long: no piece
 	}
 	var h frameHead
 	var ok bool

@@ -199,6 +199,7 @@ type Parser struct {
 	anyOpen     bool      // some join is open: the fast paths step aside (setAnyOpen)
 	closed      []join    // joins a line not framed ended, for Closed
 	spareBufs   [][]byte  // buffers of the closed joins read, for the next joins
+	maxPiece    int       // a longer line is no piece (LimitPieces)
 	stampMinute [2]uint64 // the first 16 bytes of the last prefix stampShape passed
 	stampReads  bool      // every time of stampMinute's minute in zuluSeconds's form reads
 	fastLen     int       // the bytes Next read in fastFramed's last success
