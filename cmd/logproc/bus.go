@@ -160,7 +160,7 @@ func (s *busSettings) connect(ctx context.Context) (*bus.Bus, error) {
 func publishCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepare {
 	s := addBusFlags(f, cfg)
 	var o bus.PublishOptions
-	f.Int64Var(&o.BatchSize, "batch-size", bus.DefaultBatchSize, "`bytes` a batch aims at, at most half the server's max_payload (the default is cut to that); lines are never cut")
+	f.Int64Var(&o.BatchSize, "batch-size", bus.DefaultBatchSize, "`bytes` a batch aims at, at most half the server's max_payload (the default is cut to that); lines, and CRI or Docker records in pieces, are never cut")
 	f.BoolVar(&o.Final, "final", false, "publish a last line with no newline too: the file is whole and will not grow")
 	compress := f.Bool("compress", true, "send each batch by value compressed (S2) when that makes it smaller; -compress=false sends it as it is")
 	f.BoolVar(&o.ByReference, "by-reference", false, "send each batch's place and hash, not its bytes: consumers read the files at the same absolute paths (a shared mount)")
