@@ -148,21 +148,32 @@ func lastLineMayBeFramed(r io.ReaderAt, end int64, buf []byte) (bool, error) {
 const openLookBack = 256 << 10
 
 // recordsEnd is the end of b's last whole line after which no framed
-// record is open, or 0. b starts where a line does.
-func recordsEnd(b []byte) int {
+// record is open, as nextRecordStart's look back sees it, and true. When a
+// record is open at every line's end (one longer than b), it is where to
+// cut it, where only its first piece is left out of the look as at a
+// range's start, and false. b starts where a line does.
+func recordsEnd(b []byte) (int, bool) {
 	last := bytes.LastIndexByte(b, '\n') + 1
 	for end := last; end > 0; end = bytes.LastIndexByte(b[:end-1], '\n') + 1 {
-		if !logline.OpenRecordsWhole(b[:end]) {
-			return end
+		if !openBefore(b, end) {
+			return end, true
 		}
 	}
-	// A record open at every line's end, longer than b: cut where only
-	// its first piece is left out of the look, as a range's start is.
 	end := last
-	for end > 0 && logline.OpenRecords(b[:end]) {
+	for end > 0 && logline.OpenRecords(b[max(0, end-openLookBack):end]) {
 		end = bytes.LastIndexByte(b[:end-1], '\n') + 1
 	}
-	return end
+	return end, false
+}
+
+// openBefore is nextRecordStart's look back at a cut at end in b, which
+// starts where a line does and no record is open: the openLookBack bytes
+// before end.
+func openBefore(b []byte, end int) bool {
+	if end <= openLookBack {
+		return logline.OpenRecordsWhole(b[:end])
+	}
+	return logline.OpenRecords(b[end-openLookBack : end])
 }
 
 // nextLineStart returns the offset just past the first '\n' at or after

@@ -131,9 +131,11 @@ func (g *gunzip) Read(p []byte) (int, error) {
 }
 
 // chunks reads a streamed input into buffers from pool, cuts each after its
-// last newline and sends it; the unfinished line starts the next buffer. A
-// line that fills a buffer gets one twice as large, up to maxLine+1 bytes;
-// a line longer than maxLine is skipped and sent as a long line. Buffers
+// last newline (before any CRI or Docker record still open) and sends it;
+// the unfinished line starts the next buffer. A line, or a record in
+// pieces, that fills a buffer gets one twice as large, up to maxLine+1
+// bytes; a line longer than maxLine is skipped and sent as a long line, a
+// record cut. Buffers
 // come back to pool once a worker is done with them.
 func (in *input) chunks(ctx context.Context, size, maxLine int, pool *bufPool, send func(job) error) error {
 	if err := in.sniff(); err != nil {
@@ -154,7 +156,11 @@ func (in *input) chunks(ctx context.Context, size, maxLine int, pool *bufPool, s
 		}
 		end := n
 		if !eof {
-			end = recordsEnd(buf[:n]) // no framed record left open
+			var whole bool
+			end, whole = recordsEnd(buf[:n]) // no framed record left open
+			if !whole && n <= maxLine {
+				end = 0 // a record open at every line's end: a bigger buffer, as for a long line
+			}
 		}
 		switch {
 		case end > 0:

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/logproc/logproc/agg"
 	"github.com/logproc/logproc/bench"
 	"github.com/logproc/logproc/gen"
 	"github.com/logproc/logproc/scan"
@@ -157,5 +160,59 @@ func TestCancelWhileReading(t *testing.T) {
 	cancel()
 	if err := <-done; err == nil {
 		t.Fatal("a cancelled scan of a blocked stream returned no error")
+	}
+}
+
+// TestLongRecordsStreamed: CRI and Docker records in more pieces than a
+// streamed buffer holds, the other stream's lines between them, count the
+// same streamed through small buffers (which grow to hold a record, as
+// for a long line) as mapped, in ranges Split cuts: the chunks end only
+// where no record is open, as the ranges do.
+func TestLongRecordsStreamed(t *testing.T) {
+	var b bytes.Buffer
+	for i := range 400 {
+		ts := fmt.Sprintf("2026-11-26T08:%02d:%02d.%03dZ", i/60%60, i%60, i%1000)
+		if i%10 == 0 {
+			fmt.Fprintf(&b, "%s stdout P level=INFO user=p%d msg=\"", ts, i)
+			for k := range 20 { // 20 pieces of 1 KiB, a record of 20 KiB
+				fmt.Fprintf(&b, "%s\n%s stdout P ", strings.Repeat(string(rune('a'+k)), 1000), ts)
+				if k%7 == 3 {
+					fmt.Fprintf(&b, "x\n%s stderr F level=WARN user=e%d\n%s stdout P ", ts, i, ts)
+				}
+			}
+			fmt.Fprintf(&b, "end\" action=login latency_ms=%d\n%s stdout F  tail\n", i, ts)
+			fmt.Fprintf(&b, "{\"log\":\"level=ERROR user=d%d msg=\\\"%s\",\"stream\":\"stderr\",\"time\":%q}\n", i, strings.Repeat("z", 3000), ts)
+			for range 4 {
+				fmt.Fprintf(&b, "{\"log\":\"%s\",\"stream\":\"stderr\",\"time\":%q}\n", strings.Repeat("w", 3000), ts)
+			}
+			fmt.Fprintf(&b, "{\"log\":\" end\\\"\\n\",\"stream\":\"stderr\",\"time\":%q}\n", ts)
+		} else {
+			fmt.Fprintf(&b, "%s stdout F level=INFO user=c%d msg=x\n", ts, i%40)
+		}
+	}
+	data := b.Bytes()
+	path := filepath.Join(t.TempDir(), "long.log")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	o := scan.Options{Workers: 3, Buffer: 4 << 10, MaxLine: 1 << 20, PartOfFile: true, ListUsers: true, Parse: allMetrics}
+	mapped, err := scan.Files(ctx, []string{path}, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamed, err := scan.Reader(ctx, path, bytes.NewReader(data), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := func(a, b agg.UserCount) int { return strings.Compare(a.Name, b.Name) }
+	for _, r := range []*scan.Result{&mapped, &streamed} {
+		slices.SortFunc(r.Totals.UserList, byName)
+	}
+	if !reflect.DeepEqual(streamed.Totals, mapped.Totals) || !reflect.DeepEqual(streamed.Formats, mapped.Formats) {
+		t.Fatalf("streamed in 4 KiB buffers:\n got %+v %v\nwant %+v %v", streamed.Totals, streamed.Formats, mapped.Totals, mapped.Formats)
+	}
+	if mapped.Totals.Malformed != 0 || mapped.Totals.Joined == 0 {
+		t.Fatalf("mapped: %d malformed, %d joined: want every record whole", mapped.Totals.Malformed, mapped.Totals.Joined)
 	}
 }
