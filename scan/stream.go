@@ -134,9 +134,8 @@ func (g *gunzip) Read(p []byte) (int, error) {
 // last newline (before any CRI or Docker record still open) and sends it;
 // the unfinished line starts the next buffer. A line, or a record in
 // pieces, that fills a buffer gets one twice as large, up to maxLine+1
-// bytes; a line longer than maxLine is skipped and sent as a long line, a
-// record cut. Buffers
-// come back to pool once a worker is done with them.
+// bytes; beyond, a line is skipped and sent as a long line, and a record
+// is cut. Buffers come back to pool once a worker is done with them.
 func (in *input) chunks(ctx context.Context, size, maxLine int, pool *bufPool, send func(job) error) error {
 	if err := in.sniff(); err != nil {
 		return err
