@@ -30,22 +30,24 @@ func TestScanAllocsDoNotGrow(t *testing.T) {
 	)
 	small, _ := genFile(t, gen.Logfmt, smallLines, users)
 	large, _ := genFile(t, gen.Logfmt, largeLines, users)
-	for _, workers := range []int{1, 2} {
-		mallocs := func(path string) uint64 {
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			if _, err := scan.Files(context.Background(), []string{path}, scan.Options{Workers: workers}, nil); err != nil {
-				t.Fatal(err)
+	for _, read := range []scan.ReadMode{scan.ReadMmap, scan.ReadPread} {
+		for _, workers := range []int{1, 2} {
+			mallocs := func(path string) uint64 {
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				if _, err := scan.Files(context.Background(), []string{path}, scan.Options{Workers: workers, Read: read}, nil); err != nil {
+					t.Fatal(err)
+				}
+				runtime.ReadMemStats(&after)
+				return after.Mallocs - before.Mallocs
 			}
-			runtime.ReadMemStats(&after)
-			return after.Mallocs - before.Mallocs
-		}
-		mallocs(small) // first use: package state, sync.Once and the like
-		a, b := mallocs(small), mallocs(large)
-		t.Logf("workers=%d: %d allocations for %d lines, %d for %d lines", workers, a, smallLines, b, largeLines)
-		if limit := a*12/10 + uint64(workers*perWorker+slack); b > limit {
-			t.Errorf("workers=%d: scanning %d lines allocates %d times, %d lines %d times: more than %d; something allocates per line",
-				workers, largeLines, b, smallLines, a, limit)
+			mallocs(small) // first use: package state, sync.Once and the like
+			a, b := mallocs(small), mallocs(large)
+			t.Logf("read %s, workers=%d: %d allocations for %d lines, %d for %d lines", read, workers, a, smallLines, b, largeLines)
+			if limit := a*12/10 + uint64(workers*perWorker+slack); b > limit {
+				t.Errorf("read %s, workers=%d: scanning %d lines allocates %d times, %d lines %d times: more than %d; something allocates per line",
+					read, workers, largeLines, b, smallLines, a, limit)
+			}
 		}
 	}
 }

@@ -98,14 +98,15 @@ func TestFormatsFollowLines(t *testing.T) {
 	var first *scan.Result
 	for _, workers := range []int{1, 2, 3, 8} {
 		for _, buffer := range []int{0, 4096} {
-			for _, noMmap := range []bool{false, true} {
+			for _, read := range []string{"mmap", "pread", "no-mmap"} {
 				o := base
-				o.Workers, o.Buffer, o.NoMmap = workers, buffer, noMmap
+				o.Workers, o.Buffer, o.NoMmap = workers, buffer, read == "no-mmap"
+				o.Read = map[string]scan.ReadMode{"pread": scan.ReadPread, "mmap": scan.ReadMmap}[read]
 				res, err := scan.Files(ctx, []string{path}, o, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				what := fmt.Sprintf("%d workers, buffer %d, no mmap %v", workers, buffer, noMmap)
+				what := fmt.Sprintf("%d workers, buffer %d, read %s", workers, buffer, read)
 				check(what, path, res)
 				if first == nil {
 					first = &res

@@ -50,7 +50,7 @@ func TestWindowsSkipLongLines(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in, err := open(context.Background(), path, nil, false)
+	in, err := open(context.Background(), path, nil, false, ReadMmap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestStreamedFileTruncated(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Repeat("level=INFO user=ann\n", 1000)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in, err := open(context.Background(), path, nil, true)
+	in, err := open(context.Background(), path, nil, true, ReadMmap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestMappedTruncatedMessage(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Repeat("level=INFO user=ann\n", 1000)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in, err := open(context.Background(), path, nil, false)
+	in, err := open(context.Background(), path, nil, false, ReadMmap)
 	if err != nil {
 		t.Fatal(err)
 	}

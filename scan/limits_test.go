@@ -36,8 +36,9 @@ func ways(t *testing.T, data []byte) map[string]func(o *scan.Options) string {
 		t.Fatal(err)
 	}
 	return map[string]func(o *scan.Options) string{
-		"mapped":       func(o *scan.Options) string { return path },
+		"mapped":       func(o *scan.Options) string { o.Read = scan.ReadMmap; return path },
 		"no-mmap":      func(o *scan.Options) string { o.NoMmap = true; return path },
+		"pread":        func(o *scan.Options) string { o.Read = scan.ReadPread; return path },
 		"stdin":        func(o *scan.Options) string { o.Stdin = bytes.NewReader(data); return "-" },
 		"gzip":         func(o *scan.Options) string { return gz },
 		"gzip no name": func(o *scan.Options) string { return noSuffix },

@@ -130,7 +130,7 @@ func openInput(ctx context.Context, path string, o Options, sec *section) (*inpu
 	if sec != nil && sec.given {
 		return &input{path: path, size: int64(len(sec.mapped)), mapped: sec.mapped}, nil
 	}
-	return open(ctx, path, o.Stdin, o.NoMmap)
+	return open(ctx, path, o.Stdin, o.NoMmap, o.Read)
 }
 
 // readerAt is what a mapped input is read through where it is not parsed

@@ -79,7 +79,7 @@ func TestInPlaceEqualsWindows(t *testing.T) {
 	if err := os.WriteFile(path, append(data, odd...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in, err := open(context.Background(), path, nil, false)
+	in, err := open(context.Background(), path, nil, false, ReadMmap)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,6 +68,9 @@ type Options struct {
 	// NoMmap streams regular files too, as it does pipes: for file systems
 	// where mapping fails or is slow (some network mounts).
 	NoMmap bool
+	// Read says how the ranges of a mapped file are read: in place, or
+	// copied with pread; "" is ReadAuto (readmode.go).
+	Read ReadMode
 	// TimeWindow, when not zero, counts events per window of that width
 	// (agg.Totals.Windows), from the times Parse takes.
 	TimeWindow time.Duration
@@ -175,6 +178,9 @@ func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, std
 	}
 	if o.Buffer <= 0 {
 		o.Buffer = DefaultBuffer
+	}
+	if _, err := ParseReadMode(string(o.Read)); err != nil {
+		return Result{}, fmt.Errorf("scan: %w", err)
 	}
 	if err := o.limits(); err != nil {
 		return Result{}, err
@@ -343,7 +349,8 @@ type input struct {
 	path     string
 	size     int64 // of a mapped file
 	data     *mmap.ReaderAt
-	mapped   []byte // data's bytes, to parse in place; nil: read through data
+	mapped   []byte   // data's bytes, to parse in place; nil: read through data
+	file     *os.File // set: mapped's ranges are read with pread from it (ReadPread)
 	stream   io.Reader
 	close    func() error
 	streamed int64 // bytes read from stream
@@ -354,6 +361,9 @@ type input struct {
 }
 
 func (in *input) Close() error {
+	if in.file != nil {
+		in.file.Close() // read only: its Close cannot lose data
+	}
 	if in.data != nil {
 		return in.data.Close()
 	}
@@ -398,7 +408,7 @@ func (t *rangeTally) locateNext() {
 // open maps a regular file and prepares anything else to be streamed: "-"
 // (stdin), a pipe or other non-regular file, gzip data, which is
 // decompressed on the way (sniff), and any file when noMmap is set.
-func open(ctx context.Context, path string, stdin io.Reader, noMmap bool) (*input, error) {
+func open(ctx context.Context, path string, stdin io.Reader, noMmap bool, read ReadMode) (*input, error) {
 	if path == "-" {
 		if stdin == nil {
 			stdin = os.Stdin
@@ -423,15 +433,21 @@ func open(ctx context.Context, path string, stdin io.Reader, noMmap bool) (*inpu
 	case noMmap || strings.HasSuffix(path, ".gz") || isGzip(f):
 		return &input{path: path, stream: f, close: f.Close, statSize: fi.Size()}, nil
 	}
-	defer f.Close()
 	in := &input{path: path, size: fi.Size()}
 	if in.size == 0 {
+		f.Close()
 		return in, nil
 	}
 	if in.data, err = mmap.Open(path); err != nil {
+		f.Close()
 		return nil, &FileError{Path: path, Offset: -1, Err: fmt.Errorf("cannot map: %w", err)}
 	}
 	in.mapped = mappedBytes(in.data)
+	if in.mapped != nil && read.resolve(in.mapped, f) == ReadPread {
+		in.file = f // the workers pread from it: see readmode.go
+		return in, nil
+	}
+	f.Close()
 	return in, nil
 }
 

@@ -75,9 +75,10 @@ func TestStreamsEqualTruth(t *testing.T) {
 				}
 				for _, workers := range []int{1, 3} {
 					o := scan.Options{Workers: workers, Buffer: window, Stdin: bytes.NewReader(data), Parse: allMetrics}
-					for name, p := range map[string]string{"stdin": "-", "gzip": gz, "fifo": fifo(t, data), "no-mmap": path} {
+					for name, p := range map[string]string{"stdin": "-", "gzip": gz, "fifo": fifo(t, data), "no-mmap": path, "pread": path, "mmap": path} {
 						what := fmt.Sprintf("%s/%s/%d lines/window %d/%d workers", name, format, records, window, workers)
 						o.NoMmap = name == "no-mmap"
+						o.Read = map[string]scan.ReadMode{"pread": scan.ReadPread, "mmap": scan.ReadMmap}[name]
 						res, err := scan.Files(context.Background(), []string{p}, o, nil)
 						if err != nil {
 							t.Fatalf("%s: %v", what, err)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -78,19 +79,80 @@ func (w *worker) scan(ctx context.Context, in *input, r Range, t *rangeTally) (e
 			err = fmt.Errorf("internal error, please report: %v", p)
 		}
 	}()
-	if in.mapped != nil {
+	switch {
+	case in.mapped != nil:
 		b := in.mapped[r.Start:r.End]
 		w.begin(b, t)
-		err = w.scanMapped(ctx, b, t)
+		if in.file != nil {
+			err = w.scanRead(ctx, in.file, b, r.Start, t)
+		} else {
+			err = w.scanMapped(ctx, b, t)
+		}
 		// b is x/exp/mmap's mapping, which in.data's finalizer unmaps once in.data is unreachable.
 		runtime.KeepAlive(in.data)
-	} else {
+	default:
 		err = w.scanRange(ctx, in.data, r, t)
+	}
+	if errors.Is(err, errShrank) {
+		err = truncatedError(in.path)
 	}
 	if err == nil {
 		w.finish(t)
 	}
 	return err
+}
+
+// errShrank is what a read that came short of a range's end returns: the
+// file shrank since it was opened.
+var errShrank = errors.New("the file shrank while it was read")
+
+// scanRead counts the lines of b, a range of a mapped file that starts at
+// offset start of f, copied by pread into the worker's window w.bufSize
+// bytes at a time (readmode.go says why). A window's unfinished last line
+// is read again at the start of the next, and a line longer than the
+// window is counted in place in b, so the window never grows.
+func (w *worker) scanRead(ctx context.Context, f *os.File, b []byte, start int64, t *rangeTally) error {
+	if w.buf == nil {
+		w.buf = make([]byte, w.bufSize)
+	}
+	for off := 0; off < len(b); {
+		n := min(len(w.buf), len(b)-off)
+		got, err := f.ReadAt(w.buf[:n], start+int64(off))
+		if got < n {
+			if err == nil || errors.Is(err, io.EOF) {
+				return errShrank
+			}
+			return fmt.Errorf("read %d bytes at offset %d: %w", n, start+int64(off), err)
+		}
+		lines, from := t.lines, off
+		rest := w.countLines(w.buf[:n], 0, t)
+		off += n - len(rest)
+		switch {
+		case w.err != nil:
+		case off+len(rest) == len(b) && len(rest) > 0:
+			w.countLine(rest, t) // the file's last line has no '\n'
+			off = len(b)
+		case off == from:
+			// No line ends in the window: count the long line in place.
+			end := len(b)
+			if i := bytes.IndexByte(b[off+n:], '\n'); i >= 0 {
+				end = off + n + i + 1
+			}
+			if rest := w.countLines(b[off:end], 0, t); len(rest) > 0 && w.err == nil {
+				w.countLine(rest, t)
+			}
+			off = end
+		}
+		w.progress.Lines.Add(t.lines - lines)
+		w.progress.Bytes.Add(int64(off - from))
+		if w.err != nil {
+			return w.err
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+	}
+	return nil
 }
 
 // begin looks at the first bytes of a range or chunk, once, to choose how

@@ -142,7 +142,7 @@ func TestTruncatedWhileMapped(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in, err := open(context.Background(), path, nil, false)
+	in, err := open(context.Background(), path, nil, false, ReadMmap)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -203,12 +203,14 @@ type scanSettings struct {
 	output   string
 	sections out.Sections
 	limits   *limitFlags
+	read     string
 }
 
 func addScanFlags(f *commandFlags, cfg Config) *scanSettings {
-	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: resultsPath(cfg.LogPath), sections: out.AllSections()}
+	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: resultsPath(cfg.LogPath), sections: out.AllSections(), read: cfg.Read}
 	f.StringVar(&s.output, "o", s.output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
 	s.limits = addLimitFlags(f, cfg)
+	f.StringVar(&s.read, "read", s.read, "how a file's bytes are read: auto (what costs less on this machine), mmap (parsed in place\nin the file's mapping) or pread (copied into each worker's window) (env LOGPROC_READ)")
 	return s
 }
 
@@ -237,6 +239,11 @@ func (s *scanSettings) check(f *commandFlags, workersFlag string, seed bool) err
 	if err := s.limits.apply(f, &s.opts); err != nil {
 		return err
 	}
+	read, err := scan.ParseReadMode(s.read)
+	if err != nil {
+		return usagef("%s: %v", f.source("read", "LOGPROC_READ"), err)
+	}
+	s.opts.Read = read
 	if s.output == "" {
 		switch {
 		case f.set["o"]:

@@ -273,6 +273,8 @@ func TestScanCRIPiecesAcrossRanges(t *testing.T) {
 		{"workers 2", false, []string{"-workers", "2", f.name}},
 		{"workers 7", false, []string{"-workers", "7", f.name}},
 		{"no-mmap", false, []string{"-no-mmap", "-workers", "7", f.name}},
+		{"mmap", false, []string{"-read", "mmap", "-workers", "7", f.name}},
+		{"pread", false, []string{"-read", "pread", "-workers", "7", f.name}},
 		{"stdin", true, []string{"-workers", "7", "-"}},
 	}
 	var want []byte

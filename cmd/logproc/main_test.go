@@ -132,6 +132,7 @@ func TestScanBadInputs(t *testing.T) {
 		{"since after until", []string{"scan", "-since", "2026-11-27", "-until", "2026-11-26", "x"}, 2, []string{"-since", "-until", "2026-11-27"}},
 		{"negative top", []string{"scan", "-top", "-1", "x"}, 2, []string{"-top=-1"}},
 		{"unknown input format", []string{"scan", "-input-format", "xml", "x"}, 2, []string{"-input-format", `"xml"`}},
+		{"unknown read mode", []string{"scan", "-read", "mmap2", "x"}, 2, []string{"-read", `"mmap2"`, "auto, mmap or pread"}},
 		{"unknown latency unit", []string{"scan", "-latency-unit", "parsec", "x"}, 2, []string{"-latency-unit", `"parsec"`}},
 		{"bad time key", []string{"scan", "-time-key", "time,,ts", "x"}, 2, []string{"-time-key", `"time,,ts"`}},
 		{"key used twice", []string{"scan", "-action-key", "user", "x"}, 2, []string{"-action-key", "-user-key", `"user"`}},
@@ -168,6 +169,7 @@ func TestBadEnvironment(t *testing.T) {
 		{"LOGPROC_LEVEL_KEY=user", []string{"scan"}, []string{"LOGPROC_LEVEL_KEY", "-user-key", `"user"`}},
 		{"LOGPROC_METRICS=everything", []string{"scan"}, []string{"LOGPROC_METRICS", `"everything"`}},
 		{"LOGPROC_INPUT_FORMAT=csv", []string{"scan"}, []string{"LOGPROC_INPUT_FORMAT", `"csv"`}},
+		{"LOGPROC_READ=fast", []string{"run"}, []string{"LOGPROC_READ", `"fast"`}},
 		{"LOGPROC_LATENCY_UNIT=h", []string{"scan"}, []string{"LOGPROC_LATENCY_UNIT", `"h"`}},
 		{"LOGPROC_TIME_KEY=a=b", []string{"scan"}, []string{"LOGPROC_TIME_KEY", `"a=b"`}},
 	}

@@ -109,8 +109,8 @@ func TestJudge(t *testing.T) {
 func TestCommandLines(t *testing.T) {
 	c := Config{Lines: 200_000, BaseLines: 10_000}
 	want := map[string]string{
-		"scan":     "valgrind --tool=cachegrind --cache-sim=no logproc scan -workers 1 -metrics seed -quiet -o - FILE",
-		"scan-all": "valgrind --tool=cachegrind --cache-sim=no logproc scan -workers 1 -metrics all -quiet -o - FILE",
+		"scan":     "valgrind --tool=cachegrind --cache-sim=no logproc scan -workers 1 -metrics seed -read mmap -quiet -o - FILE",
+		"scan-all": "valgrind --tool=cachegrind --cache-sim=no logproc scan -workers 1 -metrics all -read mmap -quiet -o - FILE",
 		"gen":      "valgrind --tool=cachegrind --cache-sim=no logproc gen -workers 1 -n 210000 -seed 1 -users 10000 -format logfmt -quiet -o FILE",
 	}
 	if len(commands) != len(want) {
