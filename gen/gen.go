@@ -345,6 +345,7 @@ func WriteFile(ctx context.Context, path string, o Options, progress *atomic.Int
 	if err := checkSpace(dir, o, freeSpace); err != nil {
 		return Report{}, fmt.Errorf("gen: %s: %w", path, err)
 	}
+	dropCache(dest.Path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(dest.Path)+".tmp-*")
 	if err != nil {
 		return Report{}, fmt.Errorf("gen: %w", err)

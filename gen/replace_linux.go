@@ -35,3 +35,21 @@ func replace(tmp, path string) error {
 	}
 	return nil
 }
+
+// dropCache asks the kernel to let go of the cached pages of the regular
+// file at path, which the log about to be written will replace. Written
+// beside the old log, the new one would otherwise hold the page cache
+// twice over until the swap: at 6 GB on a 24 GB machine reclaim then cost
+// gen 9 s of system time where dd, whose O_TRUNC frees the pages first,
+// paid 2 (docs/performance.md). The old file is untouched on disk.
+func dropCache(path string) {
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return // nothing to drop that we may read
+	}
+	defer f.Close()
+	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED) // a hint: failing, it changes nothing
+}
