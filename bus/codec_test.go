@@ -110,13 +110,15 @@ func TestRefSum(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	bt := batch{Ref: path, Offset: 5, Length: int64(len(data)), Sum: sum}
-	if reason, err := refCheck(m, &bt); reason != "" || err != nil {
-		t.Fatalf("refCheck of the bytes published: %q, %v", reason, err)
-	}
-	bt.Offset++
-	if reason, err := refCheck(m, &bt); !strings.Contains(reason, "changed since it was published") || err != nil {
-		t.Fatalf("refCheck of other bytes: %q, %v", reason, err)
+	for _, mode := range []scan.ReadMode{scan.ReadMmap, scan.ReadPread} {
+		bt := batch{Ref: path, Offset: 5, Length: int64(len(data)), Sum: sum}
+		if reason, err := refCheck(m, &bt, mode); reason != "" || err != nil {
+			t.Fatalf("read %s: refCheck of the bytes published: %q, %v", mode, reason, err)
+		}
+		bt.Offset++
+		if reason, err := refCheck(m, &bt, mode); !strings.Contains(reason, "changed since it was published") || err != nil {
+			t.Fatalf("read %s: refCheck of other bytes: %q, %v", mode, reason, err)
+		}
 	}
 	if !validRefSum(sum) {
 		t.Errorf("refSum's %q is not valid", sum)

@@ -45,7 +45,7 @@ func TestLeafSums(t *testing.T) {
 	const l = 256 << 10
 	n := int64(len(data))
 	ranges := [][2]int64{{0, n}, {0, l}, {l, 3 * l}, {5, n}, {7, 11}, {l - 1, l + 1}, {2*l + 3, n - 4}, {5 * l, n}, {n - 1, n}}
-	for _, fb := range []*fileBytes{{r: bytes.NewReader(data)}, {m: m}} {
+	for _, fb := range []*fileBytes{{r: bytes.NewReader(data)}, {m: m}, {r: m}} {
 		for _, workers := range []int{1, 2, 3} {
 			tab, err := sumLeaves(context.Background(), fb, n, workers)
 			if err != nil {
@@ -63,8 +63,10 @@ func TestLeafSums(t *testing.T) {
 						t.Errorf("mapped %v, %d workers, %d leaves: [%d, %d): sum %s, %d lines, %v; want %s", fb.m != nil, workers, len(tb.sums), r[0], r[1], sum, lines, err, want)
 					}
 					bt := batch{Ref: path, Offset: r[0], Length: r[1] - r[0], Sum: want}
-					if reason, err := refCheck(m, &bt); reason != "" || err != nil {
-						t.Errorf("[%d, %d): refCheck %q, %v", r[0], r[1], reason, err)
+					for _, mode := range []scan.ReadMode{scan.ReadMmap, scan.ReadPread} {
+						if reason, err := refCheck(m, &bt, mode); reason != "" || err != nil {
+							t.Errorf("[%d, %d), read %s: refCheck %q, %v", r[0], r[1], mode, reason, err)
+						}
 					}
 				}
 			}

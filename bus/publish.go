@@ -71,6 +71,10 @@ type PublishOptions struct {
 	// consumers of an older logproc cannot read it (report refuses their
 	// records, see recordVersion).
 	Uncompressed bool
+	// Read says how the file's bytes are read to sum, cut and send: in
+	// place in its mapping or copied with pread, as scan.Options.Read;
+	// zero is scan.ReadAuto.
+	Read scan.ReadMode
 	// Progress, when set, counts the bytes of the files dealt with so far:
 	// sent, or found published before, or held back; a progress bar reads it.
 	Progress *atomic.Int64
@@ -170,8 +174,11 @@ func (p *filePublisher) publish() error {
 	p.fb = &fileBytes{r: f}
 	if m, err := scan.Map(p.path); err == nil {
 		defer m.Close()
-		if now, err := os.Stat(p.path); err == nil && os.SameFile(fi, now) {
-			p.fb.m = m // the file opened, not one that took its path since
+		// In place only where touching the mapping costs less than pread
+		// copies (scan's readmode.go), and the file opened, not one that
+		// took its path since.
+		if now, err := os.Stat(p.path); err == nil && os.SameFile(fi, now) && m.ReadsInPlace(p.o.Read) {
+			p.fb.m = m
 		}
 	}
 	sv, err := surveyFile(p.ctx, p.fb, fi.Size(), p.known, runtime.GOMAXPROCS(0))

@@ -3,6 +3,7 @@ package bus
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/logproc/logproc/gen"
+	"github.com/logproc/logproc/scan"
 )
 
 // TestByReference: batches sent by reference carry no bytes, and the
@@ -49,6 +51,51 @@ func TestByReference(t *testing.T) {
 		t.Fatalf("parked %+v, want the changed file's batch", snap.Parked)
 	}
 	sameAsScan(t, snap, path) // the changed file counts nothing
+}
+
+// TestReadModes: publish and consumers read a file in place in its
+// mapping or copied with pread (scan's readmode.go), by value and by
+// reference, and every way counts what scan does.
+func TestReadModes(t *testing.T) {
+	ts := startTestServer(t)
+	dir := t.TempDir()
+	b := ts.connect(t, "test")
+	var paths []string // the report counts every file published so far
+	for i, mode := range []scan.ReadMode{scan.ReadMmap, scan.ReadPread} {
+		for j, byRef := range []bool{false, true} {
+			path := genFile(t, dir, fmt.Sprintf("%s-%v.log", mode, byRef), gen.Options{Records: 12000, Seed: uint64(40 + 2*i + j)})
+			paths = append(paths, path)
+			if _, err := Publish(context.Background(), b, []string{path}, PublishOptions{BatchSize: 128 << 10, ByReference: byRef, Read: mode}); err != nil {
+				t.Fatal(err)
+			}
+			o := testOptions
+			o.Scan.Read = mode
+			c := startConsumers(t, ts, 2, o, nil)
+			snap := waitDone(t, b)
+			c.stop()
+			sameAsScan(t, snap, paths...)
+		}
+	}
+	// A file changed in place after publish, its batch read with pread.
+	other := genFile(t, dir, "changed.log", gen.Options{Records: 5000, Seed: 49})
+	if _, err := Publish(context.Background(), b, []string{other}, PublishOptions{ByReference: true, Read: scan.ReadPread}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(other)
+	i := bytes.Index(data, []byte("level=INFO"))
+	copy(data[i:], "level=WARN")
+	if err := os.WriteFile(other, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := testOptions
+	o.Scan.Read = scan.ReadPread
+	c := startConsumers(t, ts, 2, o, nil)
+	snap := waitDone(t, b)
+	c.stop()
+	if len(snap.Parked) != 1 || !strings.Contains(snap.Parked[0].Reason, "changed since it was published") {
+		t.Fatalf("parked %+v, want the changed file's batch", snap.Parked)
+	}
+	sameAsScan(t, snap, paths...)
 }
 
 // TestByReferenceEditedWhileConsumed: a file edited in place while one

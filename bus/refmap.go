@@ -2,8 +2,9 @@ package bus
 
 // Counting a batch sent by reference: the worker maps its file once for
 // as long as batches of that file come one after another, scans the
-// batch in place, and only then sums the bytes it scanned, in the same
-// mapping (the file's pages, shared with every writer of it). A change
+// batch (in place, or copied with pread where that costs less: scan's
+// readmode.go), and only then sums the bytes it scanned, from the same
+// file (its pages, shared with every writer of it). A change
 // to the file before or while it was scanned shows in the sum, and the
 // batch is parked, never counted; a file replaced under its path after
 // it was mapped leaves the mapping with the bytes published, which count.
@@ -92,14 +93,18 @@ func (c *counter) countRef(ctx context.Context, bt *batch, o scan.Options) (res 
 	}
 	return res, func() (string, error) {
 		defer f.release()
-		return refCheck(f.m, bt)
+		return refCheck(f.m, bt, o.Read)
 	}, "", nil
 }
 
-// refCheck sums the bytes of bt in m and says how they differ from the
-// ones published, if they do.
-func refCheck(m *scan.Mapping, bt *batch) (string, error) {
-	ps, err := newPieceSummer(&fileBytes{m: m}, false)
+// refCheck sums the bytes of bt in m, read as Section read them under
+// mode, and says how they differ from the ones published, if they do.
+func refCheck(m *scan.Mapping, bt *batch, mode scan.ReadMode) (string, error) {
+	fb := &fileBytes{m: m}
+	if !m.ReadsInPlace(mode) {
+		fb = &fileBytes{r: m}
+	}
+	ps, err := newPieceSummer(fb, false)
 	if err != nil {
 		return "", err
 	}

@@ -18,10 +18,12 @@ import (
 	"golang.org/x/exp/mmap"
 )
 
-// Mapping is a regular file mapped into memory. Its methods may be called
-// from several goroutines at once; Close must come after the last.
+// Mapping is a regular file mapped into memory, and the file held open for
+// pread (readmode.go). Its methods may be called from several goroutines
+// at once; Close must come after the last.
 type Mapping struct {
 	path string
+	f    *os.File
 	data *mmap.ReaderAt // nil for an empty file
 	b    []byte         // data's bytes; nil when mappedBytes cannot reach them
 }
@@ -35,15 +37,51 @@ func Map(path string) (*Mapping, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, &FileError{Path: path, Offset: -1, Err: errors.New("not a regular file, so it cannot be mapped")}
 	}
-	m := &Mapping{path: path}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	m := &Mapping{path: path, f: f}
 	if fi.Size() == 0 {
 		return m, nil
 	}
 	if m.data, err = mmap.Open(path); err != nil {
+		f.Close()
 		return nil, &FileError{Path: path, Offset: -1, Err: fmt.Errorf("cannot map: %w", err)}
+	}
+	if err := sameFile(path, f); err != nil {
+		m.Close()
+		return nil, err
 	}
 	m.b = mappedBytes(m.data)
 	return m, nil
+}
+
+// sameFile checks that path still names f, opened before x/exp/mmap
+// opened path again to map it: pread from f must read the file mapped.
+func sameFile(path string, f *os.File) error {
+	opened, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if now, err := os.Stat(path); err != nil || !os.SameFile(opened, now) {
+		return &FileError{Path: path, Offset: -1, Err: errors.New("another file took its name while it was opened; run again")}
+	}
+	return nil
+}
+
+// ReadsInPlace says whether the mapping's bytes are read in place, rather
+// than copied with pread (ReadAt), under mode: ReadAuto times the two once
+// a process (readmode.go).
+func (m *Mapping) ReadsInPlace(mode ReadMode) bool {
+	return m.b != nil && mode.resolve(m.b, m.f) == ReadMmap
+}
+
+// ReadAt reads the file's bytes at off with pread, for a caller that reads
+// them where ReadsInPlace says false. A file shorter than off+len(p) is
+// io.EOF, as os.File says.
+func (m *Mapping) ReadAt(p []byte, off int64) (int, error) {
+	return m.f.ReadAt(p, off)
 }
 
 // Len is the size of the file when it was mapped.
@@ -54,8 +92,9 @@ func (m *Mapping) Len() int64 {
 	return int64(m.data.Len())
 }
 
-// Close unmaps the file.
+// Close unmaps the file and closes it.
 func (m *Mapping) Close() error {
+	m.f.Close() // read only: its Close cannot lose data
 	if m.data == nil {
 		return nil
 	}
@@ -81,8 +120,12 @@ func (m *Mapping) Section(ctx context.Context, name string, off, n int64, o Opti
 		// again and read through a window, as Files does then.
 		return Section(ctx, m.path, name, off, n, o)
 	}
+	sec := &section{name: name, off: off, n: n, mapped: m.b, given: true}
+	if !m.ReadsInPlace(o.Read) {
+		sec.file = m.f
+	}
 	defer runtime.KeepAlive(m)
-	return scanInputs(ctx, []string{m.path}, o, nil, "stdin", &section{name: name, off: off, n: n, mapped: m.b, given: true})
+	return scanInputs(ctx, []string{m.path}, o, nil, "stdin", sec)
 }
 
 // Bytes scans b in place, as one input called name, as Section scans a
@@ -128,7 +171,7 @@ func (truncated) Is(target error) bool { return target == ErrTruncated }
 // mapped already (Mapping.Section) opens nothing.
 func openInput(ctx context.Context, path string, o Options, sec *section) (*input, error) {
 	if sec != nil && sec.given {
-		return &input{path: path, size: int64(len(sec.mapped)), mapped: sec.mapped}, nil
+		return &input{path: path, size: int64(len(sec.mapped)), mapped: sec.mapped, file: sec.file}, nil
 	}
 	return open(ctx, path, o.Stdin, o.NoMmap, o.Read)
 }

@@ -155,8 +155,9 @@ func Reader(ctx context.Context, name string, r io.Reader, o Options) (Result, e
 type section struct {
 	name   string
 	off, n int64
-	mapped []byte // the whole input, in memory already (Mapping, Bytes)
-	given  bool   // mapped is the input: there is no file to open
+	mapped []byte   // the whole input, in memory already (Mapping, Bytes)
+	given  bool     // mapped is the input: there is no file to open
+	file   *os.File // set: mapped's bytes are read with pread from it (the Mapping's)
 }
 
 // Section scans the bytes [off, off+n) of the regular file at path,
@@ -361,16 +362,14 @@ type input struct {
 }
 
 func (in *input) Close() error {
-	if in.file != nil {
-		in.file.Close() // read only: its Close cannot lose data
+	var err error
+	if in.close != nil {
+		err = in.close()
 	}
 	if in.data != nil {
-		return in.data.Close()
+		err = errors.Join(err, in.data.Close())
 	}
-	if in.close != nil {
-		return in.close()
-	}
-	return nil
+	return err
 }
 
 // rangeTally is what a range holds besides counts: its number of lines and
@@ -444,7 +443,13 @@ func open(ctx context.Context, path string, stdin io.Reader, noMmap bool, read R
 	}
 	in.mapped = mappedBytes(in.data)
 	if in.mapped != nil && read.resolve(in.mapped, f) == ReadPread {
-		in.file = f // the workers pread from it: see readmode.go
+		// The workers pread from f (readmode.go): it must be the file mapped.
+		if err := sameFile(path, f); err != nil {
+			f.Close()
+			in.data.Close()
+			return nil, err
+		}
+		in.file, in.close = f, f.Close
 		return in, nil
 	}
 	f.Close()
