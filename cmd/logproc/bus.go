@@ -164,8 +164,13 @@ func publishCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepa
 	f.BoolVar(&o.Final, "final", false, "publish a last line with no newline too: the file is whole and will not grow")
 	compress := f.Bool("compress", true, "send each batch by value compressed (S2) when that makes it smaller; -compress=false sends it as it is")
 	f.BoolVar(&o.ByReference, "by-reference", false, "send each batch's place and hash, not its bytes: consumers read the files at the same absolute paths (a shared mount)")
+	read := addReadFlag(f, cfg)
 	return func(ctx context.Context, args []string) (plan, error) {
 		if err := s.check(f); err != nil {
+			return plan{}, err
+		}
+		var err error
+		if o.Read, err = readMode(f, *read); err != nil {
 			return plan{}, err
 		}
 		if o.BatchSize < 1 {
@@ -219,11 +224,16 @@ func consumeCommand(f *commandFlags, cfg Config, stdout, stderr io.Writer) prepa
 	f.DurationVar(&o.AckWait, "ack-wait", bus.DefaultAckWait, "`duration` a batch may stay with a consumer that died before another gets it")
 	embedded := f.Bool("embedded", false, "also run a single-node NATS server here, on the -server URL's port, storing in -store")
 	store := f.String("store", cfg.NatsStore, "`dir`ectory where the embedded server stores streams (env LOGPROC_NATS_STORE)")
+	read := addReadFlag(f, cfg)
 	return func(ctx context.Context, args []string) (plan, error) {
 		if len(args) > 0 {
 			return plan{}, usagef("consume takes no arguments, got %q (see 'logproc consume -h')", args[0])
 		}
 		if err := s.check(f); err != nil {
+			return plan{}, err
+		}
+		var err error
+		if o.Scan.Read, err = readMode(f, *read); err != nil {
 			return plan{}, err
 		}
 		if err := atLeastOne(f.source("workers", "CONCURRENT_LOG_READER_TASK"), o.Workers); err != nil {

@@ -203,15 +203,31 @@ type scanSettings struct {
 	output   string
 	sections out.Sections
 	limits   *limitFlags
-	read     string
+	read     *string
 }
 
 func addScanFlags(f *commandFlags, cfg Config) *scanSettings {
-	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: resultsPath(cfg.LogPath), sections: out.AllSections(), read: cfg.Read}
+	s := &scanSettings{opts: scan.Options{Workers: cfg.ScanWorkers}, output: resultsPath(cfg.LogPath), sections: out.AllSections()}
 	f.StringVar(&s.output, "o", s.output, "write the results JSON to `file` (- for stdout; default LOG_PATH.json)")
 	s.limits = addLimitFlags(f, cfg)
-	f.StringVar(&s.read, "read", s.read, "how a file's bytes are read: auto (what costs less on this machine), mmap (parsed in place\nin the file's mapping) or pread (copied into each worker's window) (env LOGPROC_READ)")
+	s.read = addReadFlag(f, cfg)
 	return s
+}
+
+// addReadFlag adds -read, how a file's bytes are read (env LOGPROC_READ).
+func addReadFlag(f *commandFlags, cfg Config) *string {
+	v := cfg.Read
+	f.StringVar(&v, "read", v, "how a file's bytes are read: auto (what costs less on this machine), mmap (in place\nin the file's mapping) or pread (copied into a reused buffer) (env LOGPROC_READ)")
+	return &v
+}
+
+// readMode is -read's mode; a bad one is refused naming where it came from.
+func readMode(f *commandFlags, v string) (scan.ReadMode, error) {
+	m, err := scan.ParseReadMode(v)
+	if err != nil {
+		return "", usagef("%s: %v", f.source("read", "LOGPROC_READ"), err)
+	}
+	return m, nil
 }
 
 func noResultsPath(f *commandFlags) error {
@@ -239,9 +255,9 @@ func (s *scanSettings) check(f *commandFlags, workersFlag string, seed bool) err
 	if err := s.limits.apply(f, &s.opts); err != nil {
 		return err
 	}
-	read, err := scan.ParseReadMode(s.read)
+	read, err := readMode(f, *s.read)
 	if err != nil {
-		return usagef("%s: %v", f.source("read", "LOGPROC_READ"), err)
+		return err
 	}
 	s.opts.Read = read
 	if s.output == "" {

@@ -37,7 +37,7 @@ type Config struct {
 	InputFormat string `env:"LOGPROC_INPUT_FORMAT" env-default:"auto" env-description:"how scan reads lines: auto (told per range of a file), a format such as klog or json, or a framing and a format such as cri+json"`
 	Metrics     string `env:"LOGPROC_METRICS" env-default:"all" env-description:"what scan computes beyond levels and users: all, seed, or a list of actions, latency, time"`
 	MaxMemory   string `env:"LOGPROC_MAX_MEMORY" env-default:"1GiB" env-description:"memory budget of a scan, beyond what grows with distinct users and actions"`
-	Read        string `env:"LOGPROC_READ" env-default:"auto" env-description:"how scan reads a file's bytes: auto (what costs less on this machine), mmap (in place in its mapping) or pread (copied into each worker's window)"`
+	Read        string `env:"LOGPROC_READ" env-default:"auto" env-description:"how scan, run, publish and consume read a file's bytes: auto (what costs less on this machine), mmap (in place in its mapping) or pread (copied into a reused buffer)"`
 	MaxLine     string `env:"LOGPROC_MAX_LINE" env-default:"64MiB" env-description:"longest line scan counts; longer ones are counted as long_lines and skipped"`
 
 	// The bus: publish, consume, report and serve.

@@ -170,6 +170,8 @@ func TestBadEnvironment(t *testing.T) {
 		{"LOGPROC_METRICS=everything", []string{"scan"}, []string{"LOGPROC_METRICS", `"everything"`}},
 		{"LOGPROC_INPUT_FORMAT=csv", []string{"scan"}, []string{"LOGPROC_INPUT_FORMAT", `"csv"`}},
 		{"LOGPROC_READ=fast", []string{"run"}, []string{"LOGPROC_READ", `"fast"`}},
+		{"LOGPROC_READ=mapped", []string{"publish"}, []string{"LOGPROC_READ", `"mapped"`}},
+		{"LOGPROC_READ=copy", []string{"consume"}, []string{"LOGPROC_READ", `"copy"`}},
 		{"LOGPROC_LATENCY_UNIT=h", []string{"scan"}, []string{"LOGPROC_LATENCY_UNIT", `"h"`}},
 		{"LOGPROC_TIME_KEY=a=b", []string{"scan"}, []string{"LOGPROC_TIME_KEY", `"a=b"`}},
 	}
