@@ -5,10 +5,9 @@ package scan
 // place in the mapping, or copied by pread into each worker's window.
 // Which costs less depends on the machine: where the hypervisor fills its
 // own page tables on a page's first touch (the project's build machines),
-// touching a fresh mapping costs about 1.5 µs a 4 KiB page, four times
-// what pread takes to copy it, and scan ran twice as fast through pread;
-// elsewhere a touch is a fraction of a copy and in place was the faster
-// (docs/performance.md has both). ReadAuto times the two once a process.
+// touching a fresh mapping costs more than pread's copy; elsewhere in place
+// was the faster (docs/performance.md has both). ReadAuto times the two
+// once a process.
 
 import (
 	"fmt"
@@ -47,8 +46,8 @@ func ParseReadMode(s string) (ReadMode, error) {
 // it the probe would cost more than the choice can save.
 const probeMin = 8 << 20
 
-// probeBytes is how much of the file one timing touches or reads: 32
-// pages, long enough that the clock's resolution does not matter.
+// probeBytes is how much of the file one timing touches or reads (32
+// pages of 4 KiB): long enough that the clock's resolution does not matter.
 const probeBytes = 128 << 10
 
 // chosen is ReadAuto's choice for the process, once made.
