@@ -286,3 +286,36 @@ func TestOnly(t *testing.T) {
 		t.Errorf("an empty expression kept %d tools of %d", n, len(tools))
 	}
 }
+
+// A warm tool's every timed run follows an untimed run of its own, not
+// another tool's: the order of runs is what the rewrite table means.
+func TestMeasureWarmRunsBackToBack(t *testing.T) {
+	journal := filepath.Join(t.TempDir(), "runs")
+	run := func(name string) []string {
+		return []string{"sh", "-c", "echo " + name + " >> " + journal}
+	}
+	ok := func([]byte) error { return nil }
+	tools := []tool{
+		{name: "a", argv: run("a"), check: ok},
+		{name: "w", warm: true, argv: run("w"), check: ok},
+		{name: "b", argv: run("b"), check: ok},
+	}
+	rows, err := measure(context.Background(), 3, tools, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Round r starts at tool r: a w w b, then w w b a, then b a w w.
+	want := "a w w b w w b a b a w w"
+	if s := strings.Join(strings.Fields(string(got)), " "); s != want {
+		t.Errorf("runs in order %q, want %q", s, want)
+	}
+	for _, r := range rows {
+		if r.Median <= 0 {
+			t.Errorf("%s: median %v from its timed runs", r.Name, r.Median)
+		}
+	}
+}

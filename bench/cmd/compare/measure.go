@@ -48,23 +48,24 @@ func lastLine(s string) string {
 }
 
 // measure runs every tool once per round, the order rotated by one each
-// round, checks each run and returns the tools' rows.
+// round, checks each run and returns the tools' rows. A warm tool's timed
+// run comes right after an untimed run of its own, which follows a sync(2):
+// it meets its own last output still being written back, as a user
+// rerunning it does, and no other tool's writes.
 func measure(ctx context.Context, rounds int, tools []tool, log io.Writer) ([]row, error) {
 	samples := make([][]sample, len(tools))
-	for _, t := range tools {
-		if !t.warm {
-			continue
-		}
-		if _, out, err := runTool(ctx, t.argv); err != nil {
-			return nil, err
-		} else if err := t.check(out); err != nil {
-			return nil, fmt.Errorf("warm-up: %s disagrees: %w", t.name, err)
-		}
-	}
 	for r := range rounds {
 		for k := range tools {
 			i := (k + r) % len(tools)
 			t := tools[i]
+			if t.warm {
+				syscall.Sync()
+				if _, out, err := runTool(ctx, t.argv); err != nil {
+					return nil, err
+				} else if err := t.check(out); err != nil {
+					return nil, fmt.Errorf("round %d: %s's untimed run disagrees: %w", r+1, t.name, err)
+				}
+			}
 			s, out, err := runTool(ctx, t.argv)
 			if err != nil {
 				return nil, err

@@ -262,8 +262,9 @@ func (r report) notes() []string {
 		"Peak RSS is the process's ru_maxrss. Pages of a memory-mapped file count as resident once touched, so " +
 			"logproc scan and floor, which map the whole file, report up to the file's size without allocating it.",
 		"user s and sys s are the median user and system times: their sum above the wall time means the tool ran in parallel.",
-		"The last table's tools write over their own previous output, made by an untimed run before round 1, " +
-			"with no delete and no sync(2) after them: what rerunning logproc gen (make run) meets.",
+		"The last table's tools write over their own output of a moment ago: before each timed run, sync(2), then an " +
+			"untimed run of the same tool, with no delete and no sync(2) after it: what rerunning logproc gen (make run) " +
+			"back to back meets, with no other tool's writes in flight.",
 		"Every answer agreed, in every round: logproc scan's JSON and naive's with the generator's truth (every field); " +
 			"mawk's level counts, users' line counts, lines without a user, blank and malformed lines with the truth; " +
 			"wc -l and floor with the line count; logproc gen's output with the dataset (size, first and last MiB).",

@@ -40,8 +40,8 @@ type tool struct {
 	check func(stdout []byte) error
 	// clean removes what a run wrote, if anything.
 	clean func() error
-	// warm says to run the tool once, untimed, before round 1: its runs
-	// then write over what the one before wrote.
+	// warm says to run the tool untimed right before each timed run, after
+	// a sync(2): the timed run writes over its own output of a moment ago.
 	warm bool
 }
 
