@@ -177,10 +177,26 @@ func openInput(ctx context.Context, path string, o Options, sec *section) (*inpu
 }
 
 // readerAt is what a mapped input is read through where it is not parsed
-// in place: Split's looks for line ends.
+// in place: Split's looks for line ends. Read with pread, it is the file,
+// so that the cuts touch no page of the mapping (readmode.go says why).
 func (in *input) readerAt() io.ReaderAt {
-	if in.mapped != nil {
+	switch {
+	case in.file != nil:
+		return fullReaderAt{in.file}
+	case in.mapped != nil:
 		return bytes.NewReader(in.mapped)
 	}
 	return in.data
+}
+
+// fullReaderAt reads a file that must hold what was mapped of it: a short
+// read is errShrank, never a buffer's stale bytes taken for the file's.
+type fullReaderAt struct{ f *os.File }
+
+func (r fullReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := r.f.ReadAt(p, off)
+	if n < len(p) && (err == nil || errors.Is(err, io.EOF)) {
+		err = errShrank
+	}
+	return n, err
 }

@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -166,5 +167,70 @@ func TestScanReadAllocatesNothing(t *testing.T) {
 	got := agg.Merge(w.shard)
 	if want := int64(3000+6) * 22; got.Events() != want || got.Users["long"] != 6*22 || tally.lines != 3006 {
 		t.Errorf("%d events, %d of user long, %d lines in the last run; want %d, %d, 3006", got.Events(), got.Users["long"], tally.lines, want, 6*22)
+	}
+}
+
+// TestPreadCutsAndSamples: read with pread, Split's cuts and Detect's
+// samples come from the file, give what the mapping gives, and a file that
+// shrank after it was mapped is an error, never a buffer's stale bytes.
+func TestPreadCutsAndSamples(t *testing.T) {
+	var data bytes.Buffer
+	for i := range 4000 {
+		if i >= 3000 { // framed lines in the last quarter: not native
+			data.WriteString("2026-11-26T08:00:00.000000000Z stdout F level=INFO user=cri\n")
+			continue
+		}
+		fmt.Fprintf(&data, "time=2026-11-26T08:00:00.%03dZ level=INFO msg=\"user action\" user=u%d@example.com\n", i%1000, i%7)
+	}
+	path := filepath.Join(t.TempDir(), "app.log")
+	if err := os.WriteFile(path, data.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := open(context.Background(), path, nil, false, ReadPread)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if in.mapped == nil {
+		noMapping(t)
+	}
+	if _, ok := in.readerAt().(fullReaderAt); !ok {
+		t.Fatalf("a pread input is cut through %T, want the file", in.readerAt())
+	}
+	got, err := Split(in.readerAt(), in.size, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Split(bytes.NewReader(data.Bytes()), int64(data.Len()), 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("cut with pread at %v, want %v", got, want)
+	}
+
+	w := newWorker(4096)
+	for _, r := range []Range{{0, in.size}, {0, 200_000}, {0, 1}, {0, 0}} {
+		w.begin(in.mapped[r.Start:r.End], new(rangeTally))
+		inPlace := w.native
+		if err := w.beginRead(in.file, r, new(rangeTally)); err != nil {
+			t.Fatal(err)
+		}
+		if w.native != inPlace {
+			t.Errorf("range %v: native %v sampled with pread, %v in place", r, w.native, inPlace)
+		}
+		if r == (Range{0, in.size}) && inPlace {
+			t.Errorf("range %v, with framed lines in its last quarter, taken as native", r)
+		}
+	}
+
+	if err := os.Truncate(path, 5000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Split(in.readerAt(), in.size, 16); !errors.Is(err, errShrank) {
+		t.Errorf("Split of a file that shrank: %v, want %v", err, errShrank)
+	}
+	if err := w.beginRead(in.file, Range{0, in.size}, new(rangeTally)); !errors.Is(err, errShrank) {
+		t.Errorf("beginRead of a file that shrank: %v, want %v", err, errShrank)
 	}
 }

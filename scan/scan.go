@@ -226,7 +226,7 @@ func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, std
 				return Result{}, &FileError{Path: path, Offset: sec.off, Err: err}
 			}
 		} else if in.data != nil {
-			if in.split, err = Split(in.data, in.size, rangesPerFile(in.size, o.Workers)); err != nil {
+			if in.split, err = Split(in.readerAt(), in.size, rangesPerFile(in.size, o.Workers)); err != nil {
 				return Result{}, &FileError{Path: path, Offset: -1, Err: err}
 			}
 		}

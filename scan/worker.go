@@ -29,6 +29,7 @@ type worker struct {
 	levelAndUser bool
 	shard        *agg.Shard
 	buf          []byte // scanRange's window, made on first use
+	sample       []byte // beginRead's three samples, made on first use
 	bufSize      int
 	// maxLine is the longest line parsed; a line whose length with its
 	// '\n' passes longAt is counted by countLong instead.
@@ -82,10 +83,12 @@ func (w *worker) scan(ctx context.Context, in *input, r Range, t *rangeTally) (e
 	switch {
 	case in.mapped != nil:
 		b := in.mapped[r.Start:r.End]
-		w.begin(b, t)
 		if in.file != nil {
-			err = w.scanRead(ctx, in.file, b, r.Start, t)
+			if err = w.beginRead(in.file, r, t); err == nil {
+				err = w.scanRead(ctx, in.file, b, r.Start, t)
+			}
 		} else {
+			w.begin(b, t)
 			err = w.scanMapped(ctx, b, t)
 		}
 		// b is x/exp/mmap's mapping, which in.data's finalizer unmaps once in.data is unreachable.
@@ -161,6 +164,39 @@ func (w *worker) scanRead(ctx context.Context, f *os.File, b []byte, start int64
 func (w *worker) begin(b []byte, t *rangeTally) {
 	w.native = w.parser.Detect(b)
 	t.jsonAt = w.parser.JSONLines() // Detect's reading is not the range's
+}
+
+// sampleSize is how much of a range beginRead reads at each of Detect's
+// three places: a few lines, which is all Detect looks at.
+const sampleSize = 4096
+
+// beginRead is begin for a range read with pread: Detect's samples are
+// read from f too, so that no page of the mapping is touched.
+func (w *worker) beginRead(f *os.File, r Range, t *rangeTally) error {
+	if w.sample == nil {
+		w.sample = make([]byte, 3*sampleSize)
+	}
+	var s [3][]byte
+	n := r.Len()
+	for k, at := range [3]int64{0, n / 2, n - n/8} {
+		if k > 0 {
+			if at == 0 {
+				continue // as Detect: no line is cut there
+			}
+			at-- // from the byte before, which says whether a line is cut
+		}
+		buf := w.sample[k*sampleSize : k*sampleSize+int(min(sampleSize, n-at))]
+		if got, err := f.ReadAt(buf, r.Start+at); got < len(buf) {
+			if err == nil || errors.Is(err, io.EOF) {
+				return errShrank
+			}
+			return fmt.Errorf("read %d bytes at offset %d: %w", len(buf), r.Start+at, err)
+		}
+		s[k] = buf
+	}
+	w.native = w.parser.DetectSamples(s[0], s[1], s[2])
+	t.jsonAt = w.parser.JSONLines()
+	return nil
 }
 
 // finish counts what the range left open (a framed record whose last piece

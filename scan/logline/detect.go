@@ -14,6 +14,19 @@ const sampleLines = 8
 // starts with a digit, which may be framed, always is) and its caller reads
 // it with NextAny, as a range not native would.
 func (p *Parser) Detect(b []byte) (ok bool) {
+	mid, end := len(b)/2, len(b)-len(b)/8
+	if mid == 0 || end == 0 { // no line of b is cut there: sample its start again
+		return p.DetectSamples(b, nil, nil)
+	}
+	return p.DetectSamples(b, b[mid-1:], b[end-1:])
+}
+
+// DetectSamples is Detect over samples of a range read apart: head, its
+// first bytes, and mid and end, each from one byte before its place in the
+// range, whose first line (cut there, unless that byte is a '\n') is
+// skipped. A nil sample is not looked at. A sample's last line cut short is
+// not read either.
+func (p *Parser) DetectSamples(head, mid, end []byte) (ok bool) {
 	if p.want == 0 {
 		*p = defaultParser()
 	}
@@ -21,16 +34,14 @@ func (p *Parser) Detect(b []byte) (ok bool) {
 		return false
 	}
 	var rec Record
-	for _, at := range [3]int{0, len(b) / 2, len(b) - len(b)/8} {
-		start := at
-		if at > 0 { // the line that holds b[at-1] is cut: begin after it
-			i := bytes.IndexByte(b[at-1:], '\n')
+	for k, s := range [3][]byte{head, mid, end} {
+		if k > 0 { // the line that holds s[0] is cut: begin after it
+			i := bytes.IndexByte(s, '\n')
 			if i < 0 {
 				continue
 			}
-			start = at + i
+			s = s[i+1:]
 		}
-		s := b[start:]
 		for range sampleLines {
 			i := bytes.IndexByte(s, '\n')
 			if i < 0 {
