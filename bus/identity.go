@@ -167,8 +167,8 @@ func headOf(t *leafTable, to int64) ([32]byte, error) {
 }
 
 // fileKey begins fileHash. A file's bytes [0, n) hash to the SHA-256 of
-// fileKey, the HighwayHash-256 of each of its leaves (the last one cut at
-// n), and n: the leaves are summed on every core and their sums serve the
+// fileKey, the xxh3-128 of each of its leaves in 32 bytes (the last one
+// cut at n), and n: the leaves are summed on every core and their sums serve the
 // batches by reference too, and SHA-256 over 32 bytes a leaf can be cloned
 // at each known segment's end. 256 bits, so a file's identity is as
 // unlikely to collide by chance; it does not stand against someone who

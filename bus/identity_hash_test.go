@@ -8,18 +8,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/minio/highwayhash"
+	"github.com/zeebo/xxh3"
 )
 
 // wantFileHash is fileHash of data, computed in one place from the
-// libraries: SHA-256 of the key, the HighwayHash-256 of each 256 KiB of
-// data (the last piece shorter), and data's length, 8 bytes little-endian.
+// libraries: SHA-256 of the key, the xxh3-128 (seeded "logproc4", in 32
+// bytes, zero-padded) of each 256 KiB of data (the last piece shorter),
+// and data's length, 8 bytes little-endian.
 func wantFileHash(data []byte) [32]byte {
 	const leaf = 256 << 10
 	root := []byte("logproc: a file's bytes, v3 ids.")
 	for a := 0; a < len(data); a += leaf {
-		s := highwayhash.Sum(data[a:min(a+leaf, len(data))], []byte("logproc: a leaf of a batch, v3.."))
-		root = append(root, s[:]...)
+		s := xxh3.Hash128Seed(data[a:min(a+leaf, len(data))], 0x6c6f6770726f6334).Bytes()
+		root = append(append(root, s[:]...), make([]byte, 16)...)
 	}
 	return sha256.Sum256(binary.LittleEndian.AppendUint64(root, uint64(len(data))))
 }

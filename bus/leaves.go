@@ -2,7 +2,7 @@ package bus
 
 // A file's identity (fileHash) and a batch's sum by reference are hashes
 // of leaves' sums: the bytes are cut at every multiple of leafSize in the
-// file (absolute offsets) and each piece is summed on its own. Publish
+// file (absolute offsets) and each piece is summed on its own (xxh3-128). Publish
 // sums a file's leaves once, on every core, before the first batch goes
 // (consumers have nothing to do then); the file's hash and the sums of the
 // leaves a batch covers whole come from that table, so each byte is
@@ -14,12 +14,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"sync"
 	"sync/atomic"
 
 	"github.com/minio/highwayhash"
+	"github.com/zeebo/xxh3"
 )
 
 // leafSize is the grid of a batch's pieces: small, so that the pieces at
@@ -108,18 +108,14 @@ func (t *leafTable) lastLineEnd(fb *fileBytes) (int64, error) {
 // buffer of its own: one per goroutine.
 type pieceSummer struct {
 	fb    *fileBytes
-	h     hash.Hash
+	h     *xxh3.Hasher
 	buf   []byte
 	lines int64
 	w     writerFunc
 }
 
 func newPieceSummer(fb *fileBytes, countLines bool) (*pieceSummer, error) {
-	h, err := highwayhash.New(leafKey)
-	if err != nil {
-		return nil, err
-	}
-	ps := &pieceSummer{fb: fb, h: h}
+	ps := &pieceSummer{fb: fb, h: xxh3.NewSeed(leafSeed)}
 	ps.w = func(b []byte) { ps.h.Write(b) }
 	if countLines {
 		ps.w = func(b []byte) {
@@ -156,17 +152,19 @@ func (ps *pieceSummer) sum(from, to int64) (sum [32]byte, lines int64, err error
 		}
 		ps.w(ps.buf[:n])
 	}
-	ps.h.Sum(sum[:0])
+	s := ps.h.Sum128().Bytes()
+	copy(sum[:], s[:]) // the rest of the 32 bytes stays zero
 	return sum, ps.lines, nil
 }
 
 // errShrank is a file shorter than the bytes asked of it.
 var errShrank = errors.New("the file shrank while it was read")
 
-// leafKey keys the leaves' sums, refKey their root. Both are fixed and
-// public: a sum tells a file changed since publish from the one
-// published, not an attacker's file.
-var leafKey = []byte("logproc: a leaf of a batch, v3..")
+// leafSeed seeds the leaves' sums, xxh3-128 (in 32 bytes, zero-padded):
+// 3.5 times as fast as HighwayHash-256 on this machine (docs/distributed.md).
+// It is fixed and public, as refKey: a sum tells a file changed since
+// publish from the one published, not an attacker's file.
+const leafSeed = 0x6c6f6770726f6334 // "logproc4"
 
 // rangeSum is the sum of the bytes [from, to) of a file, from the sums of
 // its pieces, each given by piece: the root hash of the pieces' sums, in

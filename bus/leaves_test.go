@@ -11,26 +11,28 @@ import (
 	"testing"
 
 	"github.com/minio/highwayhash"
+	"github.com/zeebo/xxh3"
 
 	"github.com/logproc/logproc/scan"
 )
 
 // wantRefSum is the sum of data at offset off of its file, computed in
-// one place from the library: HighwayHash-256 (refKey) of the
-// HighwayHash-256 (leafKey) of each piece of data cut at the file's
-// multiples of 256 KiB, then of data's length, 8 bytes little-endian.
+// one place from the libraries: HighwayHash-256 (refKey) of the xxh3-128
+// (seeded "logproc4", each in 32 bytes, zero-padded) of each piece of data
+// cut at the file's multiples of 256 KiB, then of data's length, 8 bytes
+// little-endian.
 func wantRefSum(off int64, data []byte) string {
 	const leaf = 256 << 10
 	var root []byte
 	for a := off; a < off+int64(len(data)); {
 		b := min(off+int64(len(data)), (a/leaf+1)*leaf)
-		s := highwayhash.Sum(data[a-off:b-off], []byte("logproc: a leaf of a batch, v3.."))
-		root = append(root, s[:]...)
+		s := xxh3.Hash128Seed(data[a-off:b-off], 0x6c6f6770726f6334).Bytes()
+		root = append(append(root, s[:]...), make([]byte, 16)...)
 		a = b
 	}
 	root = binary.LittleEndian.AppendUint64(root, uint64(len(data)))
 	s := highwayhash.Sum(root, []byte("logproc: a batch sent by ref v3."))
-	return "hhl256:" + hex.EncodeToString(s[:])
+	return "hhx256:" + hex.EncodeToString(s[:])
 }
 
 // TestLeafSums: the leaves summed with 1 to 3 goroutines, read through a
@@ -78,14 +80,14 @@ func TestLeafSums(t *testing.T) {
 	}
 }
 
-// TestOlderManifestRefused: a job's manifest of version 4 named its file
-// by another hash, so the same bytes would be taken for new ones and
+// TestOlderManifestRefused: a job's manifest of version 6 named its file
+// by another hash (HighwayHash leaves), so the same bytes would be taken for new ones and
 // counted twice: publish and report refuse the job in one line.
 func TestOlderManifestRefused(t *testing.T) {
 	ts := startTestServer(t)
 	b := ts.connectTo(t, "old", "old", "old")
 	ctx := context.Background()
-	val := []byte(`{"v":4,"file":"a.log","from":0,"to":10,"hash":"00","grid":4194304,"batches":1,"first_line":1,"complete":true}`)
+	val := []byte(`{"v":6,"file":"a.log","from":0,"to":10,"hash":"00","grid":4194304,"batches":1,"first_line":1,"complete":true,"cut":"records"}`)
 	if _, err := b.kv.Create(ctx, filePrefix+"abababababababababababab", val); err != nil {
 		t.Fatal(err)
 	}
@@ -94,11 +96,11 @@ func TestOlderManifestRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Publish(ctx, b, []string{path}, PublishOptions{})
-	if err == nil || !strings.Contains(err.Error(), "manifest version 4; this logproc reads versions 5 and 6") || strings.Contains(err.Error(), "\n") {
+	if err == nil || !strings.Contains(err.Error(), "manifest version 6; this logproc reads version 7") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("publish: %v, want refused in one line", err)
 	}
 	_, err = Report(ctx, b)
-	if err == nil || !strings.Contains(err.Error(), "manifest version 4; this logproc reads versions 5 and 6") || strings.Contains(err.Error(), "\n") {
+	if err == nil || !strings.Contains(err.Error(), "manifest version 6; this logproc reads version 7") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("report: %v, want refused in one line", err)
 	}
 }

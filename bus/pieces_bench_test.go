@@ -36,7 +36,7 @@ func BenchmarkDecodeCount(b *testing.B) {
 		b.Fatal(err)
 	}
 	raw = raw[:bytes.LastIndexByte(raw[:n], '\n')+1]
-	batches, err := cut(bytes.NewReader(raw), 0, int64(len(raw)), DefaultBatchSize, true)
+	batches, err := cut(bytes.NewReader(raw), 0, int64(len(raw)), DefaultBatchSize)
 	if err != nil {
 		b.Fatal(err)
 	}

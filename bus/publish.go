@@ -400,28 +400,22 @@ func (p *filePublisher) progress(n int64) {
 
 // batches is the segment's batches, cut as its manifest says.
 func (m *manifest) batches(f io.ReaderAt) ([]scan.Range, error) {
-	return cut(f, m.From, m.To, m.Grid, m.Cut == cutRecords)
+	return cut(f, m.From, m.To, m.Grid)
 }
 
 // cut cuts [from, to) into batches on a grid: each batch starts where a
-// line starts, at the first line start at or after the previous batch's
-// start + grid, and with records where no CRI or Docker record is open
-// (as scan cuts ranges), else a record in pieces would count as two. The
-// cutting depends on the bytes, from, grid and the manifest's Cut only,
-// never on who publishes, so the same segment always has the same batches.
-func cut(f io.ReaderAt, from, to, grid int64, records bool) ([]scan.Range, error) {
+// line starts and no CRI or Docker record is open (as scan cuts ranges,
+// else a record in pieces would count as two), at the first such place at
+// or after the previous batch's start + grid. The cutting depends on the
+// bytes, from and grid only, never on who publishes, so the same segment
+// always has the same batches.
+func cut(f io.ReaderAt, from, to, grid int64) ([]scan.Range, error) {
 	var ranges []scan.Range
-	buf := make([]byte, 64<<10)
 	for start := from; start < to; {
 		end := to
 		if start+grid < to {
 			var err error
-			if records {
-				end, err = scan.NextRecordStart(f, start+grid-1, to)
-			} else {
-				end, err = lineStart(f, start+grid, to, buf)
-			}
-			if err != nil {
+			if end, err = scan.NextRecordStart(f, start+grid-1, to); err != nil {
 				return nil, err
 			}
 		}
@@ -429,27 +423,6 @@ func cut(f io.ReaderAt, from, to, grid int64, records bool) ([]scan.Range, error
 		start = end
 	}
 	return ranges, nil
-}
-
-// lineStart is the first offset at or after at, and before to, where a
-// line starts; to if there is none.
-func lineStart(f io.ReaderAt, at, to int64, buf []byte) (int64, error) {
-	for pos := at - 1; pos < to; {
-		n, err := f.ReadAt(buf[:min(int64(len(buf)), to-pos)], pos)
-		for i, c := range buf[:n] {
-			if c == '\n' {
-				return min(pos+int64(i)+1, to), nil
-			}
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return 0, fmt.Errorf("read at offset %d: %w", pos, err)
-		}
-		if n == 0 {
-			return 0, fmt.Errorf("offset %d: the file shrank while it was published", pos)
-		}
-		pos += int64(n)
-	}
-	return to, nil
 }
 
 func countLines(b []byte) int { return bytes.Count(b, []byte{'\n'}) }

@@ -271,16 +271,15 @@ type manifest struct {
 	// Run and Index are the publish that made it, to order malformed lines.
 	Run   int64 `json:"run"`
 	Index int   `json:"index"`
-	// Cut is how its batches end (cutRecords), or "" in a manifest of
-	// version 5: where a line starts, inside a CRI or Docker record maybe.
+	// Cut is how its batches end: cutRecords, the only way since version 6.
 	Cut string `json:"cut,omitempty"`
 }
 
-// manifestVersion is the layout of manifests. 6 adds Cut: a logproc that
-// reads 5 only would cut a segment of 6 by lines, its batches then not
-// the ones published, so it refuses one. A manifest of 5 is still read,
-// and cut as it was.
-const manifestVersion = 6
+// manifestVersion is the layout of manifests. 6 added Cut (batches cut by
+// records, not lines); 7 names files by leaves summed with xxh3, not
+// HighwayHash, so a file published under 6 would not be known by its hash
+// and would count twice: a manifest of another version is refused.
+const manifestVersion = 7
 
 // cutRecords cuts batches where a line starts and no CRI or Docker record
 // is open (scan.NextRecordStart), so that a record in pieces is one
@@ -299,8 +298,8 @@ func unmarshalManifest(b []byte) (manifest, error) {
 	if err := decodeJSON(b, &m); err != nil {
 		return m, err
 	}
-	if m.V != manifestVersion && m.V != 5 {
-		return m, &otherVersionError{"manifest", m.V, "versions 5 and 6"}
+	if m.V != manifestVersion {
+		return m, &otherVersionError{"manifest", m.V, fmt.Sprintf("version %d", manifestVersion)}
 	}
 	return m, nil
 }

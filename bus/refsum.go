@@ -8,16 +8,17 @@ import (
 
 // A batch sent by reference carries the sum of its bytes, which the
 // consumer checks before it counts them: HighwayHash-256 of its leaves'
-// HighwayHash-256 (leaves.go), ten times as fast as SHA-256 on the
-// machines measured (docs/distributed.md). Its keys are fixed, so that
+// xxh3-128 (leaves.go), many times as fast as SHA-256 on the machines
+// measured (docs/distributed.md). Its keys are fixed, so that
 // every process computes the same sum; they are not secrets: the sum
 // tells a file changed since publish (rotated, rewritten) from the one
 // published, not an attacker's file.
 var refKey = []byte("logproc: a batch sent by ref v3.")
 
-// refSumPrefix names the sum's hash in the Logproc-Sum header: a sum of
-// leaves, which a consumer of before leaves (hh256:) refuses.
-const refSumPrefix = "hhl256:"
+// refSumPrefix names the sum's hash in the Logproc-Sum header: leaves
+// summed with xxh3, which a consumer of HighwayHash leaves (hhl256:) or of
+// no leaves (hh256:) refuses.
+const refSumPrefix = "hhx256:"
 
 func refSumOf(h hash.Hash) string { return refSumPrefix + hex.EncodeToString(h.Sum(nil)) }
 
