@@ -186,10 +186,9 @@ func (w *worker) beginRead(f *os.File, r Range, t *rangeTally) error {
 			at-- // from the byte before, which says whether a line is cut
 		}
 		buf := w.sample[k*sampleSize : k*sampleSize+int(min(sampleSize, n-at))]
-		if got, err := f.ReadAt(buf, r.Start+at); got < len(buf) {
-			if err == nil || errors.Is(err, io.EOF) {
-				return errShrank
-			}
+		if _, err := (fullReaderAt{f}).ReadAt(buf, r.Start+at); errors.Is(err, errShrank) {
+			return err
+		} else if err != nil {
 			return fmt.Errorf("read %d bytes at offset %d: %w", len(buf), r.Start+at, err)
 		}
 		s[k] = buf
