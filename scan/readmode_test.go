@@ -100,18 +100,7 @@ func TestResolve(t *testing.T) {
 // TestPreadTruncatedMessage: a file cut short while its ranges are read
 // with pread fails as a truncated mapping does, in one line with its size.
 func TestPreadTruncatedMessage(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "app.log")
-	if err := os.WriteFile(path, []byte(strings.Repeat("level=INFO user=ann\n", 1000)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	in, err := open(context.Background(), path, nil, false, ReadPread)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	if in.mapped == nil {
-		noMapping(t)
-	}
+	path, in := openPread(t, []byte(strings.Repeat("level=INFO user=ann\n", 1000)))
 	if in.file == nil {
 		t.Fatal("ReadPread kept no file to read")
 	}
@@ -119,7 +108,7 @@ func TestPreadTruncatedMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := &worker{levelAndUser: true, shard: agg.NewShard(), bufSize: 4096, maxLine: DefaultMaxLine, longAt: DefaultMaxLine + 1, progress: new(Progress)}
-	err = w.scan(context.Background(), in, Range{0, in.size}, new(rangeTally))
+	err := w.scan(context.Background(), in, Range{0, in.size}, new(rangeTally))
 	if err == nil || err.Error() != "the file changed while it was read (truncated to 200 bytes?)" {
 		t.Errorf("err = %v, want the file changed, truncated to 200 bytes", err)
 	}
@@ -136,18 +125,7 @@ func TestScanReadAllocatesNothing(t *testing.T) {
 			fmt.Fprintf(&data, "level=WARN user=long msg=%q\n", strings.Repeat("x", 9000))
 		}
 	}
-	path := filepath.Join(t.TempDir(), "app.log")
-	if err := os.WriteFile(path, data.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	in, err := open(context.Background(), path, nil, false, ReadPread)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	if in.mapped == nil {
-		noMapping(t)
-	}
+	_, in := openPread(t, data.Bytes())
 	w := newWorker(4096)
 	w.buf = nil
 	ctx := context.Background()
@@ -182,18 +160,7 @@ func TestPreadCutsAndSamples(t *testing.T) {
 		}
 		fmt.Fprintf(&data, "time=2026-11-26T08:00:00.%03dZ level=INFO msg=\"user action\" user=u%d@example.com\n", i%1000, i%7)
 	}
-	path := filepath.Join(t.TempDir(), "app.log")
-	if err := os.WriteFile(path, data.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	in, err := open(context.Background(), path, nil, false, ReadPread)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	if in.mapped == nil {
-		noMapping(t)
-	}
+	path, in := openPread(t, data.Bytes())
 	if _, ok := in.readerAt().(fullReaderAt); !ok {
 		t.Fatalf("a pread input is cut through %T, want the file", in.readerAt())
 	}
@@ -233,4 +200,23 @@ func TestPreadCutsAndSamples(t *testing.T) {
 	if err := w.beginRead(in.file, Range{0, in.size}, new(rangeTally)); !errors.Is(err, errShrank) {
 		t.Errorf("beginRead of a file that shrank: %v, want %v", err, errShrank)
 	}
+}
+
+// openPread writes data to a file and opens it to be read with pread,
+// closed when the test ends; where nothing can be mapped, noMapping.
+func openPread(t *testing.T, data []byte) (string, *input) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "app.log")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := open(context.Background(), path, nil, false, ReadPread)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { in.Close() })
+	if in.mapped == nil {
+		noMapping(t)
+	}
+	return path, in
 }
