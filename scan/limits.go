@@ -41,6 +41,8 @@ func (o *Options) limits() error {
 	switch {
 	case o.Workers > MaxWorkers:
 		return fmt.Errorf("scan: workers %d is more than %d, the most a scan runs", o.Workers, MaxWorkers)
+	case o.Seen != nil && o.Workers != 1:
+		return fmt.Errorf("scan: Seen takes the bytes in file order, from 1 worker; got %d workers", o.Workers)
 	case o.MaxLine < 1:
 		return fmt.Errorf("scan: max line must be at least 1 byte, got %d", o.MaxLine)
 	case o.MaxMemory/8 < int64(o.MaxLine)+1:

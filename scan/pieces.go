@@ -54,7 +54,7 @@ func NewPieces(o Options) (*Pieces, error) {
 	p := &Pieces{o: o}
 	filter := newTimeFilter(o.Since, o.Until)
 	p.w = worker{parser: parser, filter: filter, levelAndUser: parser.TakesLevelAndUserOnly() && !filter.on,
-		bufSize: o.Buffer, maxLine: o.MaxLine, longAt: o.MaxLine + 1, progress: &p.progress}
+		bufSize: o.Buffer, maxLine: o.MaxLine, longAt: o.MaxLine + 1, progress: &p.progress, seen: o.Seen}
 	return p, nil
 }
 

@@ -93,6 +93,11 @@ type Options struct {
 	// and lists it in Result.NotLog instead of refusing it: for a caller
 	// that sees part of a file (the bus), which decides per whole file.
 	PartOfFile bool
+	// Seen, when set, is handed every byte counted, once and in file
+	// order, as it is read (b is valid only during the call): a caller
+	// that must hash what was counted (the bus, a batch by reference)
+	// reads nothing twice. It takes one worker and mapped files only.
+	Seen func(b []byte)
 }
 
 // Progress is what a scan has done so far. Workers publish to it once per
@@ -233,6 +238,9 @@ func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, std
 		size += in.size
 		pieces += len(in.split)
 		if in.stream != nil {
+			if o.Seen != nil {
+				return Result{}, &FileError{Path: in.path, Offset: -1, Err: errors.New("read as a stream, and Seen takes the bytes of mapped files only")}
+			}
 			pieces += o.Workers
 		}
 	}
@@ -263,7 +271,7 @@ func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, std
 		}
 		wg.Go(func() {
 			wk := worker{parser: parser, filter: filter, levelAndUser: levelAndUser, shard: shards[w],
-				bufSize: o.Buffer, maxLine: o.MaxLine, longAt: o.MaxLine + 1, progress: p}
+				bufSize: o.Buffer, maxLine: o.MaxLine, longAt: o.MaxLine + 1, progress: p, seen: o.Seen}
 			for {
 				select {
 				case <-ctx.Done():

@@ -40,6 +40,8 @@ type worker struct {
 	// (logline.Parser.Detect): Next reads it; any other goes line by
 	// line through NextAny.
 	native bool
+	// seen is Options.Seen: nil, or handed each byte counted, in order.
+	seen func([]byte)
 }
 
 // do counts one job; a streamed chunk's buffer goes back to the pool.
@@ -118,6 +120,7 @@ func (w *worker) scanRead(ctx context.Context, f *os.File, b []byte, start int64
 	if w.buf == nil {
 		w.buf = make([]byte, w.bufSize)
 	}
+	seen := 0 // the bytes of b handed to w.seen: a window reads its carried line again
 	for off := 0; off < len(b); {
 		n := min(len(w.buf), len(b)-off)
 		got, err := f.ReadAt(w.buf[:n], start+int64(off))
@@ -126,6 +129,10 @@ func (w *worker) scanRead(ctx context.Context, f *os.File, b []byte, start int64
 				return errShrank
 			}
 			return fmt.Errorf("read %d bytes at offset %d: %w", n, start+int64(off), err)
+		}
+		if w.seen != nil && off+n > seen {
+			w.seen(w.buf[seen-off : n])
+			seen = off + n
 		}
 		lines, from := t.lines, off
 		rest := w.countLines(w.buf[:n], 0, t)
@@ -140,6 +147,10 @@ func (w *worker) scanRead(ctx context.Context, f *os.File, b []byte, start int64
 			end := len(b)
 			if i := bytes.IndexByte(b[off+n:], '\n'); i >= 0 {
 				end = off + n + i + 1
+			}
+			if w.seen != nil {
+				w.seen(b[seen:end])
+				seen = end
 			}
 			if rest := w.countLines(b[off:end], 0, t); len(rest) > 0 && w.err == nil {
 				w.countLine(rest, t)
@@ -221,11 +232,14 @@ func (w *worker) finish(t *rangeTally) {
 // end of its last line, however far past w.bufSize that is.
 func (w *worker) scanMapped(ctx context.Context, b []byte, t *rangeTally) error {
 	for len(b) > 0 {
-		lines, size := t.lines, len(b)
+		lines, size, from := t.lines, len(b), b
 		rest := max(len(b)-w.bufSize, 0)
 		if b = w.countLines(b, rest, t); len(b) > rest && w.err == nil {
 			w.countLine(b, t) // the file's last line has no '\n'
 			b = nil
+		}
+		if w.seen != nil {
+			w.seen(from[:size-len(b)])
 		}
 		w.progress.Lines.Add(t.lines - lines)
 		w.progress.Bytes.Add(int64(size - len(b)))
@@ -263,6 +277,9 @@ func (w *worker) scanRange(ctx context.Context, src io.ReaderAt, r Range, t *ran
 		n := int(min(int64(len(w.buf)-carry), r.End-off))
 		if _, err := src.ReadAt(w.buf[carry:carry+n], off); err != nil && !(errors.Is(err, io.EOF) && off+int64(n) == r.End) {
 			return fmt.Errorf("read %d bytes at offset %d: %w", n, off, err)
+		}
+		if w.seen != nil {
+			w.seen(w.buf[carry : carry+n])
 		}
 		if off == r.Start {
 			w.begin(w.buf[:n], t)
