@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"context"
 	"maps"
 	"os"
 	"path/filepath"
@@ -111,13 +112,14 @@ func TestRefSum(t *testing.T) {
 	}
 	defer m.Close()
 	for _, mode := range []scan.ReadMode{scan.ReadMmap, scan.ReadPread} {
+		o := scan.Options{Workers: 1, Read: mode, PartOfFile: true}
 		bt := batch{Ref: path, Offset: 5, Length: int64(len(data)), Sum: sum}
-		if reason, err := refCheck(m, &bt, mode); reason != "" || err != nil {
-			t.Fatalf("read %s: refCheck of the bytes published: %q, %v", mode, reason, err)
+		if _, reason, err := countRefIn(context.Background(), m, &bt, o); reason != "" || err != nil {
+			t.Fatalf("read %s: countRefIn of the bytes published: %q, %v", mode, reason, err)
 		}
 		bt.Offset++
-		if reason, err := refCheck(m, &bt, mode); !strings.Contains(reason, "changed since it was published") || err != nil {
-			t.Fatalf("read %s: refCheck of other bytes: %q, %v", mode, reason, err)
+		if _, reason, err := countRefIn(context.Background(), m, &bt, o); !strings.Contains(reason, "changed since it was published") || err != nil {
+			t.Fatalf("read %s: countRefIn of other bytes: %q, %v", mode, reason, err)
 		}
 	}
 	if !validRefSum(sum) {

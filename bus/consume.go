@@ -447,10 +447,9 @@ func (c *counter) count(ctx context.Context, d decoded, ahead *decodeAhead) func
 	// record lists the users, with no map to build.
 	o.Workers, o.PartOfFile, o.ListUsers = 1, true, true
 	var res scan.Result
-	check := func() (string, error) { return "", nil }
 	if bt.Ref != "" {
 		var reason string
-		if res, check, reason, err = c.countRef(ctx, &bt, o); reason != "" {
+		if res, reason, err = c.countRef(ctx, &bt, o); reason != "" {
 			return func() { c.parkRef(ctx, m, bt, reason) }
 		}
 	} else {
@@ -477,16 +476,6 @@ func (c *counter) count(ctx context.Context, d decoded, ahead *decodeAhead) func
 		rec.NoRecord = &noRecord{Malformed: nl.Malformed, Long: nl.Long, Seen: nl.Seen}
 	}
 	return func() {
-		// By reference, the bytes counted are summed now, on the
-		// finisher, while the worker counts the next batch.
-		switch reason, err := check(); {
-		case err != nil:
-			c.retry(m, err)
-			return
-		case reason != "":
-			c.parkRef(ctx, m, bt, reason)
-			return
-		}
 		if !c.store(ctx, m, &rec) {
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -152,9 +153,64 @@ func (ps *pieceSummer) sum(from, to int64) (sum [32]byte, lines int64, err error
 		}
 		ps.w(ps.buf[:n])
 	}
-	s := ps.h.Sum128().Bytes()
-	copy(sum[:], s[:]) // the rest of the 32 bytes stays zero
-	return sum, ps.lines, nil
+	return leafSum(ps.h), ps.lines, nil
+}
+
+// leafSum is a leaf's sum: its xxh3-128 in 32 bytes, zero-padded.
+func leafSum(h *xxh3.Hasher) (sum [32]byte) {
+	s := h.Sum128().Bytes()
+	copy(sum[:], s[:])
+	return sum
+}
+
+// rangeSummer is rangeSum of the bytes [from, to) of a file computed from
+// the bytes themselves, handed to write in order as they are read (a
+// consumer's scan.Options.Seen): what was counted is summed, and read once.
+type rangeSummer struct {
+	from, pos, to int64
+	leaf          *xxh3.Hasher
+	root          hash.Hash
+	over          bool // more bytes came than [from, to) holds
+}
+
+func newRangeSummer(from, to int64) (*rangeSummer, error) {
+	root, err := highwayhash.New(refKey)
+	if err != nil {
+		return nil, err
+	}
+	return &rangeSummer{from: from, pos: from, to: to, leaf: xxh3.NewSeed(leafSeed), root: root}, nil
+}
+
+// write sums b, the range's next bytes, cutting at the leaves' grid.
+func (s *rangeSummer) write(b []byte) {
+	for len(b) > 0 {
+		if s.pos >= s.to {
+			s.over = true
+			return
+		}
+		end := min(s.to, (s.pos/leafSize+1)*leafSize)
+		k := min(int64(len(b)), end-s.pos)
+		s.leaf.Write(b[:k])
+		s.pos += k
+		b = b[k:]
+		if s.pos == end {
+			sum := leafSum(s.leaf)
+			s.root.Write(sum[:])
+			s.leaf.Reset()
+		}
+	}
+}
+
+// sum is the range's sum, once every one of its bytes was written; an
+// error says how many were, when not all or more.
+func (s *rangeSummer) sum() (string, error) {
+	if s.over || s.pos != s.to {
+		return "", fmt.Errorf("%d bytes summed of the %d at offset %d (more: %v)", s.pos-s.from, s.to-s.from, s.from, s.over)
+	}
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(s.to-s.from))
+	s.root.Write(n[:])
+	return refSumOf(s.root), nil
 }
 
 // errShrank is a file shorter than the bytes asked of it.

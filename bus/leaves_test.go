@@ -39,7 +39,8 @@ func wantRefSum(off int64, data []byte) string {
 // buffer or in place in the mapping, give each batch the sum and the
 // newlines the library's sum and bytes.Count give, for batches on the
 // leaves' grid and off it, within one leaf, and ending at the file's end
-// (its last leaf short); with no table too, and as a consumer sums them.
+// (its last leaf short); with no table too, and as a consumer sums them
+// while it counts them, in windows of its default size and of an odd one.
 func TestLeafSums(t *testing.T) {
 	data := []byte(strings.Repeat("level=INFO user=a msg=x\n", 60000)) // 1.4 MB: 6 leaves, the last short
 	data = append(data, "no newline"...)
@@ -66,8 +67,11 @@ func TestLeafSums(t *testing.T) {
 					}
 					bt := batch{Ref: path, Offset: r[0], Length: r[1] - r[0], Sum: want}
 					for _, mode := range []scan.ReadMode{scan.ReadMmap, scan.ReadPread} {
-						if reason, err := refCheck(m, &bt, mode); reason != "" || err != nil {
-							t.Errorf("[%d, %d), read %s: refCheck %q, %v", r[0], r[1], mode, reason, err)
+						for _, window := range []int{0, 4093} {
+							o := scan.Options{Workers: 1, Read: mode, Buffer: window, PartOfFile: true}
+							if _, reason, err := countRefIn(context.Background(), m, &bt, o); reason != "" || err != nil {
+								t.Errorf("[%d, %d), read %s, window %d: countRefIn %q, %v", r[0], r[1], mode, window, reason, err)
+							}
 						}
 					}
 				}
@@ -119,4 +123,38 @@ func mapTemp(t *testing.T, data []byte) (string, *scan.Mapping) {
 	}
 	t.Cleanup(func() { m.Close() })
 	return path, m
+}
+
+// TestRangeSummerCountsItsBytes: a range's bytes written in any pieces sum
+// as wantRefSum sums them, an empty range too; fewer or more bytes than
+// the range holds are an error, not a sum.
+func TestRangeSummerCountsItsBytes(t *testing.T) {
+	data := []byte(strings.Repeat("0123456789abcdef", 50000)) // 800 KB
+	const off = 256<<10 - 3
+	for _, piece := range []int{1 << 20, 4096, 7, 256 << 10} {
+		s, err := newRangeSummer(off, off+int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for b := data; len(b) > 0; b = b[min(piece, len(b)):] {
+			s.write(b[:min(piece, len(b))])
+		}
+		if got, err := s.sum(); got != wantRefSum(off, data) || err != nil {
+			t.Errorf("pieces of %d: %s, %v; want %s", piece, got, err, wantRefSum(off, data))
+		}
+	}
+	s, _ := newRangeSummer(9, 9)
+	if got, err := s.sum(); got != wantRefSum(9, nil) || err != nil {
+		t.Errorf("empty range: %s, %v; want %s", got, err, wantRefSum(9, nil))
+	}
+	s, _ = newRangeSummer(0, 10)
+	s.write(data[:9])
+	if _, err := s.sum(); err == nil || !strings.Contains(err.Error(), "9 bytes summed of the 10") {
+		t.Errorf("a byte short: %v", err)
+	}
+	s, _ = newRangeSummer(0, 10)
+	s.write(data[:11])
+	if _, err := s.sum(); err == nil || !strings.Contains(err.Error(), "more: true") {
+		t.Errorf("a byte over: %v", err)
+	}
 }

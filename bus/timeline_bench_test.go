@@ -19,7 +19,8 @@ import (
 // report return; it prints each round's wall and CPU time, when the first
 // batch was taken (the survey's end), and with TIMELINE_SHOW=1 the last
 // round's events. TIMELINE_FILE is the log (required), TIMELINE_ROUNDS
-// the rounds (default 3), TIMELINE_BY=value sends batches by value.
+// the rounds (default 3), TIMELINE_BY=value sends batches by value, and
+// TIMELINE_RAW=1 sends them uncompressed.
 //
 //	TIMELINE_FILE=bench/data/bus-5000000.log go test -run '^$' -bench '^BenchmarkTimeline$' -benchtime 1x ./bus/
 func BenchmarkTimeline(b *testing.B) {
@@ -46,7 +47,7 @@ func BenchmarkTimeline(b *testing.B) {
 		waitConsumer(b, c)
 		tl.start()
 		w := startWatch()
-		if _, err := Publish(context.Background(), pub, []string{path}, PublishOptions{ByReference: !byValue}); err != nil {
+		if _, err := Publish(context.Background(), pub, []string{path}, PublishOptions{ByReference: !byValue, Uncompressed: os.Getenv("TIMELINE_RAW") != ""}); err != nil {
 			b.Fatal(err)
 		}
 		tl.note("publish returned")
