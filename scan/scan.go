@@ -272,6 +272,7 @@ func scanInputs(ctx context.Context, paths []string, o Options, p *Progress, std
 		wg.Go(func() {
 			wk := worker{parser: parser, filter: filter, levelAndUser: levelAndUser, shard: shards[w],
 				bufSize: o.Buffer, maxLine: o.MaxLine, longAt: o.MaxLine + 1, progress: p, seen: o.Seen}
+			defer wk.release()
 			for {
 				select {
 				case <-ctx.Done():

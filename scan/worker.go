@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/logproc/logproc/agg"
@@ -118,7 +119,7 @@ var errShrank = errors.New("the file shrank while it was read")
 // window is counted in place in b, so the window never grows.
 func (w *worker) scanRead(ctx context.Context, f *os.File, b []byte, start int64, t *rangeTally) error {
 	if w.buf == nil {
-		w.buf = make([]byte, w.bufSize)
+		w.buf = getWindow(w.bufSize)
 	}
 	seen := 0 // the bytes of b handed to w.seen: a window reads its carried line again
 	for off := 0; off < len(b); {
@@ -258,7 +259,7 @@ func (w *worker) scanMapped(ctx context.Context, b []byte, t *rangeTally) error 
 // the window up to maxLine+1 bytes; a longer line is skipped.
 func (w *worker) scanRange(ctx context.Context, src io.ReaderAt, r Range, t *rangeTally) error {
 	if w.buf == nil {
-		w.buf = make([]byte, w.bufSize)
+		w.buf = getWindow(w.bufSize)
 	}
 	carry := 0        // bytes of an unfinished line at the start of buf
 	skipping := false // through a long line, to its '\n'
@@ -601,4 +602,26 @@ func clampUnixNano(t time.Time) int64 {
 // keeps reports whether the event has a time in the filter's range.
 func (f *timeFilter) keeps(rec *logline.Record) bool {
 	return rec.Has&logline.HasTime != 0 && f.since <= rec.Time && rec.Time < f.until
+}
+
+// windows keeps workers' windows from one scan to the next: a caller that
+// scans many sections (a bus consumer, a batch at a time) would otherwise
+// take a new window each time, whose pages the first pread into it faults in.
+var windows sync.Pool
+
+// getWindow returns a window of size bytes, from windows when it has one.
+func getWindow(size int) []byte {
+	if b, ok := windows.Get().(*[]byte); ok && cap(*b) >= size {
+		return (*b)[:size]
+	}
+	return make([]byte, size)
+}
+
+// release gives the worker's window back to windows.
+func (w *worker) release() {
+	if w.buf != nil {
+		b := w.buf
+		w.buf = nil
+		windows.Put(&b)
+	}
 }
