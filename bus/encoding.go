@@ -10,6 +10,7 @@ package bus
 import (
 	"bytes"
 	"fmt"
+	"io"
 
 	"github.com/klauspost/compress/s2"
 )
@@ -34,33 +35,68 @@ type batchEncoder struct {
 	lens []int // of the pieces: encoded, decoded, encoded, …
 }
 
-// encode returns what to send for a batch's bytes raw, and its encoding:
-// S2 in a new buffer of its size (the message keeps it until
-// acknowledged), in pieces of about pieceSize bytes when raw holds more
-// than one (pieceSize 0: never), or a copy of raw, with no encoding, when
-// S2 makes it no smaller. raw is the caller's to use again.
-func (e *batchEncoder) encode(raw []byte, pieceSize int) (data []byte, encoding string, err error) {
-	if n := s2.MaxEncodedLen(len(raw)); n < 0 || len(raw) > maxBatchBytes {
-		return bytes.Clone(raw), "", nil // too long for a consumer to decode, or for S2
-	} else if cap(e.buf) < n {
-		e.buf = make([]byte, n)
+// encode returns what to send for the bytes [off, off+n) of src, its
+// encoding and its newlines: S2 in pieces of about pieceSize bytes when
+// they hold more than one (pieceSize 0: never), one S2 block otherwise,
+// or the bytes as they are when S2 makes them no smaller or they are too
+// long for a consumer to decode. data is a new buffer, of its size: the
+// message keeps it until acknowledged.
+func (e *batchEncoder) encode(src batchSource, off, n int64, pieceSize int) (data []byte, encoding string, lines int64, err error) {
+	if m := s2.MaxEncodedLen(int(n)); m < 0 || n > maxBatchBytes {
+		return e.raw(src, off, n)
+	} else if cap(e.buf) < m {
+		e.buf = make([]byte, m)
 	}
 	if pieceSize > 0 {
-		switch data, err := e.encodePieces(raw, pieceSize); {
+		switch data, lines, err := e.encodePieces(src, off, n, pieceSize); {
 		case err != nil:
-			return nil, "", err
+			return nil, "", 0, err
 		case data == nil: // one piece
-		case len(data) >= len(raw):
-			return bytes.Clone(raw), "", nil
+		case int64(len(data)) >= n:
+			return e.raw(src, off, n)
 		default:
-			return data, encodingS2Pieces, nil
+			return data, encodingS2Pieces, lines, nil
 		}
 	}
-	enc := s2.Encode(e.buf[:cap(e.buf)], raw)
-	if len(enc) >= len(raw) {
-		return bytes.Clone(raw), "", nil
+	err = src.whole(off, n, func(b []byte) {
+		lines = int64(countLines(b))
+		if enc := s2.Encode(e.buf[:cap(e.buf)], b); len(enc) < len(b) {
+			data, encoding = bytes.Clone(enc), encodingS2
+		} else {
+			data = bytes.Clone(b)
+		}
+	})
+	return data, encoding, lines, err
+}
+
+// raw is encode's answer when S2 does not pay: a copy of the bytes.
+func (e *batchEncoder) raw(src batchSource, off, n int64) (data []byte, encoding string, lines int64, err error) {
+	err = src.whole(off, n, func(b []byte) {
+		data, lines = bytes.Clone(b), int64(countLines(b))
+	})
+	return data, "", lines, err
+}
+
+// batchSource is where encode reads a batch's bytes: a file through
+// fileBytes, or memBytes.
+type batchSource interface {
+	io.ReaderAt // for scan.Split's cuts
+	// whole calls use once with the bytes [off, off+n), valid only
+	// during the call; fewer bytes there than asked is an error.
+	whole(off, n int64, use func(b []byte)) error
+}
+
+// memBytes is a batchSource of bytes in memory.
+type memBytes []byte
+
+func (m memBytes) ReadAt(p []byte, off int64) (int, error) { return bytes.NewReader(m).ReadAt(p, off) }
+
+func (m memBytes) whole(off, n int64, use func(b []byte)) error {
+	if off < 0 || n < 0 || off+n > int64(len(m)) {
+		return fmt.Errorf("offset %d: %w", int64(len(m)), errShrank)
 	}
-	return bytes.Clone(enc), encodingS2, nil
+	use(m[off : off+n])
+	return nil
 }
 
 // batchDecoder decodes batches into a buffer of its own, reused: the

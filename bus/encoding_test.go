@@ -35,7 +35,7 @@ func TestBatchEncoding(t *testing.T) {
 		{"random bytes", noise, ""},
 	} {
 		raw := bytes.Clone(c.raw)
-		data, encoding, err := e.encode(raw, 0)
+		data, encoding, _, err := e.encode(memBytes(raw), 0, int64(len(raw)), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -87,7 +87,7 @@ func (w writerFunc) Write(p []byte) (int, error) {
 func (fb *fileBytes) whole(off, n int64, use func(b []byte)) error {
 	if fb.m == nil {
 		if int64(cap(fb.one)) < n {
-			fb.one = make([]byte, n)
+			fb.one = make([]byte, n+n/8) // room for the next piece, a line longer
 		}
 		got, err := fb.r.ReadAt(fb.one[:n], off)
 		switch {

@@ -14,10 +14,10 @@ package bus
 // header; it never counts it.
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/klauspost/compress/s2"
 
@@ -33,17 +33,20 @@ const encodingS2Pieces = "s2-pieces"
 // next to counting it.
 const batchPieceSize = 1 << 20
 
-// encodePieces returns the message data for raw in pieces of about size
-// bytes, in a new buffer, or nil when raw is one piece: then the batch
-// goes as one S2 block (encodingS2), which every consumer reads.
-func (e *batchEncoder) encodePieces(raw []byte, size int) ([]byte, error) {
-	n := (len(raw) + size - 1) / size
-	if n < 2 {
-		return nil, nil
+// encodePieces returns the message data for the bytes [off, off+n) of
+// src in pieces of about size bytes, in a new buffer, and their newlines;
+// or nil when they are one piece: then the batch goes as one S2 block
+// (encodingS2), which every consumer reads. Each piece is read on its
+// own, and counted and encoded while it is in cache: no buffer holds the
+// whole batch.
+func (e *batchEncoder) encodePieces(src batchSource, off, n int64, size int) ([]byte, int64, error) {
+	k := (n + int64(size) - 1) / int64(size)
+	if k < 2 {
+		return nil, 0, nil
 	}
-	ranges, err := scan.Split(bytes.NewReader(raw), int64(len(raw)), n)
+	ranges, err := scan.Split(io.NewSectionReader(src, off, n), n, int(k))
 	if err != nil || len(ranges) < 2 {
-		return nil, err
+		return nil, 0, err
 	}
 	need := 0
 	for _, r := range ranges {
@@ -54,17 +57,24 @@ func (e *batchEncoder) encodePieces(raw []byte, size int) ([]byte, error) {
 	}
 	e.lens = e.lens[:0]
 	blocks := e.buf[:0]
+	var lines int64
 	for _, r := range ranges {
-		enc := s2.Encode(blocks[len(blocks):cap(blocks)], raw[r.Start:r.End])
-		blocks = blocks[:len(blocks)+len(enc)]
-		e.lens = append(e.lens, len(enc), int(r.Len()))
+		start := len(blocks)
+		if err := src.whole(off+r.Start, r.Len(), func(b []byte) {
+			lines += int64(countLines(b))
+			enc := s2.Encode(blocks[len(blocks):cap(blocks)], b)
+			blocks = blocks[:len(blocks)+len(enc)]
+		}); err != nil {
+			return nil, 0, err
+		}
+		e.lens = append(e.lens, len(blocks)-start, int(r.Len()))
 	}
 	data := make([]byte, 0, binary.MaxVarintLen64*(1+len(e.lens))+len(blocks))
 	data = binary.AppendUvarint(data, uint64(len(ranges)))
 	for _, n := range e.lens {
 		data = binary.AppendUvarint(data, uint64(n))
 	}
-	return append(data, blocks...), nil
+	return append(data, blocks...), lines, nil
 }
 
 // pieceReader decodes the pieces of one batch, one at a time.

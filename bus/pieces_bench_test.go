@@ -59,7 +59,7 @@ func BenchmarkDecodeCount(b *testing.B) {
 		msgs := make([][]byte, len(batches))
 		for i, r := range batches {
 			var encoding string
-			if msgs[i], encoding, err = e.encode(raw[r.Start:r.End], size); err != nil || (size > 0) != (encoding == encodingS2Pieces) {
+			if msgs[i], encoding, _, err = e.encode(memBytes(raw), r.Start, r.Len(), size); err != nil || (size > 0) != (encoding == encodingS2Pieces) {
 				b.Fatalf("%s: encoding %q, %v", name, encoding, err)
 			}
 		}

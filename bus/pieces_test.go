@@ -60,9 +60,12 @@ func TestBatchPieces(t *testing.T) {
 	var e batchEncoder
 	var d batchDecoder
 	for _, size := range []int{4 << 10, 64 << 10, len(raw) / 2, len(raw)} {
-		data, encoding, err := e.encode(bytes.Clone(raw), size)
+		data, encoding, lines, err := e.encode(memBytes(bytes.Clone(raw)), 0, int64(len(raw)), size)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if want := int64(bytes.Count(raw, []byte{'\n'})); lines != want {
+			t.Errorf("pieces of %d: %d lines, want %d", size, lines, want)
 		}
 		if size >= len(raw) {
 			if encoding != encodingS2 {
@@ -94,6 +97,25 @@ func TestBatchPieces(t *testing.T) {
 		if !bytes.Equal(got, raw) || n < len(raw)/size || n > len(raw)/size+1 {
 			t.Fatalf("pieces of %d: %d pieces gave %d bytes, want about %d pieces of the %d sent", size, n, len(got), len(raw)/size, len(raw))
 		}
+	}
+	// A batch in the middle of the file: its pieces are cut, read and
+	// counted from its own offset.
+	off := int64(bytes.IndexByte(raw[len(raw)/3:], '\n') + len(raw)/3 + 1)
+	end := int64(bytes.LastIndexByte(raw[:2*len(raw)/3], '\n') + 1)
+	data, encoding, lines, err := e.encode(memBytes(raw), off, end-off, 4<<10)
+	if err != nil || encoding != encodingS2Pieces || lines != int64(bytes.Count(raw[off:end], []byte{'\n'})) {
+		t.Fatalf("a batch at offset %d: encoding %q, %d lines, %v", off, encoding, lines, err)
+	}
+	r, err := openPieces(data)
+	var got []byte
+	for err == nil {
+		var piece []byte
+		if piece, err = r.next(&d); err == nil {
+			got = append(got, piece...)
+		}
+	}
+	if !errors.Is(err, errNoPiece) || !bytes.Equal(got, raw[off:end]) {
+		t.Fatalf("a batch at offset %d: %d bytes decoded (%v), want the %d sent", off, len(got), err, end-off)
 	}
 }
 
@@ -151,7 +173,7 @@ func FuzzPieces(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte, size uint16, junk []byte) {
 		var e batchEncoder
 		var d batchDecoder
-		data, err := e.encodePieces(raw, int(size)+1)
+		data, _, err := e.encodePieces(memBytes(raw), 0, int64(len(raw)), int(size)+1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +211,7 @@ func FuzzPieces(f *testing.F) {
 func TestPieceDecodeAllocs(t *testing.T) {
 	raw := bytes.Repeat([]byte("time=2026-12-03T07:00:00Z level=INFO user=alice action=login\n"), 4000)
 	var e batchEncoder
-	data, err := e.encodePieces(raw, 16<<10)
+	data, _, err := e.encodePieces(memBytes(raw), 0, int64(len(raw)), 16<<10)
 	if err != nil || data == nil {
 		t.Fatalf("%d bytes, %v", len(data), err)
 	}

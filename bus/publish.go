@@ -344,8 +344,8 @@ func (p *filePublisher) segment(id string, m manifest, create bool) error {
 
 // batchBytes reads a batch by value and counts its lines: the message's
 // data (compressed unless Uncompressed, in the encoding returned), which
-// the message keeps until acknowledged. Compression reads the batch in
-// place where the file is mapped: no copy of it is made.
+// the message keeps until acknowledged. Compression reads the batch a
+// piece at a time, in place where the file is read in its mapping.
 func (p *filePublisher) batchBytes(r scan.Range) (data []byte, encoding string, lines int64, err error) {
 	if p.o.Uncompressed {
 		raw := make([]byte, r.Len())
@@ -362,15 +362,8 @@ func (p *filePublisher) batchBytes(r scan.Range) (data []byte, encoding string, 
 	if p.o.pieceSize > 0 {
 		size = p.o.pieceSize
 	}
-	var eerr error
-	if err := p.fb.whole(r.Start, r.Len(), func(raw []byte) {
-		lines = int64(countLines(raw))
-		data, encoding, eerr = p.enc.encode(raw, size) // a copy: raw may be the mapping's
-	}); err != nil {
-		return nil, "", 0, fmt.Errorf("%s: %w", p.path, err)
-	}
-	if eerr != nil {
-		return nil, "", 0, fmt.Errorf("%s: cut the batch at offset %d into pieces: %w", p.path, r.Start, eerr)
+	if data, encoding, lines, err = p.enc.encode(p.fb, r.Start, r.Len(), size); err != nil {
+		return nil, "", 0, fmt.Errorf("%s: batch at offset %d: %w", p.path, r.Start, err)
 	}
 	return data, encoding, lines, nil
 }
