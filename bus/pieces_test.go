@@ -106,15 +106,7 @@ func TestBatchPieces(t *testing.T) {
 	if err != nil || encoding != encodingS2Pieces || lines != int64(bytes.Count(raw[off:end], []byte{'\n'})) {
 		t.Fatalf("a batch at offset %d: encoding %q, %d lines, %v", off, encoding, lines, err)
 	}
-	r, err := openPieces(data)
-	var got []byte
-	for err == nil {
-		var piece []byte
-		if piece, err = r.next(&d); err == nil {
-			got = append(got, piece...)
-		}
-	}
-	if !errors.Is(err, errNoPiece) || !bytes.Equal(got, raw[off:end]) {
+	if got, err := decodePieces(data, &d); err != nil || !bytes.Equal(got, raw[off:end]) {
 		t.Fatalf("a batch at offset %d: %d bytes decoded (%v), want the %d sent", off, len(got), err, end-off)
 	}
 }
@@ -178,15 +170,7 @@ func FuzzPieces(f *testing.F) {
 			t.Fatal(err)
 		}
 		if data != nil {
-			r, err := openPieces(data)
-			var got []byte
-			for err == nil {
-				var p []byte
-				if p, err = r.next(&d); err == nil {
-					got = append(got, p...)
-				}
-			}
-			if !errors.Is(err, errNoPiece) || !bytes.Equal(got, raw) {
+			if got, err := decodePieces(data, &d); err != nil || !bytes.Equal(got, raw) {
 				t.Fatalf("%d bytes in pieces of %d: decoded %d (%v)", len(raw), size+1, len(got), err)
 			}
 			copy(data[len(data)/2:], junk)
@@ -323,4 +307,20 @@ func TestDrainPiecesAhead(t *testing.T) {
 		t.Fatalf("stats %+v: want the batch being counted counted too (3 or a few more of %d), none retried or parked", stats, st.Batches)
 	}
 	countedOnceAfterStop(t, ts, b, st.Batches, stats.Counted, path)
+}
+
+// decodePieces decodes every piece of data, in encodingS2Pieces, in order.
+func decodePieces(data []byte, d *batchDecoder) ([]byte, error) {
+	r, err := openPieces(data)
+	var got []byte
+	for err == nil {
+		var p []byte
+		if p, err = r.next(d); err == nil {
+			got = append(got, p...)
+		}
+	}
+	if errors.Is(err, errNoPiece) {
+		err = nil
+	}
+	return got, err
 }
