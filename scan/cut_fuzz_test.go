@@ -142,7 +142,7 @@ func FuzzCountsAnyCut(f *testing.F) {
 		}
 		// The file's ranges copied by pread, through windows shorter than
 		// some lines: a line is read again after a window's end, and a
-		// longer one in place.
+		// longer one in place; with one worker, Seen is handed the file.
 		if len(data) == 0 {
 			return
 		}
@@ -152,9 +152,16 @@ func FuzzCountsAnyCut(f *testing.F) {
 		}
 		po := o
 		po.Workers, po.Buffer, po.Read = int(n%3)+1, 32+int(n%200), scan.ReadPread
+		var seen []byte
+		if po.Workers == 1 {
+			po.Seen = func(b []byte) { seen = append(seen, b...) } // each byte counted, once, in order
+		}
 		got, err = scan.Files(ctx, []string{path}, po, nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if po.Seen != nil && !bytes.Equal(seen, data) {
+			t.Fatalf("read with pread, window %d: Seen had %d bytes, not the file's %d", po.Buffer, len(seen), len(data))
 		}
 		slices.SortFunc(got.Totals.UserList, byName)
 		want.Formats = map[string]map[string]int64{path: want.Formats["in"]}
